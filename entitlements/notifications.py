@@ -15,7 +15,10 @@ def set_password_email_send(*, user) -> None:
     """Send a new official the one-time link to set their password (Django's reset token)."""
     path = reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     context = {"user": user, "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"}
     with override(settings.LANGUAGE_CODE):

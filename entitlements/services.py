@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -62,7 +63,7 @@ def category_table_validate(*, bands: Sequence[Band]) -> None:
             _("Band %(code)s starts at %(min)s: the first band must start at 1 active user.")
             % {"code": ordered[0].code, "min": ordered[0].min_users}
         )
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in pairwise(ordered):
         if upper.min_users <= lower.max_users:
             problems.append(
                 _("Bands %(a)s (%(a_min)s–%(a_max)s) and %(b)s (%(b_min)s–%(b_max)s) overlap.")
@@ -167,6 +168,14 @@ def unit_validate(*, level: str, province: Province | None, district: District |
         raise RuleViolation("invalid", first, fields=errors)
 
 
+def unit_merkez_taken(*, institution: Institution, exclude_pk: int | None = None) -> bool:
+    """Whether the institution already has its one central unit (other than ``exclude_pk``)."""
+    qs = Unit.objects.filter(institution=institution, level=UnitLevel.MERKEZ)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
 def _units_validate(units: Sequence[UnitData]) -> None:
     merkez = [u for u in units if u.level == UnitLevel.MERKEZ]
     if len(merkez) != 1:
@@ -243,7 +252,9 @@ def institution_update(
         keep: set[int] = set()
         for unit in units:
             key = _unit_key(
-                unit.level, unit.province.pk if unit.province else None, unit.district.pk if unit.district else None,
+                unit.level,
+                unit.province.pk if unit.province else None,
+                unit.district.pk if unit.district else None,
                 unit.name,
             )
             current = existing.get(key)
@@ -399,14 +410,12 @@ def _entitlement_rows_ensure(*, program: Program, institutions: QuerySet[Institu
     table = connection.ops.quote_name(Entitlement._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (program_id, institution_id, total_active_users, flag) {select_sql}",  # noqa: S608
+            f"INSERT INTO {table} (program_id, institution_id, total_active_users, flag) {select_sql}",
             params,
         )
 
 
-def _entitlement_history_write(
-    *, program: Program, stamp, by: AbstractBaseUser | None, reason: str
-) -> None:
+def _entitlement_history_write(*, program: Program, stamp, by: AbstractBaseUser | None, reason: str) -> None:
     """Copy the rows just recomputed (stamped ``stamp``) into the history table in one statement."""
     history_model = Entitlement.history.model
     tracked = [f.attname for f in Entitlement._meta.concrete_fields]
@@ -432,4 +441,4 @@ def _entitlement_history_write(
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(history_model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({quoted}) {select_sql}", params)  # noqa: S608
+        cursor.execute(f"INSERT INTO {table} ({quoted}) {select_sql}", params)
