@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._setup import django_on_fresh_database, timed  # noqa: E402
+from bench._setup import django_on_fresh_database, timed
 
 
 def build(n_institutions: int, units_per_institution: int) -> None:

@@ -32,10 +32,10 @@ def institution_list(*, user, search: str = "") -> QuerySet[Institution]:
     qs = institutions_visible(user)
     if search:
         qs = qs.filter(search_key__contains=tr_fold(search))
-    return qs.select_related("account_manager").annotate(
-        total_users=Coalesce(Sum("units__active_users"), 0)
-    ).prefetch_related(
-        Prefetch("units", queryset=Unit.objects.select_related("province", "district"))
+    return (
+        qs.select_related("account_manager")
+        .annotate(total_users=Coalesce(Sum("units__active_users"), 0))
+        .prefetch_related(Prefetch("units", queryset=Unit.objects.select_related("province", "district")))
     )
 
 

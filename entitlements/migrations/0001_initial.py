@@ -2,14 +2,14 @@
 
 import django.db.models.deletion
 import django.db.models.functions.comparison
-import kamusm_portal.db
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import kamusm_portal.db
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,326 +18,754 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('min_users', models.PositiveIntegerField(verbose_name='lower bound of active users')),
-                ('max_users', models.PositiveIntegerField(verbose_name='upper bound of active users')),
-                ('hours', models.PositiveSmallIntegerField(verbose_name='training hours')),
-                ('delivery', models.CharField(choices=[('classroom', 'Classroom at a centre venue'), ('onsite', 'On-site at the institution')], max_length=20, verbose_name='delivery')),
-                ('certificate_rule', models.CharField(choices=[('attended', 'Attended (full or partial)'), ('full', 'Attended in full')], default='full', max_length=20, verbose_name='certificate for')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("min_users", models.PositiveIntegerField(verbose_name="lower bound of active users")),
+                ("max_users", models.PositiveIntegerField(verbose_name="upper bound of active users")),
+                ("hours", models.PositiveSmallIntegerField(verbose_name="training hours")),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("classroom", "Classroom at a centre venue"),
+                            ("onsite", "On-site at the institution"),
+                        ],
+                        max_length=20,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "certificate_rule",
+                    models.CharField(
+                        choices=[("attended", "Attended (full or partial)"), ("full", "Attended in full")],
+                        default="full",
+                        max_length=20,
+                        verbose_name="certificate for",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['program', 'min_users'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["program", "min_users"],
             },
         ),
         migrations.CreateModel(
-            name='District',
+            name="District",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'district',
-                'verbose_name_plural': 'districts',
-                'ordering': ['province', kamusm_portal.db.TurkishCollate('name')],
+                "verbose_name": "district",
+                "verbose_name_plural": "districts",
+                "ordering": ["province", kamusm_portal.db.TurkishCollate("name")],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalInstitution',
+            name="HistoricalInstitution",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('code', models.CharField(db_index=True, help_text='Public institution registry number (DETSİS).', max_length=32, verbose_name='code')),
-                ('kind', models.CharField(choices=[('ministry', 'Ministry'), ('general_directorate', 'General directorate'), ('presidency', 'Presidency'), ('governorship', 'Governorship'), ('municipality', 'Municipality'), ('university', 'University'), ('other', 'Other')], default='other', max_length=32, verbose_name='kind')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('account_manager', models.ForeignKey(blank=True, db_constraint=False, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True,
+                        help_text="Public institution registry number (DETSİS).",
+                        max_length=32,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ministry", "Ministry"),
+                            ("general_directorate", "General directorate"),
+                            ("presidency", "Presidency"),
+                            ("governorship", "Governorship"),
+                            ("municipality", "Municipality"),
+                            ("university", "University"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical institution',
-                'verbose_name_plural': 'historical institutions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalProgram',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=200, verbose_name='name')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('is_open', models.BooleanField(default=True, verbose_name='open')),
-                ('trainee_target', models.PositiveIntegerField(default=4000, verbose_name='trainee target')),
-                ('notice_days', models.PositiveSmallIntegerField(default=21, verbose_name='notice period (days)')),
-                ('classroom_size', models.PositiveSmallIntegerField(default=24, verbose_name='classroom size')),
-                ('classroom_quota', models.PositiveSmallIntegerField(default=6, verbose_name='classroom quota per institution')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical program',
-                'verbose_name_plural': 'historical programs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Institution',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('code', models.CharField(help_text='Public institution registry number (DETSİS).', max_length=32, unique=True, verbose_name='code')),
-                ('kind', models.CharField(choices=[('ministry', 'Ministry'), ('general_directorate', 'General directorate'), ('presidency', 'Presidency'), ('governorship', 'Governorship'), ('municipality', 'Municipality'), ('university', 'University'), ('other', 'Other')], default='other', max_length=32, verbose_name='kind')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('search_key', models.CharField(db_index=True, default='', editable=False, max_length=300)),
-                ('account_manager', models.ForeignKey(blank=True, limit_choices_to={'is_staff': True}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='managed_institutions', to=settings.AUTH_USER_MODEL, verbose_name='account manager')),
-            ],
-            options={
-                'verbose_name': 'institution',
-                'verbose_name_plural': 'institutions',
-                'ordering': [kamusm_portal.db.TurkishCollate('name')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalOfficial',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.institution', verbose_name='institution')),
-            ],
-            options={
-                'verbose_name': 'historical official',
-                'verbose_name_plural': 'historical officials',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Official',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='officials', to='entitlements.institution', verbose_name='institution')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='official', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-            ],
-            options={
-                'verbose_name': 'official',
-                'verbose_name_plural': 'officials',
-            },
-        ),
-        migrations.CreateModel(
-            name='Program',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True, verbose_name='name')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('is_open', models.BooleanField(default=True, verbose_name='open')),
-                ('trainee_target', models.PositiveIntegerField(default=4000, verbose_name='trainee target')),
-                ('notice_days', models.PositiveSmallIntegerField(default=21, verbose_name='notice period (days)')),
-                ('classroom_size', models.PositiveSmallIntegerField(default=24, verbose_name='classroom size')),
-                ('classroom_quota', models.PositiveSmallIntegerField(default=6, verbose_name='classroom quota per institution')),
-            ],
-            options={
-                'verbose_name': 'program',
-                'verbose_name_plural': 'programs',
-                'ordering': ['-year', 'name'],
-                'permissions': [('act_as_programme_staff', 'Can act as programme staff')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('classroom_size__gt', 0)), name='program_classroom_size_positive')],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalEntitlement',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('total_active_users', models.PositiveIntegerField(default=0, verbose_name='total active users')),
-                ('previous_total_active_users', models.PositiveIntegerField(blank=True, null=True, verbose_name='previous total')),
-                ('flag', models.CharField(blank=True, choices=[('no_users', 'No active users'), ('above_last_band', 'Above the last band'), ('usage_above_right', 'Usage above the right')], default='', max_length=30, verbose_name='flag')),
-                ('recomputed_at', models.DateTimeField(blank=True, null=True, verbose_name='recomputed at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('category', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.category', verbose_name='category')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.institution')),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.program')),
-            ],
-            options={
-                'verbose_name': 'historical entitlement',
-                'verbose_name_plural': 'historical entitlements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical institution",
+                "verbose_name_plural": "historical institutions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalCategory',
+            name="HistoricalProgram",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('min_users', models.PositiveIntegerField(verbose_name='lower bound of active users')),
-                ('max_users', models.PositiveIntegerField(verbose_name='upper bound of active users')),
-                ('hours', models.PositiveSmallIntegerField(verbose_name='training hours')),
-                ('delivery', models.CharField(choices=[('classroom', 'Classroom at a centre venue'), ('onsite', 'On-site at the institution')], max_length=20, verbose_name='delivery')),
-                ('certificate_rule', models.CharField(choices=[('attended', 'Attended (full or partial)'), ('full', 'Attended in full')], default='full', max_length=20, verbose_name='certificate for')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.program')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("name", models.CharField(db_index=True, max_length=200, verbose_name="name")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("is_open", models.BooleanField(default=True, verbose_name="open")),
+                ("trainee_target", models.PositiveIntegerField(default=4000, verbose_name="trainee target")),
+                ("notice_days", models.PositiveSmallIntegerField(default=21, verbose_name="notice period (days)")),
+                ("classroom_size", models.PositiveSmallIntegerField(default=24, verbose_name="classroom size")),
+                (
+                    "classroom_quota",
+                    models.PositiveSmallIntegerField(default=6, verbose_name="classroom quota per institution"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical category',
-                'verbose_name_plural': 'historical categories',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical program",
+                "verbose_name_plural": "historical programs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Institution",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Public institution registry number (DETSİS).",
+                        max_length=32,
+                        unique=True,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ministry", "Ministry"),
+                            ("general_directorate", "General directorate"),
+                            ("presidency", "Presidency"),
+                            ("governorship", "Governorship"),
+                            ("municipality", "Municipality"),
+                            ("university", "University"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("search_key", models.CharField(db_index=True, default="", editable=False, max_length=300)),
+                (
+                    "account_manager",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"is_staff": True},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="managed_institutions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="account manager",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "institution",
+                "verbose_name_plural": "institutions",
+                "ordering": [kamusm_portal.db.TurkishCollate("name")],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalOfficial",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical official",
+                "verbose_name_plural": "historical officials",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Official",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="officials",
+                        to="entitlements.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="official",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "official",
+                "verbose_name_plural": "officials",
+            },
+        ),
+        migrations.CreateModel(
+            name="Program",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, unique=True, verbose_name="name")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("is_open", models.BooleanField(default=True, verbose_name="open")),
+                ("trainee_target", models.PositiveIntegerField(default=4000, verbose_name="trainee target")),
+                ("notice_days", models.PositiveSmallIntegerField(default=21, verbose_name="notice period (days)")),
+                ("classroom_size", models.PositiveSmallIntegerField(default=24, verbose_name="classroom size")),
+                (
+                    "classroom_quota",
+                    models.PositiveSmallIntegerField(default=6, verbose_name="classroom quota per institution"),
+                ),
+            ],
+            options={
+                "verbose_name": "program",
+                "verbose_name_plural": "programs",
+                "ordering": ["-year", "name"],
+                "permissions": [("act_as_programme_staff", "Can act as programme staff")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("classroom_size__gt", 0)), name="program_classroom_size_positive"
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalEntitlement",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("total_active_users", models.PositiveIntegerField(default=0, verbose_name="total active users")),
+                (
+                    "previous_total_active_users",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="previous total"),
+                ),
+                (
+                    "flag",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_users", "No active users"),
+                            ("above_last_band", "Above the last band"),
+                            ("usage_above_right", "Usage above the right"),
+                        ],
+                        default="",
+                        max_length=30,
+                        verbose_name="flag",
+                    ),
+                ),
+                ("recomputed_at", models.DateTimeField(blank=True, null=True, verbose_name="recomputed at")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.institution",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.program",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical entitlement",
+                "verbose_name_plural": "historical entitlements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalCategory",
+            fields=[
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("min_users", models.PositiveIntegerField(verbose_name="lower bound of active users")),
+                ("max_users", models.PositiveIntegerField(verbose_name="upper bound of active users")),
+                ("hours", models.PositiveSmallIntegerField(verbose_name="training hours")),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("classroom", "Classroom at a centre venue"),
+                            ("onsite", "On-site at the institution"),
+                        ],
+                        max_length=20,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "certificate_rule",
+                    models.CharField(
+                        choices=[("attended", "Attended (full or partial)"), ("full", "Attended in full")],
+                        default="full",
+                        max_length=20,
+                        verbose_name="certificate for",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.program",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical category",
+                "verbose_name_plural": "historical categories",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='category',
-            name='program',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='categories', to='entitlements.program'),
+            model_name="category",
+            name="program",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="categories", to="entitlements.program"
+            ),
         ),
         migrations.CreateModel(
-            name='Province',
+            name="Province",
             fields=[
-                ('plate', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='plate code')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
+                (
+                    "plate",
+                    models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name="plate code"),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'province',
-                'verbose_name_plural': 'provinces',
-                'ordering': ['plate'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('plate__gte', 1), ('plate__lte', 81)), name='province_plate_range')],
+                "verbose_name": "province",
+                "verbose_name_plural": "provinces",
+                "ordering": ["plate"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("plate__gte", 1), ("plate__lte", 81)), name="province_plate_range"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalUnit',
+            name="HistoricalUnit",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('level', models.CharField(choices=[('merkez', 'Central'), ('il', 'Provincial'), ('ilce', 'District')], max_length=10, verbose_name='level')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('active_users', models.PositiveIntegerField(default=0, verbose_name='active users')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('district', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.district', verbose_name='district')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.institution')),
-                ('province', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='entitlements.province', verbose_name='province')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("merkez", "Central"), ("il", "Provincial"), ("ilce", "District")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                ("active_users", models.PositiveIntegerField(default=0, verbose_name="active users")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.institution",
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="entitlements.province",
+                        verbose_name="province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical unit',
-                'verbose_name_plural': 'historical units',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical unit",
+                "verbose_name_plural": "historical units",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='district',
-            name='province',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='districts', to='entitlements.province'),
+            model_name="district",
+            name="province",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="districts", to="entitlements.province"
+            ),
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('merkez', 'Central'), ('il', 'Provincial'), ('ilce', 'District')], max_length=10, verbose_name='level')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('active_users', models.PositiveIntegerField(default=0, verbose_name='active users')),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='entitlements.district', verbose_name='district')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='entitlements.institution')),
-                ('province', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='entitlements.province', verbose_name='province')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("merkez", "Central"), ("il", "Provincial"), ("ilce", "District")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                ("active_users", models.PositiveIntegerField(default=0, verbose_name="active users")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="entitlements.district",
+                        verbose_name="district",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="units", to="entitlements.institution"
+                    ),
+                ),
+                (
+                    "province",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="entitlements.province",
+                        verbose_name="province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['institution', 'level', kamusm_portal.db.TurkishCollate('name')],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["institution", "level", kamusm_portal.db.TurkishCollate("name")],
             },
         ),
         migrations.CreateModel(
-            name='Entitlement',
+            name="Entitlement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('total_active_users', models.PositiveIntegerField(default=0, verbose_name='total active users')),
-                ('previous_total_active_users', models.PositiveIntegerField(blank=True, null=True, verbose_name='previous total')),
-                ('flag', models.CharField(blank=True, choices=[('no_users', 'No active users'), ('above_last_band', 'Above the last band'), ('usage_above_right', 'Usage above the right')], default='', max_length=30, verbose_name='flag')),
-                ('recomputed_at', models.DateTimeField(blank=True, null=True, verbose_name='recomputed at')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='entitlements.category', verbose_name='category')),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entitlements', to='entitlements.institution')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entitlements', to='entitlements.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("total_active_users", models.PositiveIntegerField(default=0, verbose_name="total active users")),
+                (
+                    "previous_total_active_users",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="previous total"),
+                ),
+                (
+                    "flag",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_users", "No active users"),
+                            ("above_last_band", "Above the last band"),
+                            ("usage_above_right", "Usage above the right"),
+                        ],
+                        default="",
+                        max_length=30,
+                        verbose_name="flag",
+                    ),
+                ),
+                ("recomputed_at", models.DateTimeField(blank=True, null=True, verbose_name="recomputed at")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="entitlements.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entitlements",
+                        to="entitlements.institution",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entitlements",
+                        to="entitlements.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'entitlement',
-                'verbose_name_plural': 'entitlements',
-                'ordering': ['program', 'institution'],
-                'constraints': [models.UniqueConstraint(fields=('program', 'institution'), name='entitlement_unique_per_program')],
+                "verbose_name": "entitlement",
+                "verbose_name_plural": "entitlements",
+                "ordering": ["program", "institution"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("program", "institution"), name="entitlement_unique_per_program")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('program', 'code'), name='category_code_unique_in_program'),
+            model_name="category",
+            constraint=models.UniqueConstraint(fields=("program", "code"), name="category_code_unique_in_program"),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(('min_users__lte', models.F('max_users'))), name='category_bounds_ordered'),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_users__lte", models.F("max_users"))), name="category_bounds_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(('min_users__gte', 1)), name='category_min_users_positive'),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_users__gte", 1)), name="category_min_users_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='district',
-            constraint=models.UniqueConstraint(fields=('province', 'name'), name='district_unique_in_province'),
+            model_name="district",
+            constraint=models.UniqueConstraint(fields=("province", "name"), name="district_unique_in_province"),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(condition=models.Q(('level', 'merkez')), fields=('institution',), name='unit_one_merkez_per_institution'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("level", "merkez")), fields=("institution",), name="unit_one_merkez_per_institution"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(models.F('institution'), models.F('level'), django.db.models.functions.comparison.Coalesce(models.F('province'), models.Value(0)), django.db.models.functions.comparison.Coalesce(models.F('district'), models.Value(0)), models.F('name'), name='unit_natural_key_unique'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                models.F("institution"),
+                models.F("level"),
+                django.db.models.functions.comparison.Coalesce(models.F("province"), models.Value(0)),
+                django.db.models.functions.comparison.Coalesce(models.F("district"), models.Value(0)),
+                models.F("name"),
+                name="unit_natural_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('level', 'merkez'), ('province__isnull', False), _connector='OR'), name='unit_province_required_below_merkez'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level", "merkez"), ("province__isnull", False), _connector="OR"),
+                name="unit_province_required_below_merkez",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'ilce'), _negated=True), ('district__isnull', False), _connector='OR'), name='unit_district_required_for_ilce'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "ilce"), _negated=True), ("district__isnull", False), _connector="OR"
+                ),
+                name="unit_district_required_for_ilce",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('level', 'ilce'), ('district__isnull', True), _connector='OR'), name='unit_district_only_for_ilce'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level", "ilce"), ("district__isnull", True), _connector="OR"),
+                name="unit_district_only_for_ilce",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('active_users__gte', 0)), name='unit_active_users_not_negative'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("active_users__gte", 0)), name="unit_active_users_not_negative"
+            ),
         ),
     ]
