@@ -1,0 +1,192 @@
+"""The centre's admin: list budgets, table validation, Turkish search, service-backed actions."""
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from entitlements.models import Category, Entitlement, Institution, Official, Unit
+from entitlements.services import entitlement_recompute
+from tests.entitlements.factories import InstitutionFactory, UserFactory
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:entitlements_institution_changelist", "admin:entitlements_entitlement_changelist"],
+)
+def test_changelists_run_a_fixed_number_of_queries(admin_client, program, url_name):
+    url = reverse(url_name)
+    for _ in range(5):
+        InstitutionFactory(merkez_users=150)
+    entitlement_recompute()
+    few = _count_queries(admin_client, url)
+    for _ in range(45):
+        InstitutionFactory(merkez_users=5000)
+    entitlement_recompute()
+    assert _count_queries(admin_client, url) == few
+
+
+def _program_form(program, bands):
+    data = {
+        "name": program.name,
+        "year": program.year,
+        "is_open": "on",
+        "trainee_target": program.trainee_target,
+        "notice_days": program.notice_days,
+        "classroom_size": program.classroom_size,
+        "classroom_quota": program.classroom_quota,
+        "categories-TOTAL_FORMS": len(bands),
+        "categories-INITIAL_FORMS": len(bands),
+        "categories-MIN_NUM_FORMS": 0,
+        "categories-MAX_NUM_FORMS": 1000,
+    }
+    for i, (category, low, high) in enumerate(bands):
+        data.update(
+            {
+                f"categories-{i}-id": category.pk,
+                f"categories-{i}-program": program.pk,
+                f"categories-{i}-code": category.code,
+                f"categories-{i}-name": category.name,
+                f"categories-{i}-min_users": low,
+                f"categories-{i}-max_users": high,
+                f"categories-{i}-hours": category.hours,
+                f"categories-{i}-delivery": category.delivery,
+                f"categories-{i}-certificate_rule": category.certificate_rule,
+            }
+        )
+    return data
+
+
+def test_an_overlapping_table_is_refused_in_the_admin_naming_the_bands(admin_client, program):
+    categories = list(program.categories.order_by("min_users"))
+    bands = [(c, c.min_users, c.max_users) for c in categories]
+    bands[1] = (categories[1], 101, 1_500)  # overlaps band 2 (1,001-10,000)
+    url = reverse("admin:entitlements_program_change", args=[program.pk])
+    response = admin_client.post(url, _program_form(program, bands))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1" in text and "2" in text and "1500" in text.replace(".", "")
+    assert Category.objects.get(pk=categories[1].pk).max_users == 1_000
+
+
+def test_a_table_with_a_gap_is_refused_in_the_admin(admin_client, program):
+    categories = list(program.categories.order_by("min_users"))
+    bands = [(c, c.min_users, c.max_users) for c in categories]
+    bands[0] = (categories[0], 1, 90)
+    response = admin_client.post(
+        reverse("admin:entitlements_program_change", args=[program.pk]), _program_form(program, bands)
+    )
+    assert response.status_code == 200
+    assert Category.objects.get(pk=categories[0].pk).max_users == 100
+
+
+def test_a_valid_table_change_recomputes_the_programs_entitlements(admin_client, program):
+    institution = InstitutionFactory(merkez_users=100)
+    entitlement_recompute()
+    categories = list(program.categories.order_by("min_users"))
+    bands = [(c, c.min_users, c.max_users) for c in categories]
+    bands[0] = (categories[0], 1, 99)
+    bands[1] = (categories[1], 100, 1_000)
+    response = admin_client.post(
+        reverse("admin:entitlements_program_change", args=[program.pk]), _program_form(program, bands)
+    )
+    assert response.status_code == 302
+    assert Entitlement.objects.get(institution=institution).category.code == "1"
+
+
+@pytest.mark.parametrize("term", ["istanbul", "İSTANBUL", "İstanbul büyükşehir", "buyuksehir"])
+def test_institution_search_is_turkish_aware(admin_client, term):
+    wanted = InstitutionFactory(name="İstanbul Büyükşehir Belediyesi")
+    InstitutionFactory(name="Ankara Üniversitesi")
+    response = admin_client.get(reverse("admin:entitlements_institution_changelist"), {"q": term})
+    assert list(response.context["cl"].queryset) == [wanted]
+
+
+def test_the_recompute_action_goes_through_the_service(admin_client, program):
+    institution = InstitutionFactory(merkez_users=50)
+    entitlement_recompute()
+    Unit.objects.filter(institution=institution).update(active_users=5_000)
+    response = admin_client.post(
+        reverse("admin:entitlements_institution_changelist"),
+        {"action": "recompute_entitlements", "_selected_action": [institution.pk]},
+    )
+    assert response.status_code == 302
+    entitlement = Entitlement.objects.get(institution=institution)
+    assert entitlement.category.code == "2"
+    assert entitlement.history.latest().history_user == admin_client.user
+
+
+def test_entitlement_history_is_visible(admin_client, program):
+    institution = InstitutionFactory(merkez_users=50)
+    entitlement_recompute()
+    entitlement = Entitlement.objects.get(institution=institution)
+    response = admin_client.get(reverse("admin:entitlements_entitlement_history", args=[entitlement.pk]))
+    assert response.status_code == 200
+
+
+def test_staff_add_an_official_in_the_admin_and_get_a_set_password_link(
+    admin_client, program, django_capture_on_commit_callbacks
+):
+    institution = InstitutionFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:entitlements_official_add"),
+            {
+                "institution": institution.pk,
+                "username": "yetkili",
+                "email": "yetkili@kurum.gov.tr",
+                "first_name": "Işıl",
+                "last_name": "Güneş",
+                "password": "",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    official = Official.objects.get(user__username="yetkili")
+    assert official.institution == institution
+    assert not official.user.has_usable_password()
+    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body
+
+
+def test_a_second_merkez_in_the_unit_admin_is_refused_next_to_the_field(admin_client):
+    institution = InstitutionFactory()
+    response = admin_client.post(
+        reverse("admin:entitlements_unit_add"),
+        {"institution": institution.pk, "level": "merkez", "name": "İkinci", "active_users": 3},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["level"]
+    assert Unit.objects.filter(institution=institution).count() == 1
+
+
+def test_an_account_manager_sees_only_their_institutions(client, db):
+    manager = UserFactory(is_staff=True)
+    mine = InstitutionFactory(account_manager=manager)
+    InstitutionFactory()
+    client.force_login(manager)
+    response = client.get(reverse("admin:entitlements_institution_changelist"))
+    assert response.status_code == 200
+    assert list(response.context["cl"].queryset) == [mine]
+
+
+def test_officials_without_staff_rights_cannot_open_the_admin(client, db):
+    official = Official.objects.create(user=UserFactory(), institution=InstitutionFactory())
+    client.force_login(official.user)
+    response = client.get(reverse("admin:entitlements_institution_changelist"))
+    assert response.status_code == 302
+    assert Institution.objects.count() == 1
