@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Routes of the entitlements API, included under /api/v1/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from entitlements.api import InstitutionViewSet, ProgramViewSet
+
+router = SimpleRouter()
+router.register("programs", ProgramViewSet, basename="program")
+router.register("institutions", InstitutionViewSet, basename="institution")
+
+urlpatterns = router.urls

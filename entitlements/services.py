@@ -249,29 +249,39 @@ def institution_update(
     if units is not None:
         _units_validate(units)
         existing = {_unit_key(u.level, u.province_id, u.district_id, u.name): u for u in institution.units.all()}
-        keep: set[int] = set()
-        for unit in units:
-            key = _unit_key(
+        wanted = {
+            _unit_key(
                 unit.level,
                 unit.province.pk if unit.province else None,
                 unit.district.pk if unit.district else None,
                 unit.name,
-            )
+            ): unit
+            for unit in units
+        }
+        # Dropped units go first, so a new unit never meets the one it replaces.
+        for key, current in existing.items():
+            if key not in wanted:
+                current.delete()
+        for key, unit in wanted.items():
             current = existing.get(key)
             if current is None:
-                current = Unit.objects.create(institution=institution, **unit.__dict__)
-            elif current.active_users != unit.active_users:
-                current.active_users = unit.active_users
-                current.save(update_fields=["active_users"])
-            keep.add(current.pk)
-        for unit in existing.values():
-            if unit.pk not in keep:
-                unit.delete()
+                Unit.objects.create(institution=institution, **unit.__dict__)
+                continue
+            changed = [
+                f for f in ("name", "province", "district", "active_users") if getattr(current, f) != getattr(unit, f)
+            ]
+            for field in changed:
+                setattr(current, field, getattr(unit, field))
+            if changed:
+                current.save(update_fields=changed)
         entitlement_recompute(institutions=Institution.objects.filter(pk=institution.pk), by=by, reason="units changed")
     return institution
 
 
 def _unit_key(level: str, province_id: int | None, district_id: int | None, name: str) -> tuple:
+    """The one central unit is matched on its level alone, so renaming it keeps its row and history."""
+    if level == UnitLevel.MERKEZ:
+        return (level,)
     return (level, province_id or 0, district_id or 0, name)
 
 

@@ -46,7 +46,9 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ParseError):
+        response.data = {"code": "invalid", "detail": str(exc.detail), "fields": {}}
+    elif isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         code = _rule_code(exc.get_codes())
         response.data = {"code": code, "detail": _flatten(fields) or _("Invalid input."), "fields": fields}
@@ -75,3 +77,19 @@ def _rule_code(codes) -> str:
         elif item in RULE_CODES_FROM_FIELDS:
             return item
     return "invalid"
+
+
+# --- The error body in the OpenAPI schema ---------------------------------------------------
+
+from rest_framework import serializers  # noqa: E402
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error answer (API.md, "Errors"), for the OpenAPI schema."""
+
+    code = serializers.CharField(help_text="Stable lower_snake_case rule code, e.g. `invalid`, `no_category`.")
+    detail = serializers.CharField(help_text="A sentence in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Per-field messages (a list of sentences per field, nested for nested fields); `{}` when none.",
+    )

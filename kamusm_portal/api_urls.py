@@ -1,9 +1,10 @@
 """Every API route under /api/v1/, one router for all apps."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
+
+from entitlements.api import TokenObtainView
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("entitlements.api_urls")),
 ]

@@ -1,0 +1,567 @@
+"""The REST API of the entitlements app (API.md): token login, programs and their calculator,
+institutions with their units, officials and entitlements.
+
+Views check the shape of what comes in and call services and selectors; rules live there.
+Who may do what: anyone reads programs and the calculator; programme staff create and edit
+institutions and officials and see every institution; an official reads only their own
+institution (another one is 404 for every method, their own is 403 where their role may not act).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from entitlements import selectors, services
+from entitlements.models import (
+    Category,
+    Delivery,
+    District,
+    Institution,
+    InstitutionKind,
+    Official,
+    Program,
+    Province,
+    Unit,
+    UnitLevel,
+)
+from entitlements.usage import NO_USAGE, entitlement_figures, entitlement_rows, entitlement_usage
+from kamusm_portal.api import ErrorSerializer, IsProgrammeStaff, is_programme_staff
+from kamusm_portal.errors import RuleViolation
+from kamusm_portal.text import tr_fold
+
+User = get_user_model()
+
+# The largest count a band can hold (PositiveIntegerField); anything above is in no band.
+MAX_BAND_USERS = 2_147_483_647
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Error answers of an operation for the schema, all with the body of API.md."""
+    descriptions = {
+        400: gettext_lazy("Invalid input or a broken rule (`code` names it)."),
+        401: gettext_lazy("Not logged in."),
+        403: gettext_lazy("Logged in, but the role may not do this."),
+        404: gettext_lazy("Not found, or not visible to this user."),
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+
+
+# --- Authentication -------------------------------------------------------------------------
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class TokenObtainView(APIView):
+    """Exchange a username and password for the API token (``Authorization: Token <token>``).
+
+    No authentication is tried, so a stale token header does not stand in the way of logging in;
+    a wrong username or password is a 400 ``invalid``.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        tags=["auth"],
+        auth=[],
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, **_errors(400)},
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+# --- Programs and the calculator ------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name", "min_users", "max_users", "hours", "delivery"]
+
+
+class ProgramSerializer(serializers.ModelSerializer):
+    categories = CategorySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "name",
+            "year",
+            "is_open",
+            "trainee_target",
+            "notice_days",
+            "classroom_size",
+            "classroom_quota",
+            "categories",
+        ]
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number written in decimal digits only: ``-1``, ``1.5``, ``1e3`` and ``+2`` are refused."""
+
+    default_error_messages = {"invalid": gettext_lazy("A whole number, 0 or more, is required.")}
+    _DIGITS = re.compile(r"[0-9]+")
+
+    def to_internal_value(self, data):
+        text = str(data).strip()
+        if not self._DIGITS.fullmatch(text):
+            self.fail("invalid")
+        text = text.lstrip("0") or "0"
+        # A number longer than any band is simply above the table (and int() of thousands of
+        # digits is slow).
+        return int(text) if len(text) <= 18 else MAX_BAND_USERS + 1
+
+
+class CalculatorQuerySerializer(serializers.Serializer):
+    active_users = WholeNumberField(min_value=0)
+
+
+@extend_schema_view(
+    list=extend_schema(auth=[], responses={200: ProgramSerializer(many=True)}),
+    retrieve=extend_schema(auth=[], responses={200: ProgramSerializer, **_errors(404)}),
+)
+@extend_schema(tags=["programs"])
+class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
+    """The programs with their category tables; read-only (staff edit them in the admin)."""
+
+    serializer_class = ProgramSerializer
+    permission_classes = [permissions.AllowAny]
+
+    def get_queryset(self):
+        return selectors.programs_with_categories()
+
+    @extend_schema(
+        auth=[],
+        parameters=[
+            OpenApiParameter(
+                "active_users",
+                int,
+                required=True,
+                description="The institution's total of active e-signature users (a whole number, 0 or more).",
+            )
+        ],
+        responses={
+            200: CategorySerializer,
+            400: OpenApiResponse(ErrorSerializer, description="`invalid`: not a whole number, 0 or more."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="`no_category`: the count is in no band (0, or above the last band); "
+                "`not_found`: no such program.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="category")
+    def category(self, request, pk=None):
+        """The band of the program's table that a count of active users falls into."""
+        program = self.get_object()
+        query = CalculatorQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        active_users = query.validated_data["active_users"]
+        band = None
+        if active_users <= MAX_BAND_USERS:
+            band = services.category_for(program=program, active_users=active_users)
+        if band is None:
+            raise RuleViolation(
+                "no_category",
+                _("No category of %(program)s covers %(n)s active users.") % {"program": program, "n": active_users},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(CategorySerializer(band).data)
+
+
+# --- Institutions and their units -----------------------------------------------------------
+
+
+class UnitSerializer(serializers.Serializer):
+    """A unit as written and read: the province by plate code, the district by name within it."""
+
+    id = serializers.IntegerField(read_only=True)
+    level = serializers.ChoiceField(choices=UnitLevel.choices)
+    name = serializers.CharField(max_length=255)
+    province = serializers.IntegerField(
+        min_value=1,
+        max_value=81,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("Plate code 1-81; optional for merkez, required for il and ilce."),
+    )
+    district = serializers.CharField(
+        max_length=50,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text=gettext_lazy("District name within the province; required for ilce, only for ilce."),
+    )
+    active_users = serializers.IntegerField(min_value=0, max_value=MAX_BAND_USERS)
+
+    def to_representation(self, unit) -> dict[str, Any]:
+        return {
+            "id": unit.pk,
+            "level": unit.level,
+            "name": unit.name,
+            "province": unit.province_id,
+            "district": unit.district.name if unit.district_id else None,
+            "active_users": unit.active_users,
+        }
+
+
+_LEVEL_RANK = {level: rank for rank, level in enumerate(UnitLevel.values)}
+
+
+@extend_schema_field(UnitSerializer(many=True))
+class UnitsField(serializers.Field):
+    """The units, written and read inline; written, they replace the institution's units.
+
+    Checked here for shape only: each item on its own (also inside a PATCH, where the fields of
+    a unit are still required), then provinces and districts resolved in two queries. Errors name
+    the unit by its index: ``{"units": {"1": {"district": [...]}}}``, as the service's do. The
+    rules between units (exactly one merkez, district required for ilce, ...) are the service's.
+    """
+
+    default_error_messages = {"empty": gettext_lazy("At least the central (merkez) unit is required.")}
+
+    def to_representation(self, units) -> list[dict[str, Any]]:
+        # The central unit first, then provincial, then district units (names in Turkish order
+        # within a level, as the database sorted them).
+        ordered = sorted(units.all(), key=lambda u: _LEVEL_RANK.get(u.level, len(_LEVEL_RANK)))
+        return [UnitSerializer().to_representation(u) for u in ordered]
+
+    def to_internal_value(self, data) -> list[services.UnitData]:
+        items = UnitSerializer(data=data, many=True)
+        if not items.is_valid():
+            if isinstance(items.errors, dict):  # not a list at all
+                raise serializers.ValidationError(items.errors.get("non_field_errors", items.errors))
+            raise serializers.ValidationError({i: e for i, e in enumerate(items.errors) if e})
+        if not items.validated_data:
+            self.fail("empty")
+        units, errors = _units_resolve(items.validated_data)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return units
+
+
+def _units_resolve(items: list[dict[str, Any]]) -> tuple[list[services.UnitData], dict[int, dict[str, list[str]]]]:
+    """Turn plate codes into provinces and district names into districts of that province.
+
+    District names match with Turkish case and letters folded (``cankaya`` finds ``Çankaya``).
+    A unit given twice is refused here, before it reaches the database's unique key.
+    """
+    plates = {item["province"] for item in items if item.get("province")}
+    provinces = {p.plate: p for p in Province.objects.filter(plate__in=plates)}
+    exact: dict[tuple[int, str], District] = {}
+    folded: dict[tuple[int, str], District] = {}
+    if any(item.get("district") for item in items):
+        for district in District.objects.filter(province_id__in=plates):
+            exact[(district.province_id, district.name)] = district
+            folded.setdefault((district.province_id, tr_fold(district.name)), district)
+    units: list[services.UnitData] = []
+    errors: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    seen: dict[tuple, int] = {}
+    for index, item in enumerate(items):
+        plate = item.get("province")
+        province = provinces.get(plate) if plate else None
+        if plate and province is None:
+            errors[index]["province"] = [_("There is no province with plate code %(plate)s.") % {"plate": plate}]
+        name = (item.get("district") or "").strip()
+        district = None
+        if name and plate is None:
+            errors[index]["district"] = [_("A district is looked up within its province: give the province too.")]
+        elif name and province is not None:
+            district = exact.get((plate, name)) or folded.get((plate, tr_fold(name)))
+            if district is None:
+                errors[index]["district"] = [
+                    _("District %(district)s is not in province %(province)s.")
+                    % {"district": name, "province": province.name}
+                ]
+        key = (item["level"], plate or 0, district.pk if district else tr_fold(name), item["name"])
+        if key in seen and index not in errors:
+            errors[index]["name"] = [
+                _("The same unit is given twice (also at index %(index)s).") % {"index": seen[key]}
+            ]
+        seen.setdefault(key, index)
+        units.append(
+            services.UnitData(
+                level=item["level"],
+                name=item["name"],
+                province=province,
+                district=district,
+                active_users=item["active_users"],
+            )
+        )
+    return units, dict(errors)
+
+
+class InstitutionSerializer(serializers.Serializer):
+    """An institution with its units. Written, ``units`` replaces all of its units (exactly one
+    ``merkez``); ``total_active_users`` is their sum and sets the institution's band."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=255)
+    code = serializers.CharField(
+        max_length=32, help_text=gettext_lazy("Free text, unique; the DETSİS registry number is the natural value.")
+    )
+    kind = serializers.ChoiceField(choices=InstitutionKind.choices, default=InstitutionKind.OTHER)
+    account_manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_staff=True),
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy("User id of a staff member of the centre."),
+        error_messages={"does_not_exist": gettext_lazy("No staff member of the centre has id {pk_value}.")},
+    )
+    units = UnitsField()
+    total_active_users = serializers.IntegerField(
+        read_only=True, source="total_users", help_text=gettext_lazy("Sum of the active users of all units.")
+    )
+    is_active = serializers.BooleanField(default=True)
+
+
+class PlateFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class InstitutionFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices)
+    province = PlateFilter(
+        method="filter_province", label=gettext_lazy("Has a unit in the province with this plate code (1-81).")
+    )
+
+    class Meta:
+        model = Institution
+        fields = ["kind", "province"]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def filter_province(self, queryset, name, value):
+        # A subquery, not a join: a join on units would multiply the annotated sum of users.
+        return queryset.filter(pk__in=Unit.objects.filter(province_id=value).values("institution_id"))
+
+
+class OfficialCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField()
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        style={"input_type": "password"},
+        help_text=gettext_lazy("Optional; without it a link to set the password is e-mailed."),
+    )
+
+
+class OfficialCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=gettext_lazy("The user id."))
+    username = serializers.CharField()
+
+
+class OfficialSerializer(serializers.Serializer):
+    """An official as listed for staff: the user behind the official record."""
+
+    id = serializers.IntegerField(source="user_id", help_text=gettext_lazy("The user id."))
+    username = serializers.CharField(source="user.username")
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    is_active = serializers.BooleanField(source="user.is_active")
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class EntitlementSerializer(serializers.Serializer):
+    """What the institution may receive in one program. A classroom band (Standard) gives seats and
+    an on-site band (1-5) gives hours: the other side shows 0. Remaining figures are not clamped; a
+    negative one means usage above the right, and ``flag`` says so."""
+
+    program = serializers.IntegerField(help_text=gettext_lazy("Program id."))
+    total_active_users = serializers.IntegerField()
+    category = CategoryRefSerializer(allow_null=True, help_text=gettext_lazy("The band, or null when in none."))
+    delivery = serializers.ChoiceField(choices=Delivery.choices, allow_null=True)
+    hours = serializers.IntegerField(help_text=gettext_lazy("On-site hours of the band; 0 for a classroom band."))
+    seat_quota = serializers.IntegerField(
+        help_text=gettext_lazy("Classroom reservations allowed (classroom band); 0 for an on-site band.")
+    )
+    seats_used = serializers.IntegerField()
+    seats_remaining = serializers.IntegerField(help_text=gettext_lazy("seat_quota - seats_used."))
+    hours_used = serializers.IntegerField(help_text=gettext_lazy("Hours of non-cancelled on-site sessions."))
+    hours_held = serializers.IntegerField(help_text=gettext_lazy("Hours of open request items not yet scheduled."))
+    hours_remaining = serializers.IntegerField(help_text=gettext_lazy("hours - hours_used - hours_held."))
+    flag = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("null, or the reason: `no_users`, `above_last_band`, `usage_above_right`."),
+    )
+
+
+class ProgrammeStaffOnObject(permissions.BasePermission):
+    """On an object the user can see, only programme staff may act (an official on their own: 403).
+
+    Checked by ``get_object`` after the lookup in the visible institutions, so an institution the
+    user cannot see is 404 before this says 403.
+    """
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return is_programme_staff(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search", str, description="Part of the name or code; Turkish case and letters are folded."
+            )
+        ],
+        responses={200: InstitutionSerializer(many=True), **_errors(400, 401)},
+    ),
+    create=extend_schema(responses={201: InstitutionSerializer, **_errors(400, 401, 403)}),
+    retrieve=extend_schema(responses={200: InstitutionSerializer, **_errors(401, 404)}),
+    partial_update=extend_schema(responses={200: InstitutionSerializer, **_errors(400, 401, 403, 404)}),
+)
+@extend_schema(tags=["institutions"])
+class InstitutionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Institutions: staff create, edit and see all; an official sees only their own."""
+
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.action == "officials":
+            return selectors.institutions_visible(self.request.user)
+        search = self.request.query_params.get("search", "") if self.action == "list" else ""
+        return selectors.institution_list(user=self.request.user, search=search)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsProgrammeStaff()]
+        if self.action in ("partial_update", "officials"):
+            return [permissions.IsAuthenticated(), ProgrammeStaffOnObject()]
+        return [permissions.IsAuthenticated()]
+
+    def _fresh(self, institution: Institution) -> Institution:
+        return selectors.institution_list(user=self.request.user).get(pk=institution.pk)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        institution = services.institution_create(
+            name=data["name"],
+            code=data["code"],
+            kind=data["kind"],
+            units=data["units"],
+            account_manager=data.get("account_manager"),
+            is_active=data["is_active"],
+            by=request.user,
+        )
+        return Response(self.get_serializer(self._fresh(institution)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        institution = self.get_object()
+        serializer = self.get_serializer(institution, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        units = data.pop("units", None)
+        services.institution_update(institution=institution, data=data, units=units, by=request.user)
+        return Response(self.get_serializer(self._fresh(institution)).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The officials of an institution (staff)",
+        responses={200: OfficialSerializer(many=True), **_errors(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Make a new user an official of the institution (staff)",
+        request=OfficialCreateSerializer,
+        responses={201: OfficialCreatedSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def officials(self, request, pk=None):
+        institution = self.get_object()
+        if request.method == "GET":
+            rows = Official.objects.filter(institution=institution).select_related("user").order_by("user__username")
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(OfficialSerializer(page, many=True).data)
+        serializer = OfficialCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = services.official_create(
+            institution=institution,
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            password=data.get("password") or None,
+            by=request.user,
+        )
+        return Response({"id": user.pk, "username": user.get_username()}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The institution's entitlement in every program",
+        responses={200: EntitlementSerializer(many=True), **_errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def entitlements(self, request, pk=None):
+        """One row per program, always present: band, right, usage and what remains."""
+        institution = self.get_object()
+        rows = entitlement_rows(
+            institution=institution,
+            stored=selectors.entitlement_list(institution=institution),
+            total_active_users=institution.total_users,
+        )
+        usage = entitlement_usage(rows)
+        data = []
+        for row in rows:
+            figures = entitlement_figures(row, usage.get(row.pk, NO_USAGE))
+            data.append(
+                {
+                    "program": row.program_id,
+                    "total_active_users": row.total_active_users,
+                    "category": row.category,
+                    "delivery": row.category.delivery if row.category_id else None,
+                    **vars(figures),
+                }
+            )
+        page = self.paginate_queryset(data)
+        return self.get_paginated_response(EntitlementSerializer(page, many=True).data)
