@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from entitlements import views
 
 app_name = "portal"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("institutions/<int:pk>/", views.institution_detail, name="institution_detail"),
+    path("calculator/", views.calculator, name="calculator"),
+]
