@@ -26,6 +26,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
+from entitlements.resources import UserCountImportMixin
 from kamusm_portal.api import is_programme_staff
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
@@ -250,7 +251,7 @@ class OfficialInline(admin.TabularInline):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(TurkishSearchMixin, SimpleHistoryAdmin):
+class InstitutionAdmin(UserCountImportMixin, TurkishSearchMixin, SimpleHistoryAdmin):
     list_display = ("name", "code", "kind", "total_users_display", "categories_display", "account_manager", "is_active")
     list_filter = ("kind", "is_active", ProgramFilter, CategoryFilter, ProvinceFilter, "account_manager")
     list_select_related = ("account_manager",)
