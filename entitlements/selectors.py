@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from entitlements.models import Entitlement, Institution, Official, Program, Unit
 from kamusm_portal.api import is_programme_staff
+from kamusm_portal.db import TurkishCollate
 from kamusm_portal.text import tr_fold
 
 
@@ -36,6 +37,8 @@ def institution_list(*, user, search: str = "") -> QuerySet[Institution]:
         qs.select_related("account_manager")
         .annotate(total_users=Coalesce(Sum("units__active_users"), 0))
         .prefetch_related(Prefetch("units", queryset=Unit.objects.select_related("province", "district")))
+        # An aggregate drops Meta.ordering: order again, in Turkish alphabetical order.
+        .order_by(TurkishCollate("name"), "pk")
     )
 
 

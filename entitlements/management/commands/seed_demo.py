@@ -1,0 +1,450 @@
+"""Demo institutions and people for trying the portal (``make run`` loads them).
+
+Idempotent: institutions are looked up by their code and people by their username, so a second
+run adds nothing and prints the same logins. Passwords are made on the first run and kept in a
+file under ``var/`` (mode 0600); none is written in code. Everything goes through the services,
+as an official's or the centre's own actions would.
+
+The data is fixed (no randomness that differs between runs): about 40 institutions of every kind,
+whose units add up to the letter's 145,000 active users, in every band that this total allows,
+plus one institution with no users. Band 5 (100,001 or more) cannot sit beside band 4 (50,001 or
+more) within 145,000 users, so the demo keeps the letter's total and shows bands Standard to 4.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Sum
+
+from entitlements.models import (
+    PROGRAMME_STAFF_GROUP,
+    District,
+    Institution,
+    InstitutionKind,
+    Province,
+    Unit,
+    UnitLevel,
+)
+from entitlements.services import UnitData, institution_create, official_create
+
+User = get_user_model()
+
+DEMO_TOTAL_ACTIVE_USERS = 145_000
+ANKARA = 6
+
+
+@dataclass(frozen=True)
+class InstitutionSpec:
+    """One demo institution: its units are laid out from these figures, deterministically.
+
+    ``il`` provincial units go to that many provinces (every province when 81); ``ilce`` district
+    units go to real districts of those provinces, or of ``home`` when there are no provincial
+    units. ``{province}`` and ``{district}`` in the unit name templates are filled in.
+    """
+
+    code: str
+    name: str
+    kind: str
+    users: int
+    home: int = ANKARA
+    il: int = 0
+    ilce: int = 0
+    il_name: str = "{province} İl Müdürlüğü"
+    ilce_name: str = "{district} İlçe Müdürlüğü"
+    merkez_name: str = "Merkez Teşkilatı"
+
+
+K = InstitutionKind
+# fmt: off
+INSTITUTIONS: list[InstitutionSpec] = [
+    # Band 4 (50,001 – 100,000)
+    InstitutionSpec(
+        "10000318", "T.C. Adalet Bakanlığı", K.MINISTRY, 54_000, il=81, ilce=60,
+        il_name="{province} Cumhuriyet Başsavcılığı", ilce_name="{district} Adliyesi",
+    ),
+    # Band 3 (10,001 – 50,000)
+    InstitutionSpec(
+        "10000562", "T.C. Sağlık Bakanlığı", K.MINISTRY, 17_500, il=40, ilce=30,
+        il_name="{province} İl Sağlık Müdürlüğü", ilce_name="{district} Devlet Hastanesi",
+    ),
+    InstitutionSpec(
+        "10001431", "Gelir İdaresi Başkanlığı", K.PRESIDENCY, 14_200, il=30, ilce=25,
+        il_name="{province} Vergi Dairesi Başkanlığı", ilce_name="{district} Vergi Dairesi Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10002187", "Sosyal Güvenlik Kurumu Başkanlığı", K.PRESIDENCY, 11_800, il=35, ilce=20,
+        il_name="{province} Sosyal Güvenlik İl Müdürlüğü", ilce_name="{district} Sosyal Güvenlik Merkezi",
+    ),
+    InstitutionSpec(
+        "10002755", "Tapu ve Kadastro Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 10_400, il=22, ilce=25,
+        il_name="{province} Tapu ve Kadastro Bölge Müdürlüğü", ilce_name="{district} Tapu Müdürlüğü",
+    ),
+    # Band 2 (1,001 – 10,000)
+    InstitutionSpec(
+        "10000404", "T.C. İçişleri Bakanlığı", K.MINISTRY, 6_300, il=25, ilce=15,
+        il_name="{province} İl Yazı İşleri Müdürlüğü", ilce_name="{district} Kaymakamlığı",
+    ),
+    InstitutionSpec(
+        "10000476", "T.C. Milli Eğitim Bakanlığı", K.MINISTRY, 5_200, il=30, ilce=20,
+        il_name="{province} İl Milli Eğitim Müdürlüğü", ilce_name="{district} İlçe Milli Eğitim Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10003029", "Emniyet Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 4_100, il=20, ilce=12,
+        il_name="{province} İl Emniyet Müdürlüğü", ilce_name="{district} İlçe Emniyet Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10003164", "Nüfus ve Vatandaşlık İşleri Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 3_600, il=18, ilce=14,
+        il_name="{province} İl Nüfus ve Vatandaşlık Müdürlüğü", ilce_name="{district} İlçe Nüfus Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10003398", "Karayolları Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 2_400, il=12, ilce=6,
+        il_name="{province} Karayolları Bölge Müdürlüğü", ilce_name="{district} Bakım ve Ekipman Şefliği",
+    ),
+    InstitutionSpec(
+        "10003441", "Devlet Su İşleri Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 2_050, il=14, ilce=4,
+        il_name="{province} DSİ Bölge Müdürlüğü", ilce_name="{district} Şube Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10004726", "İstanbul Büyükşehir Belediyesi", K.MUNICIPALITY, 1_900, home=34, ilce=15,
+        merkez_name="Saraçhane Hizmet Binası", ilce_name="{district} İlçe Hizmet Birimi",
+    ),
+    InstitutionSpec(
+        "10004613", "Ankara Büyükşehir Belediyesi", K.MUNICIPALITY, 1_500, ilce=9,
+        merkez_name="Ulus Hizmet Binası", ilce_name="{district} İlçe Hizmet Birimi",
+    ),
+    InstitutionSpec(
+        "10005820", "Hacettepe Üniversitesi", K.UNIVERSITY, 1_150, ilce=3,
+        merkez_name="Rektörlük", ilce_name="{district} Yerleşkesi",
+    ),
+    InstitutionSpec(
+        "10003517", "Orman Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 1_020, il=10, ilce=6,
+        il_name="{province} Orman Bölge Müdürlüğü", ilce_name="{district} Orman İşletme Şefliği",
+    ),
+    # Band 1 (101 – 1,000)
+    InstitutionSpec(
+        "10000650", "T.C. Çalışma ve Sosyal Güvenlik Bakanlığı", K.MINISTRY, 850, il=12,
+        il_name="{province} Çalışma ve İş Kurumu İl Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10004258", "İzmir Valiliği", K.GOVERNORSHIP, 780, home=35, ilce=12,
+        merkez_name="Valilik Merkez Birimi", ilce_name="{district} Kaymakamlığı",
+    ),
+    InstitutionSpec(
+        "10005874", "Ankara Üniversitesi", K.UNIVERSITY, 690, ilce=4,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec(
+        "10001559", "Diyanet İşleri Başkanlığı", K.PRESIDENCY, 610, il=15, ilce=10,
+        il_name="{province} İl Müftülüğü", ilce_name="{district} İlçe Müftülüğü",
+    ),
+    InstitutionSpec(
+        "10001602", "Türkiye İstatistik Kurumu Başkanlığı", K.PRESIDENCY, 560, il=12,
+        il_name="TÜİK {province} Bölge Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10004937", "Bursa Büyükşehir Belediyesi", K.MUNICIPALITY, 540, home=16, ilce=6,
+        merkez_name="Belediye Merkez Binası", ilce_name="{district} İlçe Hizmet Birimi",
+    ),
+    InstitutionSpec(
+        "10005931", "Orta Doğu Teknik Üniversitesi", K.UNIVERSITY, 470, merkez_name="Rektörlük",
+    ),
+    InstitutionSpec(
+        "10006143", "Muğla Sıtkı Koçman Üniversitesi", K.UNIVERSITY, 443, home=48, ilce=5,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec(
+        "10004315", "Gaziantep Valiliği", K.GOVERNORSHIP, 430, home=27, ilce=6,
+        merkez_name="Valilik Merkez Birimi", ilce_name="{district} Kaymakamlığı",
+    ),
+    InstitutionSpec(
+        "10000739", "T.C. Kültür ve Turizm Bakanlığı", K.MINISTRY, 420, il=10,
+        il_name="{province} İl Kültür ve Turizm Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10006026", "Ege Üniversitesi", K.UNIVERSITY, 380, home=35, ilce=3,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec(
+        "10003680", "Meteoroloji Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 320, il=8,
+        il_name="{province} Meteoroloji Bölge Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10004372", "Erzurum Valiliği", K.GOVERNORSHIP, 310, home=25, ilce=5,
+        merkez_name="Valilik Merkez Birimi", ilce_name="{district} Kaymakamlığı",
+    ),
+    InstitutionSpec(
+        "10006082", "Karadeniz Teknik Üniversitesi", K.UNIVERSITY, 260, home=61, ilce=3,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec(
+        "10004994", "Eskişehir Büyükşehir Belediyesi", K.MUNICIPALITY, 240, home=26, ilce=2,
+        merkez_name="Belediye Merkez Binası", ilce_name="{district} İlçe Hizmet Birimi",
+    ),
+    # Standard (1 – 100)
+    InstitutionSpec(
+        "10006295", "Ölçme, Seçme ve Yerleştirme Merkezi Başkanlığı", K.PRESIDENCY, 99, merkez_name="Merkez Bina",
+    ),
+    InstitutionSpec(
+        "10004429", "Kırşehir Valiliği", K.GOVERNORSHIP, 95, home=40, ilce=3,
+        merkez_name="Valilik Merkez Birimi", ilce_name="{district} Kaymakamlığı",
+    ),
+    InstitutionSpec("10006351", "Türk Patent Enstitüsü", K.OTHER, 88, merkez_name="Merkez Bina"),
+    InstitutionSpec(
+        "10003736", "Devlet Tiyatroları Genel Müdürlüğü", K.GENERAL_DIRECTORATE, 71, il=3,
+        il_name="{province} Devlet Tiyatrosu Müdürlüğü",
+    ),
+    InstitutionSpec(
+        "10006408", "Artvin Çoruh Üniversitesi", K.UNIVERSITY, 64, home=8, ilce=2,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec(
+        "10006464", "Gümüşhane İl Özel İdaresi", K.OTHER, 57, home=29, merkez_name="Genel Sekreterlik",
+    ),
+    InstitutionSpec("10005051", "Ardahan Belediyesi", K.MUNICIPALITY, 42, home=75, merkez_name="Belediye Binası"),
+    InstitutionSpec(
+        "10006521", "Bayburt Üniversitesi", K.UNIVERSITY, 38, home=69, ilce=1,
+        merkez_name="Rektörlük", ilce_name="{district} Meslek Yüksekokulu",
+    ),
+    InstitutionSpec("10005108", "Sinop Belediyesi", K.MUNICIPALITY, 23, home=57, merkez_name="Belediye Binası"),
+    # No active users: no entitlement, flagged for the centre.
+    InstitutionSpec("10006577", "Iğdır Üniversitesi", K.UNIVERSITY, 0, home=76, merkez_name="Rektörlük"),
+]
+# fmt: on
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    institution_code: str | None = None
+
+
+SUPERUSER = Person("admin", "Sistem", "Yöneticisi", "superuser")
+PROGRAMME_STAFF = Person("egitim", "Gülşen", "Çelik", "programme staff")
+ACCOUNT_MANAGERS = [
+    Person("temsilci1", "Oğuz", "Şahin", "account manager"),
+    Person("temsilci2", "Şebnem", "Kılıç", "account manager"),
+    Person("temsilci3", "İlker", "Güneş", "account manager"),
+]
+OFFICIALS = [
+    Person("yetkili1", "Ayşe", "Yılmaz", "official", "10000318"),  # band 4
+    Person("yetkili2", "Mehmet", "Öztürk", "official", "10000562"),  # band 3
+    Person("yetkili3", "İbrahim", "Doğan", "official", "10000404"),  # band 2
+    Person("yetkili4", "Özge", "Aydın", "official", "10004258"),  # band 1
+    Person("yetkili5", "Çağrı", "Ünal", "official", "10004429"),  # Standard
+    Person("yetkili6", "Şule", "Karağaç", "official", "10004429"),  # a second official, same institution
+    Person("yetkili7", "Ümit", "Işık", "official", "10005051"),  # Standard
+    Person("yetkili8", "Gökçe", "Erdoğan", "official", "10006351"),  # Standard
+    Person("yetkili9", "Hülya", "Bağcı", "official", "10006577"),  # no active users
+]
+ACCOUNT_MANAGER_PERMISSIONS = ["view_institution", "view_unit", "view_entitlement", "view_official"]
+
+
+def demo_total_active_users() -> int:
+    return sum(spec.users for spec in INSTITUTIONS)
+
+
+def _split(total: int, parts: int, rng: random.Random) -> list[int]:
+    """``total`` over ``parts`` shares (each at least 1 when there is enough), the first the largest."""
+    if total == 0:
+        return [0] * parts
+    weights = [rng.uniform(1.0, 3.0) for _ in range(parts)]
+    weights[0] *= parts / 3 + 2  # the central unit holds a good part of the users
+    rest = total - parts
+    shares = [1 + int(rest * w / sum(weights)) for w in weights]
+    shares[0] += total - sum(shares)
+    return shares
+
+
+def _district_label(district: District) -> str:
+    # The post-code list calls a province's central district "Merkez": name it after the province.
+    return f"{district.province.name} Merkez" if district.name == "Merkez" else district.name
+
+
+def _units(spec: InstitutionSpec, provinces: dict[int, Province]) -> list[UnitData]:
+    """The units of a demo institution, the same on every run and database (seeded by its code)."""
+    rng = random.Random(f"kamusm-demo-{spec.code}")
+    home = provinces[spec.home]
+    il_provinces = [provinces[p] for p in sorted(rng.sample(sorted(provinces), spec.il))] if spec.il else []
+    pool = list(District.objects.filter(province__in=il_provinces or [home]).select_related("province").order_by("pk"))
+    districts = sorted(rng.sample(pool, min(spec.ilce, len(pool))), key=lambda d: d.pk)
+    count = 1 + len(il_provinces) + len(districts)
+    if spec.users and count > spec.users:
+        raise CommandError(f"{spec.name}: {count} units for {spec.users} users")
+    shares = iter(_split(spec.users, count, rng))
+    units = [UnitData(level=UnitLevel.MERKEZ, name=spec.merkez_name, province=home, active_users=next(shares))]
+    units += [
+        UnitData(level=UnitLevel.IL, name=spec.il_name.format(province=p.name), province=p, active_users=next(shares))
+        for p in il_provinces
+    ]
+    units += [
+        UnitData(
+            level=UnitLevel.ILCE,
+            name=spec.ilce_name.format(district=_district_label(d)),
+            province=d.province,
+            district=d,
+            active_users=next(shares),
+        )
+        for d in districts
+    ]
+    return units
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demo institutions and people (idempotent). Passwords are made on the first run, kept in "
+        "the logins file (mode 0600) and printed."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--logins-file",
+            help="Where the demo passwords are kept (default: settings.DEMO_LOGINS_FILE or var/demo-logins.json).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (demo accounts do not belong in production)."
+        )
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo makes demo accounts with known passwords: it runs only with DEBUG on.")
+        total = demo_total_active_users()
+        if total != DEMO_TOTAL_ACTIVE_USERS:  # a guard for whoever edits the table above
+            raise CommandError(f"The demo institutions add up to {total} users, not {DEMO_TOTAL_ACTIVE_USERS}.")
+        path = Path(
+            options["logins_file"]
+            or getattr(settings, "DEMO_LOGINS_FILE", None)
+            or Path(settings.BASE_DIR) / "var" / "demo-logins.json"
+        )
+        passwords = _logins_read(path)
+
+        with transaction.atomic():
+            created: list[str] = []
+            accounts: dict[str, str | None] = {}
+
+            def account(person: Person, **flags) -> User:
+                """The person's user, made with a known password when missing; an existing one is left as it is."""
+                user = User.objects.filter(username=person.username).first()
+                if user is not None:
+                    accounts[person.username] = passwords.get(person.username)
+                    return user
+                password = passwords.get(person.username) or _password_new()
+                user = User.objects.create_user(
+                    username=person.username,
+                    email=f"{person.username}@kamusm-demo.example",
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                    password=password,
+                    **flags,
+                )
+                passwords[person.username] = accounts[person.username] = password
+                created.append(person.username)
+                return user
+
+            account(SUPERUSER, is_staff=True, is_superuser=True)
+            staff = account(PROGRAMME_STAFF, is_staff=True)
+            staff.groups.add(Group.objects.get(name=PROGRAMME_STAFF_GROUP))
+            permissions = Permission.objects.filter(
+                content_type__app_label="entitlements", codename__in=ACCOUNT_MANAGER_PERMISSIONS
+            )
+            managers = []
+            for person in ACCOUNT_MANAGERS:
+                manager = account(person, is_staff=True)
+                manager.user_permissions.add(*permissions)
+                managers.append(manager)
+
+            provinces = {p.plate: p for p in Province.objects.all()}
+            new_institutions = 0
+            for index, spec in enumerate(INSTITUTIONS):
+                if Institution.objects.filter(code=spec.code).exists():
+                    continue
+                institution_create(
+                    name=spec.name,
+                    code=spec.code,
+                    kind=spec.kind,
+                    units=_units(spec, provinces),
+                    account_manager=managers[index % len(managers)],
+                    by=staff,
+                )
+                new_institutions += 1
+
+            for person in OFFICIALS:
+                if User.objects.filter(username=person.username).exists():
+                    accounts[person.username] = passwords.get(person.username)
+                    continue
+                password = passwords.get(person.username) or _password_new()
+                official_create(
+                    institution=Institution.objects.get(code=person.institution_code),
+                    username=person.username,
+                    email=f"{person.username}@kamusm-demo.example",
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                    password=password,
+                    by=staff,
+                )
+                passwords[person.username] = accounts[person.username] = password
+                created.append(person.username)
+
+            # Kept before the commit: a crash after it must not leave accounts whose password is lost.
+            _logins_write(path, passwords)
+
+        self._report(path, accounts, new_institutions, created)
+
+    def _report(self, path: Path, accounts: dict[str, str | None], new_institutions: int, created: list[str]) -> None:
+        codes = [spec.code for spec in INSTITUTIONS]
+        institutions = Institution.objects.filter(code__in=codes)
+        users = Unit.objects.filter(institution__in=institutions).aggregate(total=Sum("active_users"))["total"] or 0
+        self.stdout.write(
+            f"Demo data: {institutions.count()} institutions with {users:,} active users "
+            f"({new_institutions} institutions and {len(created)} accounts added now)."
+        )
+        names = dict(Institution.objects.filter(code__in=codes).values_list("code", "name"))
+        people = [SUPERUSER, PROGRAMME_STAFF, *ACCOUNT_MANAGERS, *OFFICIALS]
+        self.stdout.write(f"Demo logins (kept in {path}):")
+        self.stdout.write(f"  {'username':<10} {'password':<18} role")
+        for person in people:
+            password = accounts.get(person.username)
+            role = person.role
+            if person.institution_code:
+                role = f"{role}, {names.get(person.institution_code, person.institution_code)}"
+            shown = password or "(account existed before seed_demo: password unchanged)"
+            self.stdout.write(f"  {person.username:<10} {shown:<18} {role}")
+
+
+def _password_new() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _logins_read(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"Cannot read the demo logins file {path}: {exc}") from exc
+    return {str(k): str(v) for k, v in data.get("passwords", {}).items()}
+
+
+def _logins_write(path: Path, passwords: dict[str, str]) -> None:
+    """Write the file readable by its owner only (0600), replacing the old one in one step."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"passwords": dict(sorted(passwords.items()))}, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

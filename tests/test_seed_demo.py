@@ -1,0 +1,137 @@
+"""`seed_demo`: the demo data that `make run` loads, idempotent, with generated passwords kept in a file."""
+
+import re
+import stat
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+from django.test import Client
+
+from entitlements.models import (
+    PROGRAMME_STAFF_GROUP,
+    Entitlement,
+    EntitlementFlag,
+    Institution,
+    InstitutionKind,
+    Official,
+    Unit,
+    UnitLevel,
+)
+
+pytestmark = pytest.mark.django_db
+
+LOGIN_LINE = re.compile(r"^\s+(admin|egitim|temsilci\d+|yetkili\d+)\s+([^\s(]\S*)\s+", re.MULTILINE)
+
+
+def seed(logins_file) -> str:
+    out = StringIO()
+    call_command("seed_demo", logins_file=str(logins_file), force=True, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        "institutions": Institution.objects.count(),
+        "units": Unit.objects.count(),
+        "users": get_user_model().objects.count(),
+        "officials": Official.objects.count(),
+        "entitlements": Entitlement.objects.count(),
+    }
+
+
+def printed_logins(output: str) -> dict[str, str]:
+    return dict(LOGIN_LINE.findall(output))
+
+
+def test_a_second_run_adds_nothing_and_prints_the_same_logins(tmp_path):
+    logins_file = tmp_path / "demo-logins.json"
+    first = seed(logins_file)
+    after_first = counts()
+    second = seed(logins_file)
+
+    assert counts() == after_first
+    assert printed_logins(first) == printed_logins(second)
+    assert len(printed_logins(first)) == after_first["users"]
+
+
+def test_the_demo_totals_the_letters_145000_active_users_over_every_reachable_band(tmp_path, program):
+    seed(tmp_path / "logins.json")
+
+    assert Unit.objects.aggregate(total=Sum("active_users"))["total"] == 145_000
+    assert 35 <= Institution.objects.count() <= 45
+    bands = set(Entitlement.objects.filter(program=program).values_list("category__code", flat=True))
+    # Band 5 (100,001+) cannot sit beside band 4 (50,001+) within 145,000 users: the demo keeps the total.
+    assert {"STANDARD", "1", "2", "3", "4"} <= bands
+    no_users = Entitlement.objects.get(program=program, flag=EntitlementFlag.NO_USERS)
+    assert no_users.category is None and no_users.total_active_users == 0
+
+
+def test_every_institution_has_one_central_unit_and_units_lie_in_real_districts(tmp_path):
+    seed(tmp_path / "logins.json")
+
+    assert Unit.objects.filter(level=UnitLevel.MERKEZ).count() == Institution.objects.count()
+    assert Unit.objects.filter(level=UnitLevel.IL).values("province").distinct().count() > 40
+    district_units = Unit.objects.filter(level=UnitLevel.ILCE).select_related("district")
+    assert district_units.count() > 100
+    assert all(u.district.province_id == u.province_id for u in district_units)
+    assert set(Institution.objects.values_list("kind", flat=True)) >= {
+        InstitutionKind.MINISTRY,
+        InstitutionKind.GENERAL_DIRECTORATE,
+        InstitutionKind.PRESIDENCY,
+        InstitutionKind.GOVERNORSHIP,
+        InstitutionKind.MUNICIPALITY,
+        InstitutionKind.UNIVERSITY,
+    }
+    assert len(set(Institution.objects.values_list("code", flat=True))) == Institution.objects.count()
+
+
+def test_each_printed_password_logs_in_and_the_roles_are_set(tmp_path):
+    logins = printed_logins(seed(tmp_path / "logins.json"))
+
+    for username, password in logins.items():
+        assert Client().login(username=username, password=password), username
+    User = get_user_model()
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    staff = User.objects.get(username="egitim")
+    assert staff.is_staff and staff.groups.filter(name=PROGRAMME_STAFF_GROUP).exists()
+    assert Institution.objects.filter(account_manager__username="temsilci1").exists()
+    officials = Official.objects.select_related("user", "institution")
+    assert officials.count() >= 5
+    assert len({o.institution_id for o in officials}) >= 4
+    assert all(o.user.username.startswith("yetkili") for o in officials)
+
+
+def test_the_logins_file_is_private_and_keeps_passwords_for_a_new_database(tmp_path):
+    logins_file = tmp_path / "var" / "demo-logins.json"
+    first = printed_logins(seed(logins_file))
+
+    assert stat.S_IMODE(logins_file.stat().st_mode) == 0o600
+    # The database is wiped (`rm var/portal.sqlite3`) but the file stays: the same logins come back.
+    Institution.objects.all().delete()
+    get_user_model().objects.all().delete()
+    second = printed_logins(seed(logins_file))
+    assert second == first
+    for username, password in second.items():
+        assert Client().login(username=username, password=password), username
+
+
+def test_an_account_made_before_is_left_alone(tmp_path):
+    User = get_user_model()
+    User.objects.create_superuser("admin", "admin@example.gov.tr", "my-own-chosen-password-1")
+
+    output = seed(tmp_path / "logins.json")
+
+    assert "admin" not in printed_logins(output)
+    assert "password unchanged" in output
+    assert User.objects.get(username="admin").check_password("my-own-chosen-password-1")
+
+
+def test_it_refuses_to_run_with_debug_off_unless_forced(tmp_path, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", logins_file=str(tmp_path / "logins.json"), stdout=StringIO())
+    assert not Institution.objects.exists()
