@@ -43,7 +43,7 @@ class Program(models.Model):
         ordering = ["-year", "name"]
         verbose_name = _("program")
         verbose_name_plural = _("programs")
-        permissions = [("act_as_programme_staff", _("Can act as programme staff"))]
+        permissions = [("act_as_programme_staff", _("Can act as program staff"))]
         constraints = [
             models.CheckConstraint(condition=Q(classroom_size__gt=0), name="program_classroom_size_positive"),
         ]

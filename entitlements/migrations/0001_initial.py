@@ -328,7 +328,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "program",
                 "verbose_name_plural": "programs",
                 "ordering": ["-year", "name"],
-                "permissions": [("act_as_programme_staff", "Can act as programme staff")],
+                "permissions": [("act_as_programme_staff", "Can act as program staff")],
                 "constraints": [
                     models.CheckConstraint(
                         condition=models.Q(("classroom_size__gt", 0)), name="program_classroom_size_positive"
