@@ -232,6 +232,13 @@ class Official(models.Model):
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="officials", verbose_name=_("institution")
     )
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=[("tr", _("Turkish")), ("en", _("English"))],
+        default="tr",
+        help_text=_("Language of the e-mails the official receives."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()

@@ -178,9 +178,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "entitlements.tasks.*": {"queue": "default"},
+    "entitlements.tasks.*": {"queue": "email"},
+    "sessions.tasks.send_*": {"queue": "email"},
+    "sessions.tasks.expire_waitlists": {"queue": "default"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-waitlists": {"task": "sessions.tasks.expire_waitlists", "schedule": 60.0},
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,0 +1,88 @@
+"""E-mails about classroom sessions, each in its recipient's language (Turkish unless English).
+
+Each function re-reads what it reports, so a task that runs twice sends the same facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from entitlements.models import Delivery, Entitlement, Official
+from sessions.models import Reservation, ReservationStatus, SessionStatus, TrainingSession
+
+
+def _message(template: str, context: dict, *, language: str, to: list[str]) -> tuple[str, str, str, list[str]]:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}.txt", context)
+    return (subject, body, settings.DEFAULT_FROM_EMAIL, to)
+
+
+def _session_context(session: TrainingSession) -> dict:
+    return {"session": session, "portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+
+
+def _officials_by_institution(institution_ids) -> dict[int, list[Official]]:
+    officials = defaultdict(list)
+    for official in Official.objects.filter(institution_id__in=institution_ids, user__is_active=True).select_related(
+        "user"
+    ):
+        if official.user.email:
+            officials[official.institution_id].append(official)
+    return officials
+
+
+def session_announced_send(*, session_id: int) -> int:
+    """Tell the officials of every institution whose band gives classroom seats."""
+    session = TrainingSession.objects.select_related("course", "venue", "program").filter(pk=session_id).first()
+    if session is None or session.status != SessionStatus.ANNOUNCED:
+        return 0
+    entitled = Entitlement.objects.filter(
+        program=session.program, category__delivery=Delivery.CLASSROOM, institution__is_active=True
+    ).values("institution_id")
+    messages = [
+        _message("session_announced", _session_context(session), language=o.language, to=[o.user.email])
+        for officials in _officials_by_institution(entitled).values()
+        for o in officials
+    ]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def _reservations(ids) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(pk__in=ids)
+        .select_related("session__course", "session__venue", "participant", "applied_by", "institution")
+        .order_by("applied_at", "pk")
+    )
+
+
+def _to_officials(reservations: list[Reservation], template: str, extra: dict | None = None) -> int:
+    """One e-mail per official of each institution concerned, listing that institution's rows."""
+    by_institution: dict[int, list[Reservation]] = defaultdict(list)
+    for reservation in reservations:
+        by_institution[reservation.institution_id].append(reservation)
+    messages = []
+    for institution_id, officials in _officials_by_institution(by_institution.keys()).items():
+        rows = by_institution[institution_id]
+        context = {**_session_context(rows[0].session), "reservations": rows, **(extra or {})}
+        for official in officials:
+            messages.append(_message(template, context, language=official.language, to=[official.user.email]))
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def reservations_made_send(*, reservation_ids: list[int]) -> int:
+    return _to_officials(_reservations(reservation_ids), "reservations_made")
+
+
+def reservation_promoted_send(*, reservation_id: int) -> int:
+    rows = [r for r in _reservations([reservation_id]) if r.status == ReservationStatus.CONFIRMED]
+    return _to_officials(rows, "reservation_promoted") if rows else 0
+
+
+def session_cancelled_send(*, session_id: int, reservation_ids: list[int]) -> int:
+    return _to_officials(_reservations(reservation_ids), "session_cancelled")

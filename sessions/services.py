@@ -1,0 +1,501 @@
+"""Every write and business rule of classroom sessions, participants and reservations.
+
+Locks: a service that changes seats locks, in this order, the institution's entitlement row in the
+session's program, then the session row, and recounts from the reservations before deciding
+(``select_for_update`` on PostgreSQL; on SQLite every write transaction is ``BEGIN IMMEDIATE``,
+so writers queue on the database lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from stdnum.tr import tckimlik
+
+from entitlements.models import Delivery, Entitlement, Institution, Official, Program, Unit
+from kamusm_portal.errors import RuleViolation
+from sessions import tasks
+from sessions.models import (
+    LIVE_STATUSES,
+    Course,
+    Participant,
+    Reservation,
+    ReservationStatus,
+    SessionKind,
+    SessionStatus,
+    TrainingSession,
+    Venue,
+)
+
+
+def live_q(now: datetime | None = None, prefix: str = "") -> Q:
+    """Reservations that count: confirmed, or waitlisted on a session that has not started.
+
+    A waiting list expires when its session starts (the periodic task then writes ``expired``);
+    reads and decisions treat it as expired from that moment, so no late promotion can happen.
+    """
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": ReservationStatus.CONFIRMED}) | Q(
+        **{f"{prefix}status": ReservationStatus.WAITLISTED, f"{prefix}session__starts_at__gt": now}
+    )
+
+
+def _program_open(program: Program) -> None:
+    if not program.is_open:
+        raise RuleViolation("program_closed", _("The program %(program)s is closed.") % {"program": program})
+
+
+def _local(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> None:
+    earliest = now + timedelta(days=program.notice_days)
+    if starts_at < earliest:
+        raise RuleViolation(
+            "notice_period",
+            _(
+                "A classroom session is announced at least %(days)s days before it starts: "
+                "the earliest start allowed now is %(earliest)s."
+            )
+            % {"days": program.notice_days, "earliest": _local(earliest)},
+            fields={"starts_at": [_("Earliest allowed start: %(earliest)s.") % {"earliest": _local(earliest)}]},
+        )
+
+
+# --- Sessions -------------------------------------------------------------------------------
+
+
+def _session_fields_check(
+    *, venue: Venue | None, starts_at: datetime, ends_at: datetime, capacity: int, course: Course
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if venue is None:
+        errors["venue"] = [_("A classroom session is held at one of the centre's venues.")]
+    elif capacity > venue.seats:
+        errors["capacity"] = [
+            _("The venue %(venue)s has %(seats)s seats.") % {"venue": venue.name, "seats": venue.seats}
+        ]
+    if capacity is None or capacity < 1:
+        errors["capacity"] = [_("The capacity is at least one seat.")]
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The session ends after it starts.")]
+    if not course.is_active:
+        errors["course"] = [_("The course %(course)s is not active.") % {"course": course.code}]
+    if errors:
+        raise RuleViolation("invalid", next(iter(errors.values()))[0], fields=errors)
+
+
+@transaction.atomic
+def session_create(
+    *,
+    program: Program,
+    course: Course,
+    venue: Venue,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None = None,
+    trainer: AbstractBaseUser | None = None,
+    by: AbstractBaseUser | None = None,
+) -> TrainingSession:
+    """A new classroom session, as a draft (capacity: the program's classroom size by default)."""
+    _program_open(program)
+    capacity = capacity if capacity is not None else program.classroom_size
+    _session_fields_check(venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity, course=course)
+    return TrainingSession.objects.create(
+        program=program,
+        course=course,
+        kind=SessionKind.CLASSROOM,
+        venue=venue,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        trainer=trainer,
+    )
+
+
+def _session_lock(session: TrainingSession) -> TrainingSession:
+    return (
+        TrainingSession.objects.select_for_update(of=("self",))
+        .select_related("program", "course", "venue")
+        .get(pk=session.pk)
+    )
+
+
+@transaction.atomic
+def session_update(*, session: TrainingSession, data: dict[str, Any], by: AbstractBaseUser | None = None):
+    """Change a classroom session. Moving an announced session's start needs the notice period
+    again; a larger capacity promotes from the waiting list at once; a capacity below the seats
+    already confirmed is refused. Locks the session row."""
+    session = _session_lock(session)
+    if session.kind != SessionKind.CLASSROOM:
+        raise RuleViolation("invalid", _("Only classroom sessions are edited here."))
+    if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+        raise RuleViolation(
+            "invalid", _("A %(status)s session cannot be changed.") % {"status": session.get_status_display()}
+        )
+    now = timezone.now()
+    new = {f: data.get(f, getattr(session, f)) for f in ("course", "venue", "starts_at", "ends_at", "capacity")}
+    _session_fields_check(**new)
+    if session.status == SessionStatus.ANNOUNCED and new["starts_at"] != session.starts_at:
+        _notice_check(program=session.program, starts_at=new["starts_at"], now=now)
+    confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
+    if new["capacity"] < confirmed:
+        raise RuleViolation(
+            "invalid",
+            _("%(n)s seats are already confirmed: the capacity cannot go below that.") % {"n": confirmed},
+            fields={"capacity": [_("At least %(n)s.") % {"n": confirmed}]},
+        )
+    changed = [f for f in new if getattr(session, f) != new[f]]
+    if "trainer" in data and data["trainer"] != session.trainer:
+        session.trainer = data["trainer"]
+        changed.append("trainer")
+    for field in changed:
+        if field != "trainer":
+            setattr(session, field, new[field])
+    if changed:
+        session.save(update_fields=changed)
+    if "capacity" in changed and session.starts_at > now:
+        _waitlist_promote(session=session, free=session.capacity - confirmed, now=now)
+    return session
+
+
+@transaction.atomic
+def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+    """Publish a draft session to officials, at least the program's notice period ahead; the
+    officials of classroom-band institutions are e-mailed after commit. Locks the session row."""
+    session = _session_lock(session)
+    _program_open(session.program)
+    if session.status != SessionStatus.DRAFT:
+        raise RuleViolation(
+            "invalid",
+            _("Only a draft session can be announced; this one is %(status)s.")
+            % {"status": session.get_status_display()},
+        )
+    now = timezone.now()
+    _notice_check(program=session.program, starts_at=session.starts_at, now=now)
+    session.status = SessionStatus.ANNOUNCED
+    session.announced_at = now
+    session.save(update_fields=["status", "announced_at"])
+    tasks.send_session_announced.delay_on_commit(session.pk)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+    """Cancel a session: every live reservation is cancelled (rows and history kept, quota freed)
+    and its official notified after commit. Locks the session row."""
+    session = _session_lock(session)
+    if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+        raise RuleViolation(
+            "invalid",
+            _("A %(status)s session cannot be cancelled.") % {"status": session.get_status_display()},
+        )
+    now = timezone.now()
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.save(update_fields=["status", "cancelled_at"])
+    held = list(session.reservations.filter(status__in=LIVE_STATUSES))
+    for reservation in held:
+        reservation.status = ReservationStatus.CANCELLED
+        reservation.cancelled_at = now
+        reservation._change_reason = "session cancelled"
+        reservation.save(update_fields=["status", "cancelled_at"])
+    if held:
+        tasks.send_session_cancelled.delay_on_commit(session.pk, [r.pk for r in held])
+    return session
+
+
+# --- Participants ---------------------------------------------------------------------------
+
+
+def kimlik_no_clean(value: str) -> str:
+    """A T.C. kimlik no with a valid checksum (python-stdnum), or ``invalid_kimlik_no``."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not tckimlik.is_valid(value):
+        raise RuleViolation(
+            "invalid_kimlik_no",
+            _("%(value)s is not a valid T.C. kimlik no.") % {"value": value},
+            fields={"kimlik_no": [_("Not a valid T.C. kimlik no.")]},
+        )
+    return tckimlik.compact(value)
+
+
+_PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kimlik_no", "multiplier", "language")
+
+
+def _participant_check(*, institution: Institution, values: dict[str, Any], exclude_pk: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    unit = values.get("unit")
+    if unit is not None and unit.institution_id != institution.pk:
+        errors["unit"] = [_("The unit is not one of this institution's units.")]
+    if not (values.get("first_name") or "").strip():
+        errors["first_name"] = [_("This field is required.")]
+    if not (values.get("last_name") or "").strip():
+        errors["last_name"] = [_("This field is required.")]
+    others = Participant.objects.filter(institution=institution, anonymised_at__isnull=True)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if values.get("email") and others.filter(email__iexact=values["email"]).exists():
+        errors["email"] = [_("A participant of this institution already has this e-mail.")]
+    if values.get("kimlik_no") and others.filter(kimlik_no=values["kimlik_no"]).exists():
+        errors["kimlik_no"] = [_("A participant of this institution already has this T.C. kimlik no.")]
+    if errors:
+        raise RuleViolation("invalid", next(iter(errors.values()))[0], fields=errors)
+
+
+@transaction.atomic
+def participant_create(
+    *, institution: Institution, data: dict[str, Any], by: AbstractBaseUser | None = None
+) -> Participant:
+    """Nominate a participant: unit of this institution (the central unit by default), unique
+    e-mail and kimlik no within the institution, kimlik no checked by its checksum."""
+    values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
+    values["kimlik_no"] = kimlik_no_clean(values.get("kimlik_no", ""))
+    values["email"] = (values.get("email") or "").strip().lower()
+    if values.get("unit") is None:
+        values["unit"] = Unit.objects.get(institution=institution, level="merkez")
+    _participant_check(institution=institution, values=values)
+    return Participant.objects.create(institution=institution, **values)
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, data: dict[str, Any], by: AbstractBaseUser | None = None
+) -> Participant:
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.anonymised_at:
+        raise RuleViolation("invalid", _("An anonymised participant cannot be changed."))
+    values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
+    if "kimlik_no" in values:
+        values["kimlik_no"] = kimlik_no_clean(values["kimlik_no"])
+    if "email" in values:
+        values["email"] = (values["email"] or "").strip().lower()
+    merged = {f: values.get(f, getattr(participant, f)) for f in _PARTICIPANT_FIELDS}
+    _participant_check(institution=participant.institution, values=merged, exclude_pk=participant.pk)
+    changed = [f for f in values if getattr(participant, f) != values[f]]
+    for field in changed:
+        setattr(participant, field, values[field])
+    if changed:
+        participant.save(update_fields=changed)
+    return participant
+
+
+@transaction.atomic
+def participant_delete(*, participant: Participant, by: AbstractBaseUser | None = None) -> None:
+    """Remove a participant. One holding live reservations is refused (``participant_in_use``);
+    one with history is anonymised, so counts and records stay true; otherwise the row goes."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.reservations.filter(live_q()).exists():
+        raise RuleViolation(
+            "participant_in_use",
+            _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
+        )
+    if participant.reservations.exists():
+        participant.first_name = _("Anonymised")
+        participant.last_name = f"#{participant.pk}"
+        participant.email = ""
+        participant.kimlik_no = ""
+        participant.anonymised_at = timezone.now()
+        participant.save(update_fields=["first_name", "last_name", "email", "kimlik_no", "anonymised_at"])
+    else:
+        participant.delete()
+
+
+# --- Reservations ---------------------------------------------------------------------------
+
+
+def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
+    entitlement = (
+        Entitlement.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(program=program, institution=institution)
+        .first()
+    )
+    if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.CLASSROOM:
+        raise RuleViolation(
+            "not_entitled",
+            _("%(institution)s has no classroom seats in %(program)s.")
+            % {"institution": institution, "program": program},
+        )
+    return entitlement
+
+
+def _session_open_check(session: TrainingSession, now: datetime) -> None:
+    if session.kind != SessionKind.CLASSROOM or session.status != SessionStatus.ANNOUNCED or session.starts_at <= now:
+        raise RuleViolation(
+            "session_not_open",
+            _("The session is not open for reservations (not announced, cancelled or already started)."),
+        )
+
+
+def institution_live_reservations(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
+    """Live reservations of an institution over all sessions of the program (completed included)."""
+    return Reservation.objects.filter(institution=institution, session__program=program).filter(live_q(now)).count()
+
+
+@transaction.atomic
+def reservation_create(
+    *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
+) -> list[Reservation]:
+    """Apply for seats for some of one institution's participants on a classroom session.
+
+    Refused whole when the institution's band is not classroom (``not_entitled``), the session is
+    not open (``session_not_open``), a participant already holds a live reservation on it
+    (``duplicate_participant``) or the application would pass the institution's quota of live
+    reservations in the program (``institution_quota``). Otherwise seats are confirmed in the
+    order given while the session has free seats, and the rest waitlisted behind earlier
+    applications. Locks the entitlement row, then the session row, then recounts.
+    """
+    if not participants:
+        raise RuleViolation("invalid", _("Choose at least one participant."), fields={"participants": ["required"]})
+    institutions = {p.institution_id for p in participants}
+    if len(institutions) != 1:
+        raise RuleViolation(
+            "invalid",
+            _("One application is for participants of one institution."),
+            fields={"participants": [_("Participants of several institutions.")]},
+        )
+    if any(p.anonymised_at for p in participants):
+        raise RuleViolation("invalid", _("An anonymised participant cannot apply."))
+    institution = participants[0].institution
+    ids = [p.pk for p in participants]
+    if len(set(ids)) != len(ids):
+        raise RuleViolation("duplicate_participant", _("The same participant is given twice."))
+
+    now = timezone.now()
+    session = TrainingSession.objects.select_related("program").get(pk=session.pk)
+    _session_open_check(session, now)
+    _program_open(session.program)
+    _entitlement_lock(program=session.program, institution=institution)
+    session = _session_lock(session)
+    _session_open_check(session, now)
+
+    already = list(
+        session.reservations.filter(participant_id__in=ids, status__in=LIVE_STATUSES).select_related("participant")
+    )
+    if already:
+        raise RuleViolation(
+            "duplicate_participant",
+            _("Already on this session: %(names)s.") % {"names": ", ".join(r.participant.full_name for r in already)},
+        )
+    quota = session.program.classroom_quota
+    live = institution_live_reservations(institution=institution, program=session.program, now=now)
+    remaining = max(quota - live, 0)
+    if len(participants) > remaining:
+        raise RuleViolation(
+            "institution_quota",
+            ngettext(
+                "The quota of %(quota)s reservations per institution would be passed: %(remaining)s place remains.",
+                "The quota of %(quota)s reservations per institution would be passed: %(remaining)s places remain.",
+                remaining,
+            )
+            % {"quota": quota, "remaining": remaining},
+            fields={"remaining": remaining},
+        )
+    confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
+    free = max(session.capacity - confirmed, 0)
+    created = []
+    for index, participant in enumerate(participants):
+        is_confirmed = index < free
+        created.append(
+            Reservation.objects.create(
+                session=session,
+                participant=participant,
+                institution=institution,
+                status=ReservationStatus.CONFIRMED if is_confirmed else ReservationStatus.WAITLISTED,
+                applied_at=now,
+                applied_by=by if by is not None and by.pk else None,
+                confirmed_at=now if is_confirmed else None,
+            )
+        )
+    positions = waitlist_positions(session=session)
+    for reservation in created:
+        reservation.position = positions.get(reservation.pk)
+    tasks.send_reservations_made.delay_on_commit([r.pk for r in created])
+    return created
+
+
+def waitlist_positions(*, session: TrainingSession) -> dict[int, int]:
+    """Waiting-list rank (from 1) of each waitlisted reservation of the session, in application order."""
+    ordered = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("applied_at", "pk")
+    return {pk: rank for rank, pk in enumerate(ordered.values_list("pk", flat=True), start=1)}
+
+
+def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> list[Reservation]:
+    """Confirm the first ``free`` waitlisted reservations (application order); notify after commit."""
+    if free <= 0 or session.starts_at <= now:
+        return []
+    promoted = list(
+        session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("applied_at", "pk")[:free]
+    )
+    for reservation in promoted:
+        reservation.status = ReservationStatus.CONFIRMED
+        reservation.confirmed_at = now
+        reservation._change_reason = "promoted from the waiting list"
+        reservation.save(update_fields=["status", "confirmed_at"])
+        tasks.send_reservation_promoted.delay_on_commit(reservation.pk)
+    return promoted
+
+
+@transaction.atomic
+def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None = None) -> Reservation:
+    """Cancel a live reservation until the session starts; a freed seat goes at once to the first
+    on the waiting list, in the same transaction. Locks the entitlement row, then the session."""
+    reservation = Reservation.objects.select_related("session__program", "institution").get(pk=reservation.pk)
+    now = timezone.now()
+    Entitlement.objects.select_for_update(of=("self",)).filter(
+        program=reservation.session.program, institution=reservation.institution
+    ).first()
+    session = _session_lock(reservation.session)
+    reservation = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+    if reservation.status not in LIVE_STATUSES:
+        raise RuleViolation(
+            "invalid",
+            _("This reservation is already %(status)s.") % {"status": reservation.get_status_display()},
+        )
+    if session.starts_at <= now:
+        raise RuleViolation("session_not_open", _("The session has started: its reservations can no longer change."))
+    was_confirmed = reservation.status == ReservationStatus.CONFIRMED
+    reservation.status = ReservationStatus.CANCELLED
+    reservation.cancelled_at = now
+    reservation.save(update_fields=["status", "cancelled_at"])
+    if was_confirmed:
+        confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
+        _waitlist_promote(session=session, free=session.capacity - confirmed, now=now)
+    return reservation
+
+
+def waitlists_expire(*, now: datetime | None = None) -> int:
+    """Mark ``expired`` every waitlisted reservation of a session that has started (quota freed)."""
+    now = now or timezone.now()
+    expired = 0
+    stale = Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now)
+    for pk in stale.values_list("pk", flat=True)[:10_000]:
+        with transaction.atomic():
+            reservation = (
+                Reservation.objects.select_for_update(of=("self",))
+                .filter(pk=pk, status=ReservationStatus.WAITLISTED)
+                .first()
+            )
+            if reservation is None:
+                continue
+            reservation.status = ReservationStatus.EXPIRED
+            reservation._change_reason = "session started"
+            reservation.save(update_fields=["status"])
+            expired += 1
+    return expired
+
+
+def officials_of(institution_ids: QuerySet | Sequence[int]) -> QuerySet[Official]:
+    return Official.objects.filter(institution_id__in=institution_ids, user__is_active=True).select_related("user")

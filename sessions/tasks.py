@@ -1,0 +1,44 @@
+"""E-mails and periodic work of classroom sessions: thin tasks that re-fetch and call a service.
+
+The e-mail tasks run on the ``email`` queue (settings.CELERY_TASK_ROUTES), away from PDFs.
+"""
+
+from celery import shared_task
+
+EMAIL_RETRY = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(**EMAIL_RETRY)
+def send_session_announced(session_id: int) -> None:
+    from sessions import notifications
+
+    notifications.session_announced_send(session_id=session_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def send_reservations_made(reservation_ids: list[int]) -> None:
+    from sessions import notifications
+
+    notifications.reservations_made_send(reservation_ids=reservation_ids)
+
+
+@shared_task(**EMAIL_RETRY)
+def send_reservation_promoted(reservation_id: int) -> None:
+    from sessions import notifications
+
+    notifications.reservation_promoted_send(reservation_id=reservation_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def send_session_cancelled(session_id: int, reservation_ids: list[int]) -> None:
+    from sessions import notifications
+
+    notifications.session_cancelled_send(session_id=session_id, reservation_ids=reservation_ids)
+
+
+@shared_task(acks_late=True)
+def expire_waitlists() -> int:
+    """Periodic (celery beat): waiting lists of sessions that have started expire."""
+    from sessions.services import waitlists_expire
+
+    return waitlists_expire()

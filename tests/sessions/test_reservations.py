@@ -1,0 +1,154 @@
+"""Seats in order of application, the institution quota, waiting lists and cancellations."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from entitlements.models import Official
+from kamusm_portal.errors import RuleViolation
+from sessions.models import Reservation, ReservationStatus, SessionStatus
+from sessions.services import (
+    institution_live_reservations,
+    reservation_cancel,
+    reservation_create,
+    session_cancel,
+    waitlists_expire,
+)
+from tests.entitlements.factories import InstitutionFactory, UserFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+
+
+@pytest.fixture
+def session(db):
+    return SessionFactory()
+
+
+def _people(institution, n):
+    return [ParticipantFactory(institution=institution) for _ in range(n)]
+
+
+def test_the_seventh_live_reservation_of_an_institution_is_refused(session):
+    institution = standard_institution()
+    people = _people(institution, 7)
+    reservation_create(session=session, participants=people[:6])
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=SessionFactory(), participants=people[6:])
+    assert exc.value.code == "institution_quota"
+    assert "0" in exc.value.message
+    assert institution_live_reservations(institution=institution, program=session.program) == 6
+
+
+def test_an_application_past_the_quota_is_refused_whole_saying_how_many_remain(session):
+    institution = standard_institution()
+    people = _people(institution, 8)
+    reservation_create(session=session, participants=people[:4])
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=SessionFactory(), participants=people[4:])
+    assert exc.value.code == "institution_quota"
+    assert exc.value.fields["remaining"] == 2
+    assert Reservation.objects.count() == 4
+
+
+def test_the_25th_confirmed_seat_does_not_exist_it_is_waitlisted(session):
+    for _ in range(4):
+        reservation_create(session=session, participants=_people(standard_institution(), 6))
+    last = reservation_create(session=session, participants=_people(standard_institution(), 2))
+    assert session.reservations.filter(status=ReservationStatus.CONFIRMED).count() == 24
+    assert [(r.status, r.position) for r in last] == [("waitlisted", 1), ("waitlisted", 2)]
+
+
+def test_an_application_is_confirmed_as_far_as_it_fits_the_rest_waitlisted(db):
+    session = SessionFactory(capacity=3)
+    made = reservation_create(session=session, participants=_people(standard_institution(), 5))
+    assert [r.status for r in made] == ["confirmed"] * 3 + ["waitlisted"] * 2
+    assert [r.position for r in made] == [None, None, None, 1, 2]
+
+
+def test_a_cancellation_promotes_the_earliest_waitlisted_not_another(db, django_capture_on_commit_callbacks):
+    session = SessionFactory(capacity=1)
+    first = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
+    early_institution = standard_institution()
+    official = Official.objects.create(user=UserFactory(), institution=early_institution)
+    early = reservation_create(session=session, participants=_people(early_institution, 1))[0]
+    late = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_cancel(reservation=first)
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.status == ReservationStatus.CONFIRMED
+    assert late.status == ReservationStatus.WAITLISTED
+    assert [m.to for m in mail.outbox] == [[official.user.email]]
+
+
+def test_cancelling_frees_quota(session):
+    institution = standard_institution()
+    people = _people(institution, 7)
+    made = reservation_create(session=session, participants=people[:6])
+    reservation_cancel(reservation=made[0])
+    reservation_create(session=SessionFactory(), participants=people[6:])
+    assert institution_live_reservations(institution=institution, program=session.program) == 6
+
+
+@pytest.mark.parametrize("status", [SessionStatus.DRAFT, SessionStatus.CANCELLED])
+def test_reserving_on_a_draft_or_cancelled_session_is_refused(db, status):
+    session = SessionFactory(status=status)
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=_people(standard_institution(), 1))
+    assert exc.value.code == "session_not_open"
+
+
+def test_reserving_on_a_started_session_is_refused(db):
+    session = SessionFactory(starts_at=timezone.now() - timedelta(minutes=1))
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=_people(standard_institution(), 1))
+    assert exc.value.code == "session_not_open"
+
+
+def test_the_same_participant_twice_on_a_session_is_refused(session):
+    person = _people(standard_institution(), 1)
+    reservation_create(session=session, participants=person)
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=person)
+    assert exc.value.code == "duplicate_participant"
+
+
+def test_an_on_site_band_has_no_classroom_seats(session):
+    institution = InstitutionFactory(merkez_users=500)
+    from entitlements.services import entitlement_recompute
+
+    entitlement_recompute()
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=_people(institution, 1))
+    assert exc.value.code == "not_entitled"
+
+
+def test_a_waiting_list_expires_when_its_session_starts_freeing_quota(db):
+    session = SessionFactory(capacity=1)
+    institution = standard_institution()
+    made = reservation_create(session=session, participants=_people(institution, 2))
+    assert made[1].status == ReservationStatus.WAITLISTED
+    session.starts_at = timezone.now() - timedelta(minutes=5)
+    session.save()
+    # Checked on read before the periodic task runs: the waitlisted place no longer counts.
+    assert institution_live_reservations(institution=institution, program=session.program) == 1
+    with pytest.raises(RuleViolation):
+        reservation_cancel(reservation=made[0])  # no late promotion
+    assert waitlists_expire() == 1
+    made[1].refresh_from_db()
+    assert made[1].status == ReservationStatus.EXPIRED
+
+
+def test_cancelling_a_session_frees_every_seat_and_keeps_the_rows(session, django_capture_on_commit_callbacks):
+    institution = standard_institution()
+    official = Official.objects.create(user=UserFactory(), institution=institution)
+    reservation_create(session=session, participants=_people(institution, 3))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        session_cancel(session=session)
+    assert set(session.reservations.values_list("status", flat=True)) == {"cancelled"}
+    assert session.reservations.first().history.count() == 2
+    assert institution_live_reservations(institution=institution, program=session.program) == 0
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [official.user.email]
