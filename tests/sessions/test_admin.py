@@ -1,0 +1,91 @@
+"""The centre's admin for sessions: create through the service, announce and cancel actions, roster."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions.models import Course, SessionStatus, TrainingSession, Venue
+from sessions.services import reservation_create
+from tests.entitlements.factories import UserFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def _form(program, starts_at, **extra):
+    return {
+        "program": program.pk,
+        "course": Course.objects.get(code="EIMZA-101").pk,
+        "venue": Venue.objects.get(province_id=6).pk,
+        "starts_at_0": timezone.localtime(starts_at).strftime("%d.%m.%Y"),
+        "starts_at_1": "09:00",
+        "ends_at_0": timezone.localtime(starts_at).strftime("%d.%m.%Y"),
+        "ends_at_1": "13:00",
+        "capacity": "",
+        **extra,
+    }
+
+
+def test_staff_create_a_draft_session_with_the_default_capacity(admin_client, program):
+    response = admin_client.post(
+        reverse("admin:training_sessions_trainingsession_add"), _form(program, timezone.now() + timedelta(days=40))
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    session = TrainingSession.objects.get()
+    assert (session.status, session.capacity) == (SessionStatus.DRAFT, 24)
+
+
+def test_a_capacity_above_the_venue_is_shown_next_to_the_field(admin_client, program):
+    response = admin_client.post(
+        reverse("admin:training_sessions_trainingsession_add"),
+        _form(program, timezone.now() + timedelta(days=40), capacity="99"),
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["capacity"]
+    assert not TrainingSession.objects.exists()
+
+
+def test_the_announce_action_goes_through_the_notice_rule(admin_client, program):
+    early = SessionFactory(status=SessionStatus.DRAFT, starts_at=timezone.now() + timedelta(days=5))
+    late = SessionFactory(status=SessionStatus.DRAFT, starts_at=timezone.now() + timedelta(days=30))
+    admin_client.post(
+        reverse("admin:training_sessions_trainingsession_changelist"),
+        {"action": "announce", "_selected_action": [early.pk, late.pk]},
+    )
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert (early.status, late.status) == (SessionStatus.DRAFT, SessionStatus.ANNOUNCED)
+
+
+def test_the_cancel_action_frees_the_seats(admin_client):
+    session = SessionFactory()
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution)])
+    admin_client.post(
+        reverse("admin:training_sessions_trainingsession_changelist"),
+        {"action": "cancel", "_selected_action": [session.pk]},
+    )
+    assert set(session.reservations.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_the_session_page_shows_roster_and_waiting_list_in_order(admin_client):
+    session = SessionFactory(capacity=1)
+    institution = standard_institution()
+    people = [ParticipantFactory(institution=institution, first_name=name) for name in ("Ayşe", "Barış", "Çiğdem")]
+    reservation_create(session=session, participants=people)
+    page = admin_client.get(reverse("admin:training_sessions_trainingsession_change", args=[session.pk]))
+    text = page.content.decode()
+    assert text.index("Ayşe") < text.index("Barış") < text.index("Çiğdem")
+    assert "#1" in text and "#2" in text
+
+
+def test_session_and_reservation_changelists_render(admin_client):
+    SessionFactory()
+    for name in ("trainingsession", "reservation", "participant", "course", "venue"):
+        assert admin_client.get(reverse(f"admin:training_sessions_{name}_changelist")).status_code == 200

@@ -1,0 +1,124 @@
+"""Classroom sessions: drafts, the notice period, announcing, moving, capacity and cancelling."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from entitlements.models import Official
+from entitlements.services import entitlement_recompute
+from kamusm_portal.errors import RuleViolation
+from sessions.models import Course, SessionStatus, Venue
+from sessions.services import reservation_create, session_announce, session_create, session_update
+from tests.entitlements.factories import InstitutionFactory, UserFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+
+
+def _draft(program, starts_in, **kwargs):
+    starts_at = timezone.now() + starts_in
+    return session_create(
+        program=program,
+        course=Course.objects.get(code="EIMZA-101"),
+        venue=Venue.objects.get(province_id=6),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=4),
+        **kwargs,
+    )
+
+
+def test_a_new_session_is_a_draft_with_the_programs_classroom_size(program):
+    session = _draft(program, timedelta(days=30))
+    assert session.status == SessionStatus.DRAFT
+    assert session.capacity == 24
+
+
+def test_a_capacity_above_the_venues_seats_is_refused(program):
+    with pytest.raises(RuleViolation) as exc:
+        _draft(program, timedelta(days=30), capacity=40)
+    assert "capacity" in exc.value.fields
+
+
+def test_notice_of_20_days_23_hours_is_refused_with_the_earliest_date(program):
+    session = _draft(program, timedelta(days=20, hours=23))
+    with pytest.raises(RuleViolation) as exc:
+        session_announce(session=session)
+    assert exc.value.code == "notice_period"
+    earliest = timezone.localtime(timezone.now() + timedelta(days=21))
+    assert earliest.strftime("%d.%m.%Y") in exc.value.message
+    session.refresh_from_db()
+    assert session.status == SessionStatus.DRAFT
+
+
+def test_notice_of_21_days_is_accepted(program):
+    session = _draft(program, timedelta(days=21, minutes=2))
+    assert session_announce(session=session).status == SessionStatus.ANNOUNCED
+
+
+def test_announcing_emails_the_officials_of_classroom_band_institutions(program, django_capture_on_commit_callbacks):
+    standard = standard_institution()
+    onsite = InstitutionFactory(merkez_users=5_000)
+    entitlement_recompute()
+    tr_official = Official.objects.create(user=UserFactory(), institution=standard)
+    en_official = Official.objects.create(user=UserFactory(), institution=standard, language="en")
+    Official.objects.create(user=UserFactory(), institution=onsite)
+    session = _draft(program, timedelta(days=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        session_announce(session=session)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {tr_official.user.email, en_official.user.email}
+    assert "E-imza kurulumu ve kullanımı" in by_address[tr_official.user.email].subject
+    assert "Yeni sınıf eğitimi" in by_address[tr_official.user.email].subject
+    assert by_address[en_official.user.email].subject.startswith("New classroom session")
+
+
+def test_moving_an_announced_start_needs_the_notice_again(program):
+    session = SessionFactory(starts_at=timezone.now() + timedelta(days=40))
+    with pytest.raises(RuleViolation) as exc:
+        session_update(
+            session=session,
+            data={
+                "starts_at": timezone.now() + timedelta(days=10),
+                "ends_at": timezone.now() + timedelta(days=10, hours=4),
+            },
+        )
+    assert exc.value.code == "notice_period"
+    later = timezone.now() + timedelta(days=50)
+    session_update(session=session, data={"starts_at": later, "ends_at": later + timedelta(hours=4)})
+    session.refresh_from_db()
+    assert session.starts_at == later
+
+
+def test_a_draft_may_move_without_notice(program):
+    session = _draft(program, timedelta(days=30))
+    soon = timezone.now() + timedelta(days=2)
+    session_update(session=session, data={"starts_at": soon, "ends_at": soon + timedelta(hours=4)})
+
+
+def test_a_larger_capacity_promotes_the_waiting_list_at_once(db):
+    session = SessionFactory(capacity=1)
+    institution = standard_institution()
+    made = reservation_create(
+        session=session, participants=[ParticipantFactory(institution=institution) for _ in range(3)]
+    )
+    session_update(session=session, data={"capacity": 2})
+    statuses = [r.status for r in session.reservations.order_by("applied_at", "pk")]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+    assert made[1].pk == session.reservations.get(confirmed_at__isnull=False, pk=made[1].pk).pk
+
+
+def test_capacity_below_the_confirmed_seats_is_refused(db):
+    session = SessionFactory(capacity=3)
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(3)])
+    with pytest.raises(RuleViolation) as exc:
+        session_update(session=session, data={"capacity": 2})
+    assert "capacity" in exc.value.fields
+
+
+def test_a_closed_program_takes_no_new_sessions(program):
+    program.is_open = False
+    program.save()
+    with pytest.raises(RuleViolation) as exc:
+        _draft(program, timedelta(days=30))
+    assert exc.value.code == "program_closed"
