@@ -20,6 +20,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
+from sessions.models import Participant, Reservation, TrainingSession
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,9 @@ def test_the_logins_file_is_private_and_keeps_passwords_for_a_new_database(tmp_p
 
     assert stat.S_IMODE(logins_file.stat().st_mode) == 0o600
     # The database is wiped (`rm var/portal.sqlite3`) but the file stays: the same logins come back.
+    Reservation.objects.all().delete()
+    TrainingSession.objects.all().delete()
+    Participant.objects.all().delete()
     Institution.objects.all().delete()
     get_user_model().objects.all().delete()
     second = printed_logins(seed(logins_file))
@@ -135,3 +139,11 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(tmp_path, settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", logins_file=str(tmp_path / "logins.json"), stdout=StringIO())
     assert not Institution.objects.exists()
+
+
+def test_demo_has_participants_and_announced_classroom_sessions(tmp_path):
+    seed(tmp_path / "logins.json")
+    seed(tmp_path / "logins.json")
+    assert Participant.objects.count() == 10
+    assert TrainingSession.objects.filter(status="announced").count() == 4
+    assert TrainingSession.objects.count() == 5

@@ -398,6 +398,8 @@ class Command(BaseCommand):
                 passwords[person.username] = accounts[person.username] = password
                 created.append(person.username)
 
+            _demo_classroom(staff)
+
             # Kept before the commit: a crash after it must not leave accounts whose password is lost.
             _logins_write(path, passwords)
 
@@ -422,6 +424,59 @@ class Command(BaseCommand):
                 role = f"{role}, {names.get(person.institution_code, person.institution_code)}"
             shown = password or "(account existed before seed_demo: password unchanged)"
             self.stdout.write(f"  {person.username:<10} {shown:<18} {role}")
+
+
+# Participants nominated by the officials of the Standard institutions (for the classroom seats).
+DEMO_PARTICIPANTS = {
+    "10004429": [("Elif", "Şimşek"), ("Tuğba", "Çınar"), ("İsmail", "Ağaoğlu"), ("Işıl", "Öğüt")],
+    "10005051": [("Gökhan", "Yıldız"), ("Nurcan", "Kuş"), ("Barış", "Ilgaz")],
+    "10006351": [("Derya", "Uğur"), ("Cem", "Özdemir"), ("Sevgi", "İnce")],
+}
+# Classroom sessions: course, venue plate (Ankara 6, Gebze 41), days ahead, announced.
+DEMO_SESSIONS = [
+    ("EIMZA-101", 6, 30, True),
+    ("EIMZA-102", 41, 37, True),
+    ("EIMZA-103", 6, 44, True),
+    ("EIMZA-104", 41, 51, True),
+    ("EIMZA-201", 6, 60, False),
+]
+
+
+def _demo_classroom(staff) -> None:
+    """Participants for the Standard institutions and a few classroom sessions, once."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from entitlements.models import Program
+    from sessions.models import Course, Participant, TrainingSession, Venue
+    from sessions.services import participant_create, session_announce, session_create
+
+    for code, people in DEMO_PARTICIPANTS.items():
+        institution = Institution.objects.get(code=code)
+        for first, last in people:
+            email = f"{first}.{last}@kamusm-demo.example".lower().replace("ı", "i").replace("İ".lower(), "i")
+            if not Participant.objects.filter(institution=institution, first_name=first, last_name=last).exists():
+                participant_create(
+                    institution=institution, data={"first_name": first, "last_name": last, "email": email}, by=staff
+                )
+    program = Program.objects.filter(year=2012).first()
+    if program is None or TrainingSession.objects.filter(program=program).exists():
+        return
+    today = timezone.localdate()
+    for course_code, plate, days, announce in DEMO_SESSIONS:
+        day = today + timedelta(days=days)
+        starts_at = timezone.make_aware(timezone.datetime.combine(day, time(9, 30)))
+        session = session_create(
+            program=program,
+            course=Course.objects.get(code=course_code),
+            venue=Venue.objects.filter(province_id=plate).first(),
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=4),
+            by=staff,
+        )
+        if announce:
+            session_announce(session=session, by=staff)
 
 
 def _password_new() -> str:
