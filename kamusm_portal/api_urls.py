@@ -7,4 +7,5 @@ from entitlements.api import TokenObtainView
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("entitlements.api_urls")),
+    path("", include("sessions.api_urls")),
 ]

@@ -1,0 +1,14 @@
+"""Routes of the sessions API, included under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+from sessions.api import CourseViewSet, ParticipantViewSet, ReservationViewSet, SessionViewSet, VenueViewSet
+
+router = SimpleRouter()
+router.register("courses", CourseViewSet, basename="course")
+router.register("venues", VenueViewSet, basename="venue")
+router.register("participants", ParticipantViewSet, basename="participant")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("reservations", ReservationViewSet, basename="reservation")
+
+urlpatterns = router.urls
