@@ -1,4 +1,5 @@
-"""Shared set-up of the benchmarks: a fresh SQLite database under var/bench/, migrated."""
+"""Shared set-up of the benchmarks: a fresh database, migrated: SQLite under var/bench/ by default,
+or a PostgreSQL database dropped and created again (``django_on_fresh_postgres``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,34 @@ def django_on_fresh_database(name: str) -> Path:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{path}")
+    _setup_and_migrate()
+    return path
+
+
+POSTGRES_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def django_on_fresh_postgres(name: str, server_url: str | None = None) -> str:
+    """Drop PostgreSQL database ``name`` if it exists, create it again, point Django at it
+    (``DATABASE_URL``), set it up and migrate it. ``server_url`` (or ``BENCH_POSTGRES_URL``) is
+    any database of the server to connect to for that. Returns the new database's URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    server_url = server_url or os.environ.get("BENCH_POSTGRES_URL", POSTGRES_SERVER_URL)
+    sys.path.insert(0, str(ROOT))
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    os.environ["DATABASE_URL"] = url
+    _setup_and_migrate()
+    return url
+
+
+def _setup_and_migrate() -> None:
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kamusm_portal.settings")
     import django
@@ -28,7 +57,6 @@ def django_on_fresh_database(name: str) -> Path:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return path
 
 
 @contextmanager

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history
 from stdnum.tr import tckimlik
 
 from entitlements.models import Delivery, Entitlement, Institution, Official, Program, Unit
@@ -373,25 +374,36 @@ def reservation_create(
     if len(set(ids)) != len(ids):
         raise RuleViolation("duplicate_participant", _("The same participant is given twice."))
 
-    now = timezone.now()
     session = TrainingSession.objects.select_related("program").get(pk=session.pk)
-    _session_open_check(session, now)
+    _session_open_check(session, timezone.now())
     _program_open(session.program)
     _entitlement_lock(program=session.program, institution=institution)
-    session = _session_lock(session)
+    session = TrainingSession.objects.select_for_update(of=("self",)).select_related("program").get(pk=session.pk)
+    # Stamped under the session lock: (applied_at, id) is the order in which seats are decided.
+    now = timezone.now()
     _session_open_check(session, now)
 
-    already = list(
-        session.reservations.filter(participant_id__in=ids, status__in=LIVE_STATUSES).select_related("participant")
+    program = session.program
+    on_session = Q(session=session)
+    of_institution = Q(institution=institution, session__program=program)
+    counts = Reservation.objects.filter(on_session | of_institution).aggregate(
+        already=Count("pk", filter=on_session & Q(participant_id__in=ids, status__in=LIVE_STATUSES)),
+        live=Count("pk", filter=of_institution & live_q(now)),
+        confirmed=Count("pk", filter=on_session & Q(status=ReservationStatus.CONFIRMED)),
+        waitlisted=Count("pk", filter=on_session & Q(status=ReservationStatus.WAITLISTED)),
     )
-    if already:
+    if counts["already"]:
+        names = Participant.objects.filter(
+            pk__in=session.reservations.filter(participant_id__in=ids, status__in=LIVE_STATUSES).values(
+                "participant_id"
+            )
+        )
         raise RuleViolation(
             "duplicate_participant",
-            _("Already on this session: %(names)s.") % {"names": ", ".join(r.participant.full_name for r in already)},
+            _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
         )
-    quota = session.program.classroom_quota
-    live = institution_live_reservations(institution=institution, program=session.program, now=now)
-    remaining = max(quota - live, 0)
+    quota = program.classroom_quota
+    remaining = max(quota - counts["live"], 0)
     if len(participants) > remaining:
         raise RuleViolation(
             "institution_quota",
@@ -403,25 +415,24 @@ def reservation_create(
             % {"quota": quota, "remaining": remaining},
             fields={"remaining": remaining},
         )
-    confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
-    free = max(session.capacity - confirmed, 0)
-    created = []
-    for index, participant in enumerate(participants):
-        is_confirmed = index < free
-        created.append(
-            Reservation.objects.create(
-                session=session,
-                participant=participant,
-                institution=institution,
-                status=ReservationStatus.CONFIRMED if is_confirmed else ReservationStatus.WAITLISTED,
-                applied_at=now,
-                applied_by=by if by is not None and by.pk else None,
-                confirmed_at=now if is_confirmed else None,
-            )
+    free = max(session.capacity - counts["confirmed"], 0)
+    applied_by = by if by is not None and by.pk else None
+    created = [
+        Reservation(
+            session=session,
+            participant=participant,
+            institution=institution,
+            status=ReservationStatus.CONFIRMED if index < free else ReservationStatus.WAITLISTED,
+            applied_at=now,
+            applied_by=applied_by,
+            confirmed_at=now if index < free else None,
         )
-    positions = waitlist_positions(session=session)
-    for reservation in created:
-        reservation.position = positions.get(reservation.pk)
+        for index, participant in enumerate(participants)
+    ]
+    created = bulk_create_with_history(created, Reservation, default_user=applied_by, default_date=now)
+    # Positions follow from the count before this application: nothing else moves under the lock.
+    for index, reservation in enumerate(created):
+        reservation.position = None if index < free else counts["waitlisted"] + index - free + 1
     tasks.send_reservations_made.delay_on_commit([r.pk for r in created])
     return created
 
@@ -453,12 +464,12 @@ def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None 
     """Cancel a live reservation until the session starts; a freed seat goes at once to the first
     on the waiting list, in the same transaction. Locks the entitlement row, then the session."""
     reservation = Reservation.objects.select_related("session__program", "institution").get(pk=reservation.pk)
-    now = timezone.now()
     Entitlement.objects.select_for_update(of=("self",)).filter(
         program=reservation.session.program, institution=reservation.institution
     ).first()
     session = _session_lock(reservation.session)
     reservation = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+    now = timezone.now()
     if reservation.status not in LIVE_STATUSES:
         raise RuleViolation(
             "invalid",

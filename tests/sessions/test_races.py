@@ -1,0 +1,459 @@
+"""Races on the last seats of a classroom session, on both databases (DOMAIN.md, "Concurrency").
+
+200 reservation attempts from 40 Standard institutions hit one 24-seat session at once, each from
+a thread with its own database connection:
+
+- on PostgreSQL, against the services directly (``select_for_update`` must close the races);
+- on the embedded SQLite, as concurrent HTTP requests to a live threaded server on a real database
+  *file* (the in-memory test database would be shared through one connection by Django's live
+  server, serialising everything and proving nothing). Writers must queue on ``BEGIN IMMEDIATE``:
+  never a 500, never "database is locked".
+
+Every institution makes 5 attempts. Even-numbered institutions apply for 1 participant each time
+(5 in all, within the quota of 6); odd-numbered ones for 1, 2, 1, 2, 1 (7 in all), so whatever the
+order, exactly one of their attempts (the last one served) must be refused ``institution_quota``.
+
+What must hold afterwards: exactly 24 confirmed; no institution above 6 live reservations; the
+waiting list ranked 1..n without gap or repeat, in application order (``applied_at``, then id);
+every confirmed seat applied before every waitlisted one; and the position each caller was told
+equals its final rank (nobody cancelled, so a position told is a position kept).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
+from http.client import HTTPConnection
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection, connections
+from django.test.testcases import LiveServerThread
+
+from entitlements.models import Official
+from kamusm_portal.errors import RuleViolation
+from sessions.models import Participant, Reservation, ReservationStatus, TrainingSession
+from sessions.selectors import session_roster
+from sessions.services import reservation_create
+from tests.entitlements.factories import UserFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+
+SEATS = 24
+QUOTA = 6
+INSTITUTIONS = 40
+SIZES_EVEN = (1, 1, 1, 1, 1)  # 5 participants: always within the quota
+SIZES_ODD = (1, 2, 1, 2, 1)  # 7 participants: exactly one attempt (the last served) is refused
+WORKERS = 20  # service-level race (PostgreSQL)
+HTTP_CLIENTS = 50  # HTTP race (SQLite)
+RESERVATIONS_URL = "/api/v1/reservations/"
+KNOWN_CODES = {"institution_quota", "duplicate_participant", "session_not_open", "not_entitled", "invalid"}
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the service-level race runs on PostgreSQL (DATABASE_URL)"
+)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the HTTP race runs on the embedded SQLite")
+
+
+# --- The scenario, shared by both databases ---------------------------------------------------
+
+
+def _build(*, institutions: int = INSTITUTIONS, with_tokens: bool = False, seed: int = 2012) -> dict:
+    """One announced 24-seat session; ``institutions`` Standard institutions, each with an official
+    and the participants of its 5 attempts. Returns the session and the attempts, shuffled."""
+    session = SessionFactory(capacity=SEATS)
+    attempts = []
+    tokens = {}
+    for index in range(institutions):
+        institution = standard_institution()
+        user = UserFactory()
+        Official.objects.create(user=user, institution=institution)
+        if with_tokens:
+            from rest_framework.authtoken.models import Token
+
+            tokens[institution.pk] = Token.objects.create(user=user).key
+        for size in SIZES_ODD if index % 2 else SIZES_EVEN:
+            people = [ParticipantFactory(institution=institution).pk for _ in range(size)]
+            attempts.append({"institution": institution.pk, "user": user.pk, "participants": people})
+    random.Random(seed).shuffle(attempts)
+    return {"session": session.pk, "attempts": attempts, "tokens": tokens}
+
+
+def _check(session_pk: int, outcomes: list[dict], institutions: int = INSTITUTIONS) -> None:
+    """The invariants after the race (run on a connection that sees the committed result)."""
+    unexpected = [o for o in outcomes if o["result"] == "error"]
+    assert not unexpected, f"{len(unexpected)} attempts failed unexpectedly, e.g. {unexpected[:3]}"
+    refused = [o for o in outcomes if o["result"] == "refused"]
+    assert Counter(o["code"] for o in refused) == Counter({"institution_quota": institutions // 2}), (
+        "every odd institution gets exactly one attempt refused for its quota, nothing else is refused"
+    )
+    per_institution = Counter(o["institution"] for o in refused)
+    assert all(count == 1 for count in per_institution.values())
+
+    session = TrainingSession.objects.get(pk=session_pk)
+    rows = list(session.reservations.order_by("applied_at", "pk"))
+    confirmed = [r for r in rows if r.status == ReservationStatus.CONFIRMED]
+    waitlisted = [r for r in rows if r.status == ReservationStatus.WAITLISTED]
+    assert len(confirmed) == SEATS, f"{len(confirmed)} confirmed on a {SEATS}-seat session"
+    assert len(rows) == len(confirmed) + len(waitlisted)
+
+    live = Counter(r.institution_id for r in rows)
+    assert max(live.values()) <= QUOTA, f"an institution holds {max(live.values())} live reservations"
+    told = {item["id"]: item for o in outcomes if o["result"] == "made" for item in o["reservations"]}
+    assert set(told) == {r.pk for r in rows}, "every reservation made was answered, and only those"
+    assert sum(len(o["participants"]) for o in outcomes if o["result"] == "made") == len(rows)
+
+    # The waiting list: ranks 1..n, no gap, no repeat, in application order.
+    roster = list(session_roster(session=session))
+    ranks = [r.position for r in roster if r.status == ReservationStatus.WAITLISTED]
+    assert ranks == list(range(1, len(waitlisted) + 1)), f"waiting-list ranks {ranks}"
+    assert [r.pk for r in roster if r.status == ReservationStatus.WAITLISTED] == [r.pk for r in waitlisted]
+
+    # Seats went in order of application: every confirmed one applied before every waitlisted one.
+    if waitlisted:
+        last_confirmed = max((r.applied_at, r.pk) for r in confirmed)
+        first_waitlisted = min((r.applied_at, r.pk) for r in waitlisted)
+        assert last_confirmed < first_waitlisted, (
+            f"a waitlisted reservation (#{first_waitlisted[1]}, applied {first_waitlisted[0]:%H:%M:%S.%f}) "
+            f"applied before a confirmed one (#{last_confirmed[1]}, applied {last_confirmed[0]:%H:%M:%S.%f})"
+        )
+
+    # What each caller was told is what holds: status, and rank (nobody cancelled, so none moved).
+    final_rank = {r.pk: r.position for r in roster}
+    for row in rows:
+        assert told[row.pk]["status"] == row.status
+    told_ranks = sorted(item["position"] for item in told.values() if item["status"] == ReservationStatus.WAITLISTED)
+    assert told_ranks == list(range(1, len(waitlisted) + 1)), f"positions told to the callers: {told_ranks}"
+    moved = {pk: (item["position"], final_rank[pk]) for pk, item in told.items() if item["position"] != final_rank[pk]}
+    assert not moved, f"positions told then final: {moved}"
+
+
+# --- PostgreSQL: the services, from parallel threads ------------------------------------------
+
+
+def _attempt_service(session_pk: int, attempt: dict) -> dict:
+    from django.contrib.auth import get_user_model
+
+    outcome = {"institution": attempt["institution"], "participants": attempt["participants"]}
+    try:
+        people = {
+            p.pk: p for p in Participant.objects.select_related("institution").filter(pk__in=attempt["participants"])
+        }
+        made = reservation_create(
+            session=TrainingSession(pk=session_pk),
+            participants=[people[pk] for pk in attempt["participants"]],
+            by=get_user_model().objects.get(pk=attempt["user"]),
+        )
+    except RuleViolation as exc:
+        outcome.update(result="refused", code=exc.code)
+    except Exception as exc:  # any other failure is what the race test looks for
+        outcome.update(result="error", error=f"{type(exc).__name__}: {exc}")
+    else:
+        outcome.update(
+            result="made",
+            reservations=[{"id": r.pk, "status": r.status, "position": r.position} for r in made],
+        )
+    return outcome
+
+
+def _race_services(session_pk: int, attempts: list[dict], workers: int = WORKERS) -> list[dict]:
+    """Deal the attempts round-robin to ``workers`` threads that start together; each thread has
+    its own connection and closes it at the end."""
+    start = threading.Barrier(workers)
+    lanes = [attempts[i::workers] for i in range(workers)]
+
+    def lane(mine: list[dict]) -> list[dict]:
+        try:
+            start.wait(timeout=30)
+            return [_attempt_service(session_pk, attempt) for attempt in mine]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [outcome for results in pool.map(lane, lanes) for outcome in results]
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_200_attempts_from_40_institutions_on_24_seats_postgresql():
+    scenario = _build()
+    began = time.perf_counter()
+    outcomes = _race_services(scenario["session"], scenario["attempts"])
+    elapsed = time.perf_counter() - began
+    assert len(outcomes) == 200
+    _check(scenario["session"], outcomes)
+    assert elapsed < 30, f"the race took {elapsed:.1f} s"
+
+
+def _race_for_the_last_seat(session_pk: int, racers: list[Participant]) -> list[Reservation]:
+    start = threading.Barrier(len(racers))
+
+    def apply(participant: Participant) -> Reservation:
+        try:
+            start.wait(timeout=10)
+            return reservation_create(session=TrainingSession(pk=session_pk), participants=[participant])[0]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(racers)) as pool:
+        return list(pool.map(apply, racers))
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_officials_racing_for_the_last_seat_get_one_seat_between_them():
+    for _round in range(10):
+        session = SessionFactory(capacity=3)
+        filler = standard_institution()
+        reservation_create(session=session, participants=[ParticipantFactory(institution=filler) for _ in range(2)])
+        racers = [ParticipantFactory(institution=standard_institution()) for _ in range(2)]
+
+        made = _race_for_the_last_seat(session.pk, racers)
+
+        assert sorted(r.status for r in made) == ["confirmed", "waitlisted"]
+        assert session.reservations.filter(status=ReservationStatus.CONFIRMED).count() == 3
+        winner = next(r for r in made if r.status == ReservationStatus.CONFIRMED)
+        loser = next(r for r in made if r.status == ReservationStatus.WAITLISTED)
+        assert loser.position == 1
+        assert (winner.applied_at, winner.pk) < (loser.applied_at, loser.pk), (
+            f"round {_round}: the seat went to the later application "
+            f"(confirmed applied {winner.applied_at:%H:%M:%S.%f}, waitlisted applied {loser.applied_at:%H:%M:%S.%f})"
+        )
+
+
+# --- SQLite: HTTP requests to a live threaded server on a database file -----------------------
+
+
+class _Server(ThreadedWSGIServer):
+    request_queue_size = 256  # 200 clients connect at once: do not drop their SYNs
+
+
+class _ServerThread(LiveServerThread):
+    server_class = _Server
+
+
+@contextmanager
+def _file_database(path):
+    """Point every *new* thread's default connection at a fresh SQLite file (the portal's own
+    settings: ``BEGIN IMMEDIATE``, timeout 20 s, WAL), migrated. The calling thread's connection
+    (the in-memory test database) is left alone, so the rest of the suite is untouched."""
+    original = connections.settings
+    patched = {alias: dict(values) for alias, values in original.items()}
+    patched["default"]["NAME"] = str(path)
+    connections.__dict__["settings"] = patched
+    ContentType.objects.clear_cache()
+    try:
+        _in_thread(lambda: call_command("migrate", verbosity=0, interactive=False))
+        yield
+    finally:
+        connections.__dict__["settings"] = original
+        ContentType.objects.clear_cache()
+
+
+def _in_thread(function):
+    """Run ``function`` in a thread of its own (so on its own connection), closed at the end."""
+
+    def run():
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result(timeout=120)
+
+
+@contextmanager
+def _live_server():
+    server = _ServerThread("127.0.0.1", lambda handler: handler)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    try:
+        yield server
+    finally:
+        server.terminate()
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record):
+        self.records.append(self.format(record))
+
+
+@contextmanager
+def _server_errors():
+    handler = _Collect()
+    logger = logging.getLogger("django.request")
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+
+
+def _post(port: int, token: str, payload: dict) -> tuple[int, str]:
+    client = HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        client.request(
+            "POST",
+            RESERVATIONS_URL,
+            body=json.dumps(payload),
+            headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Connection": "close"},
+        )
+        response = client.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        client.close()
+
+
+def _race_http(port: int, scenario: dict, clients: int = HTTP_CLIENTS) -> list[dict]:
+    start = threading.Barrier(clients)
+    lanes = [scenario["attempts"][i::clients] for i in range(clients)]
+    answers = []
+
+    def lane(mine):
+        start.wait(timeout=30)
+        for attempt in mine:
+            payload = {"session": scenario["session"], "participants": attempt["participants"]}
+            try:
+                status, body = _post(port, scenario["tokens"][attempt["institution"]], payload)
+            except OSError as exc:
+                status, body = 0, f"{type(exc).__name__}: {exc}"
+            answers.append((attempt, status, body))
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(lane, lanes))
+    return answers
+
+
+def _outcome(attempt: dict, status: int, body: str) -> dict:
+    outcome = {"institution": attempt["institution"], "participants": attempt["participants"]}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if status == 201 and isinstance(data, list):
+        outcome.update(result="made", reservations=data)
+    elif status == 400 and isinstance(data, dict) and data.get("code") in KNOWN_CODES:
+        outcome.update(result="refused", code=data["code"])
+    else:
+        outcome.update(result="error", error=f"{status} {body[:300]}")
+    return outcome
+
+
+class _FileServer:
+    """A live threaded server on a migrated SQLite file; ``db(fn)`` runs ORM code on that file."""
+
+    def __init__(self, port: int, errors: list[str]):
+        self.port = port
+        self.errors = errors
+
+    @staticmethod
+    def db(function):
+        return _in_thread(function)
+
+
+@pytest.fixture
+def file_server(settings, tmp_path, django_db_blocker):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    with (
+        django_db_blocker.unblock(),
+        _file_database(tmp_path / "race.sqlite3"),
+        _server_errors() as errors,
+        _live_server() as server,
+    ):
+        yield _FileServer(server.port, errors)
+
+
+def _assert_clean(answers: list[tuple[dict, int, str]], errors: list[str]) -> None:
+    """Never a 500, never "database is locked"; only 201 or 400 with a known code."""
+    statuses = Counter(status for _attempt, status, _body in answers)
+    locked = [body for _attempt, _status, body in answers if "database is locked" in body]
+    assert not locked, f"{len(locked)} answers say the database is locked"
+    assert statuses[500] == 0, f"{statuses[500]} answers were 500: {errors[:2]}"
+    assert not errors, f"the server logged errors: {errors[:2]}"
+    assert set(statuses) <= {201, 400}, f"statuses {dict(statuses)}"
+
+
+@sqlite_only
+def test_200_concurrent_http_applications_on_24_seats_sqlite(file_server):
+    scenario = file_server.db(lambda: _build(with_tokens=True))
+    began = time.perf_counter()
+    answers = _race_http(file_server.port, scenario)
+    elapsed = time.perf_counter() - began
+
+    assert len(answers) == 200
+    _assert_clean(answers, file_server.errors)
+    outcomes = [_outcome(*answer) for answer in answers]
+    file_server.db(lambda: _check(scenario["session"], outcomes))
+    assert elapsed < 30, f"the race took {elapsed:.1f} s"
+
+
+def _last_seat_round() -> dict:
+    """A 3-seat session with 2 seats taken, and two institutions (official, token, one participant)."""
+    from rest_framework.authtoken.models import Token
+
+    session = SessionFactory(capacity=3)
+    filler = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=filler) for _ in range(2)])
+    racers = []
+    for _ in range(2):
+        institution = standard_institution()
+        user = UserFactory()
+        Official.objects.create(user=user, institution=institution)
+        racers.append(
+            {
+                "institution": institution.pk,
+                "token": Token.objects.create(user=user).key,
+                "participants": [ParticipantFactory(institution=institution).pk],
+            }
+        )
+    return {"session": session.pk, "racers": racers}
+
+
+@sqlite_only
+def test_two_officials_racing_for_the_last_seat_over_http_get_one_seat_between_them_sqlite(file_server):
+    for _round in range(10):
+        scenario = file_server.db(_last_seat_round)
+        start = threading.Barrier(2)
+
+        def apply(racer, session_pk=scenario["session"], start=start):
+            start.wait(timeout=10)
+            return racer, *_post(
+                file_server.port, racer["token"], {"session": session_pk, "participants": racer["participants"]}
+            )
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(apply, scenario["racers"]))
+
+        _assert_clean(answers, file_server.errors)
+        assert [status for _racer, status, _body in answers] == [201, 201]
+        made = sorted((json.loads(body)[0] for _racer, _status, body in answers), key=lambda r: r["status"])
+        assert [(r["status"], r["position"]) for r in made] == [("confirmed", None), ("waitlisted", 1)]
+        confirmed = file_server.db(
+            lambda pk=scenario["session"]: Reservation.objects.filter(session_id=pk, status="confirmed").count()
+        )
+        assert confirmed == 3
+        winner, loser = made
+        applied = {r["id"]: datetime.fromisoformat(r["applied_at"]) for r in made}
+        assert (applied[winner["id"]], winner["id"]) < (applied[loser["id"]], loser["id"]), (
+            f"round {_round}: the seat went to the later application: {made}"
+        )
