@@ -316,18 +316,19 @@ def participant_delete(*, participant: Participant, by: AbstractBaseUser | None 
 # --- Reservations ---------------------------------------------------------------------------
 
 
-def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
+def _entitlement_lock(*, program_id: int, institution: Institution) -> Entitlement:
     entitlement = (
         Entitlement.objects.select_for_update(of=("self",))
         .select_related("category")
-        .filter(program=program, institution=institution)
+        .filter(program_id=program_id, institution=institution)
+        .order_by()
         .first()
     )
     if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.CLASSROOM:
         raise RuleViolation(
             "not_entitled",
             _("%(institution)s has no classroom seats in %(program)s.")
-            % {"institution": institution, "program": program},
+            % {"institution": institution, "program": Program.objects.get(pk=program_id)},
         )
     return entitlement
 
@@ -374,14 +375,16 @@ def reservation_create(
     if len(set(ids)) != len(ids):
         raise RuleViolation("duplicate_participant", _("The same participant is given twice."))
 
-    session = TrainingSession.objects.select_related("program").get(pk=session.pk)
-    _session_open_check(session, timezone.now())
-    _program_open(session.program)
-    _entitlement_lock(program=session.program, institution=institution)
+    # A session's program never changes: read it unlocked, to lock in order (entitlement, then session).
+    program_id = TrainingSession.objects.filter(pk=session.pk).values_list("program_id", flat=True).first()
+    if program_id is None:
+        raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
+    _entitlement_lock(program_id=program_id, institution=institution)
     session = TrainingSession.objects.select_for_update(of=("self",)).select_related("program").get(pk=session.pk)
     # Stamped under the session lock: (applied_at, id) is the order in which seats are decided.
     now = timezone.now()
     _session_open_check(session, now)
+    _program_open(session.program)
 
     program = session.program
     on_session = Q(session=session)
