@@ -15,6 +15,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -67,7 +68,8 @@ class CourseMaterialSerializer(serializers.ModelSerializer):
         if material.kind == MaterialKind.VIDEO or not material.file:
             return material.url
         request = self.context.get("request")
-        return request.build_absolute_uri(material.file.url) if request else material.file.url
+        path = reverse("sessions_portal:material_download", args=[material.pk])
+        return request.build_absolute_uri(path) if request else path
 
 
 class CourseSerializer(serializers.ModelSerializer):

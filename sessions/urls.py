@@ -5,6 +5,7 @@ from sessions import views
 app_name = "sessions_portal"
 urlpatterns = [
     path("catalog/", views.catalog, name="catalog"),
+    path("catalog/materials/<int:pk>/", views.material_download, name="material_download"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:pk>/reserve/", views.reserve, name="reserve"),
     path("reservations/", views.reservations, name="reservations"),

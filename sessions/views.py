@@ -12,7 +12,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,15 @@ from entitlements.models import Delivery, Institution, Unit, UnitLevel
 from entitlements.selectors import entitlement_list, institution_list, official_institution
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms import ParticipantForm, ReservationForm
-from sessions.models import LIVE_STATUSES, Audience, Participant, Reservation, ReservationStatus, SessionStatus
+from sessions.models import (
+    LIVE_STATUSES,
+    Audience,
+    CourseMaterial,
+    Participant,
+    Reservation,
+    ReservationStatus,
+    SessionStatus,
+)
 from sessions.selectors import (
     course_list,
     materials_visible,
@@ -307,3 +315,16 @@ def participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s is removed.") % {"name": participant.full_name})
         return redirect("sessions_portal:participants")
     return render(request, "sessions/participant_confirm_delete.html", {"participant": participant})
+
+
+@require_GET
+@login_required
+def material_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A course file, for programme staff and officials of entitled institutions only (media files are
+    not served publicly)."""
+    if not materials_visible(request.user):
+        raise Http404
+    material = CourseMaterial.objects.filter(pk=pk, course__is_active=True).exclude(file="").first()
+    if material is None:
+        raise Http404
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])

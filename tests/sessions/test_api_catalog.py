@@ -81,8 +81,21 @@ def test_staff_see_materials_with_video_links_and_absolute_file_urls(staff_user,
     rows = _course_row(response)["materials"]
     assert [m["kind"] for m in rows] == ["file", "video"]
     assert set(rows[0]) == {"id", "kind", "title", "url"}
-    assert rows[0]["url"].startswith("http://testserver/") and rows[0]["url"].endswith(".pdf")
+    assert rows[0]["url"] == f"http://testserver/catalog/materials/{rows[0]['id']}/"
     assert rows[1]["url"] == "https://video.example.gov.tr/eimza-101"
+
+
+def test_material_files_download_only_for_entitled_officials_and_staff(staff_user, materials, client):
+    file_id = next(m["id"] for m in _course_row(client_for(staff_user).get("/api/v1/courses/"))["materials"])
+    url = f"/catalog/materials/{file_id}/"
+    client.force_login(official_of(standard_institution()))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+    client.force_login(official_of(institution(merkez=0)))
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
 
 
 def test_an_official_of_an_entitled_institution_sees_materials(materials):
