@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('entitlements', '0004_programme_staff_group'),
+        ("entitlements", "0004_programme_staff_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalofficial',
-            name='language',
-            field=models.CharField(choices=[('tr', 'Turkish'), ('en', 'English')], default='tr', help_text='Language of the e-mails the official receives.', max_length=2, verbose_name='language'),
+            model_name="historicalofficial",
+            name="language",
+            field=models.CharField(
+                choices=[("tr", "Turkish"), ("en", "English")],
+                default="tr",
+                help_text="Language of the e-mails the official receives.",
+                max_length=2,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='official',
-            name='language',
-            field=models.CharField(choices=[('tr', 'Turkish'), ('en', 'English')], default='tr', help_text='Language of the e-mails the official receives.', max_length=2, verbose_name='language'),
+            model_name="official",
+            name="language",
+            field=models.CharField(
+                choices=[("tr", "Turkish"), ("en", "English")],
+                default="tr",
+                help_text="Language of the e-mails the official receives.",
+                max_length=2,
+                verbose_name="language",
+            ),
         ),
     ]
