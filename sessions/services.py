@@ -387,14 +387,13 @@ def reservation_create(
     _program_open(session.program)
 
     program = session.program
-    on_session = Q(session=session)
-    of_institution = Q(institution=institution, session__program=program)
-    counts = Reservation.objects.filter(on_session | of_institution).aggregate(
-        already=Count("pk", filter=on_session & Q(participant_id__in=ids, status__in=LIVE_STATUSES)),
-        live=Count("pk", filter=of_institution & live_q(now)),
-        confirmed=Count("pk", filter=on_session & Q(status=ReservationStatus.CONFIRMED)),
-        waitlisted=Count("pk", filter=on_session & Q(status=ReservationStatus.WAITLISTED)),
+    # Two indexed counts (the session's queue; the institution's live reservations in the program).
+    counts = session.reservations.filter(status__in=LIVE_STATUSES).aggregate(
+        already=Count("pk", filter=Q(participant_id__in=ids)),
+        confirmed=Count("pk", filter=Q(status=ReservationStatus.CONFIRMED)),
+        waitlisted=Count("pk", filter=Q(status=ReservationStatus.WAITLISTED)),
     )
+    counts["live"] = institution_live_reservations(institution=institution, program=program, now=now)
     if counts["already"]:
         names = Participant.objects.filter(
             pk__in=session.reservations.filter(participant_id__in=ids, status__in=LIVE_STATUSES).values(
