@@ -40,15 +40,35 @@ NO_USAGE = Usage()
 def entitlement_usage(entitlements: Iterable[Entitlement]) -> dict[int, Usage]:
     """The usage of each entitlement, keyed by entitlement id, counted from the facts.
 
-    Later issues count reservations (``seats_used``), non-cancelled on-site sessions
-    (``hours_used``) and open request items (``hours_held``) here, per (institution, program),
-    with one grouped query per fact table. Until those models exist every figure is 0.
+    ``seats_used`` counts live classroom reservations (confirmed, or waitlisted on a session that
+    has not started) per (institution, program) in one grouped query. On-site hours
+    (``hours_used``, ``hours_held``) are counted here once on-site sessions and training requests
+    exist; until then they are 0.
 
     A row that is not stored (``pk is None``: see ``entitlement_rows``) is left out; callers use
     ``NO_USAGE`` for it, which is right because nothing can be booked in a program the
     institution has no stored row in (rows are made whenever a program is open).
     """
-    return {e.pk: NO_USAGE for e in entitlements if e.pk is not None}
+    from django.db.models import Count
+
+    from sessions.models import Reservation
+    from sessions.services import live_q
+
+    stored = [e for e in entitlements if e.pk is not None]
+    if not stored:
+        return {}
+    seats = {
+        (row["institution_id"], row["session__program_id"]): row["n"]
+        for row in Reservation.objects.filter(
+            live_q(),
+            institution_id__in={e.institution_id for e in stored},
+            session__program_id__in={e.program_id for e in stored},
+        )
+        .values("institution_id", "session__program_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    return {e.pk: Usage(seats_used=seats.get((e.institution_id, e.program_id), 0)) for e in stored}
 
 
 @dataclass(frozen=True)

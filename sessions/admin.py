@@ -225,7 +225,7 @@ class ParticipantAdmin(TurkishSearchMixin, SimpleHistoryAdmin):
 @admin.register(Reservation)
 class ReservationAdmin(SimpleHistoryAdmin):
     list_display = ("participant", "institution", "session", "status", "applied_at", "confirmed_at", "cancelled_at")
-    list_filter = ("status", "session__program", ("session", admin.RelatedOnlyFieldListFilter))
+    list_filter = ("status", "session__program", "session__course")
     list_select_related = ("participant", "institution", "session", "session__course")
     search_fields = ("institution__search_key", "participant__last_name")
     readonly_fields = (

@@ -225,8 +225,9 @@ LIVE_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED)
 class Reservation(models.Model):
     """A participant's seat (or place on the waiting list) in a classroom session.
 
-    Seats go in order of application: ``applied_at``, then ``id`` for one application of several
-    participants. The waiting-list position is derived from that order, never stored.
+    Seats go in order of application. Ids are taken under the session's lock, so id order is
+    application order (``applied_at`` records when; a clock step cannot reorder the queue). The
+    waiting-list position is derived from that order, never stored.
     """
 
     session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="reservations")

@@ -23,7 +23,7 @@ from sessions.models import (
     SessionStatus,
     TrainingSession,
 )
-from sessions.services import live_q
+from sessions.services import live_q, waitlists_expire
 
 
 def sessions_visible(user) -> QuerySet[TrainingSession]:
@@ -84,7 +84,7 @@ def _position() -> Case:
     """Waiting-list rank (from 1) in the session, in application order; null unless waitlisted."""
     ahead = (
         Reservation.objects.filter(session=OuterRef("session"), status=ReservationStatus.WAITLISTED)
-        .filter(Q(applied_at__lt=OuterRef("applied_at")) | Q(applied_at=OuterRef("applied_at"), pk__lte=OuterRef("pk")))
+        .filter(pk__lte=OuterRef("pk"))
         .order_by()
         .values("session")
         .annotate(n=Count("pk"))
@@ -107,7 +107,12 @@ def reservations_visible(user) -> QuerySet[Reservation]:
 
 
 def reservation_list(*, user) -> QuerySet[Reservation]:
-    """Reservations with session, course, venue and participant joined and positions computed."""
+    """Reservations with session, course, venue and participant joined and positions computed.
+
+    Waiting lists of sessions that have started are expired first (checked on read, besides the
+    periodic task), so no list shows a waiting place that can no longer be promoted.
+    """
+    waitlists_expire()
     return (
         reservations_visible(user)
         .select_related("session", "session__course", "session__venue", "participant", "institution")
@@ -118,11 +123,12 @@ def reservation_list(*, user) -> QuerySet[Reservation]:
 
 def session_roster(*, session: TrainingSession) -> QuerySet[Reservation]:
     """A session's live reservations: confirmed first, then the waiting list, each in order."""
+    waitlists_expire()
     return (
         session.reservations.filter(status__in=[ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED])
         .select_related("participant", "participant__unit", "institution")
         .annotate(position=_position())
-        .order_by(Case(When(status=ReservationStatus.CONFIRMED, then=Value(0)), default=Value(1)), "applied_at", "pk")
+        .order_by(Case(When(status=ReservationStatus.CONFIRMED, then=Value(0)), default=Value(1)), "pk")
     )
 
 

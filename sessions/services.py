@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -75,12 +75,23 @@ def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> No
 # --- Sessions -------------------------------------------------------------------------------
 
 
+def _trainer_check(trainer) -> None:
+    if trainer is not None and not (trainer.is_staff and trainer.is_active):
+        raise RuleViolation(
+            "invalid",
+            _("A trainer is an active member of the centre's staff."),
+            fields={"trainer": [_("Not a member of the centre's staff.")]},
+        )
+
+
 def _session_fields_check(
     *, venue: Venue | None, starts_at: datetime, ends_at: datetime, capacity: int, course: Course
 ) -> None:
     errors: dict[str, list[str]] = {}
     if venue is None:
         errors["venue"] = [_("A classroom session is held at one of the centre's venues.")]
+    elif not venue.is_active:
+        errors["venue"] = [_("The venue %(venue)s is not in use.") % {"venue": venue.name}]
     elif capacity > venue.seats:
         errors["capacity"] = [
             _("The venue %(venue)s has %(seats)s seats.") % {"venue": venue.name, "seats": venue.seats}
@@ -109,6 +120,7 @@ def session_create(
 ) -> TrainingSession:
     """A new classroom session, as a draft (capacity: the program's classroom size by default)."""
     _program_open(program)
+    _trainer_check(trainer)
     capacity = capacity if capacity is not None else program.classroom_size
     _session_fields_check(venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity, course=course)
     return TrainingSession.objects.create(
@@ -144,6 +156,8 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
             "invalid", _("A %(status)s session cannot be changed.") % {"status": session.get_status_display()}
         )
     now = timezone.now()
+    if session.starts_at <= now:
+        raise RuleViolation("invalid", _("A session that has started cannot be changed."))
     new = {f: data.get(f, getattr(session, f)) for f in ("course", "venue", "starts_at", "ends_at", "capacity")}
     _session_fields_check(**new)
     if session.status == SessionStatus.ANNOUNCED and new["starts_at"] != session.starts_at:
@@ -157,6 +171,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
         )
     changed = [f for f in new if getattr(session, f) != new[f]]
     if "trainer" in data and data["trainer"] != session.trainer:
+        _trainer_check(data["trainer"])
         session.trainer = data["trainer"]
         changed.append("trainer")
     for field in changed:
@@ -201,6 +216,9 @@ def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = No
             _("A %(status)s session cannot be cancelled.") % {"status": session.get_status_display()},
         )
     now = timezone.now()
+    if session.starts_at <= now:
+        # Its confirmed seats were used: they keep counting against the institutions' quota.
+        raise RuleViolation("invalid", _("A session that has started cannot be cancelled."))
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.save(update_fields=["status", "cancelled_at"])
@@ -267,7 +285,13 @@ def participant_create(
     if values.get("unit") is None:
         values["unit"] = Unit.objects.get(institution=institution, level="merkez")
     _participant_check(institution=institution, values=values)
-    return Participant.objects.create(institution=institution, **values)
+    try:
+        with transaction.atomic():
+            return Participant.objects.create(institution=institution, **values)
+    except IntegrityError as exc:  # a concurrent nomination of the same person won
+        raise RuleViolation(
+            "invalid", _("A participant of this institution already has this e-mail or T.C. kimlik no.")
+        ) from exc
 
 
 @transaction.atomic
@@ -297,7 +321,8 @@ def participant_delete(*, participant: Participant, by: AbstractBaseUser | None 
     """Remove a participant. One holding live reservations is refused (``participant_in_use``);
     one with history is anonymised, so counts and records stay true; otherwise the row goes."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    if participant.reservations.filter(live_q()).exists():
+    upcoming = Q(status__in=LIVE_STATUSES, session__starts_at__gt=timezone.now())
+    if participant.reservations.filter(upcoming).exists():
         raise RuleViolation(
             "participant_in_use",
             _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
@@ -309,6 +334,8 @@ def participant_delete(*, participant: Participant, by: AbstractBaseUser | None 
         participant.kimlik_no = ""
         participant.anonymised_at = timezone.now()
         participant.save(update_fields=["first_name", "last_name", "email", "kimlik_no", "anonymised_at"])
+        # The history keeps the change, not the person: earlier rows lose the name and e-mail too.
+        participant.history.update(first_name=participant.first_name, last_name=participant.last_name, email="")
     else:
         participant.delete()
 
@@ -385,6 +412,12 @@ def reservation_create(
     now = timezone.now()
     _session_open_check(session, now)
     _program_open(session.program)
+    # The participants as they are now (a concurrent removal may have anonymised one), locked last.
+    locked = Participant.objects.select_for_update(of=("self",)).filter(
+        pk__in=ids, institution=institution, anonymised_at__isnull=True
+    )
+    if len(locked) != len(ids):
+        raise RuleViolation("invalid", _("A participant is no longer available."), fields={"participants": ids})
 
     program = session.program
     # Two indexed counts (the session's queue; the institution's live reservations in the program).
@@ -441,7 +474,7 @@ def reservation_create(
 
 def waitlist_positions(*, session: TrainingSession) -> dict[int, int]:
     """Waiting-list rank (from 1) of each waitlisted reservation of the session, in application order."""
-    ordered = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("applied_at", "pk")
+    ordered = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")
     return {pk: rank for rank, pk in enumerate(ordered.values_list("pk", flat=True), start=1)}
 
 
@@ -449,9 +482,7 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
     """Confirm the first ``free`` waitlisted reservations (application order); notify after commit."""
     if free <= 0 or session.starts_at <= now:
         return []
-    promoted = list(
-        session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("applied_at", "pk")[:free]
-    )
+    promoted = list(session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")[:free])
     for reservation in promoted:
         reservation.status = ReservationStatus.CONFIRMED
         reservation.confirmed_at = now
@@ -494,7 +525,7 @@ def waitlists_expire(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     expired = 0
     stale = Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now)
-    for pk in stale.values_list("pk", flat=True)[:10_000]:
+    for pk in list(stale.values_list("pk", flat=True)[:10_000]):
         with transaction.atomic():
             reservation = (
                 Reservation.objects.select_for_update(of=("self",))

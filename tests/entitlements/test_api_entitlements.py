@@ -168,12 +168,13 @@ def test_anonymous_gets_401(api_client, program):
 def test_entitlements_run_a_fixed_number_of_queries(staff, program, django_assert_num_queries):
     inst = institution(merkez=50)
 
-    # token, permissions (2), institution with its total, its units, stored rows, programs, bands
-    with django_assert_num_queries(8):
+    # token, permissions (2), institution with its total, its units, stored rows, programs, bands,
+    # live reservations (seats used)
+    with django_assert_num_queries(9):
         _rows(staff, inst)
     for year in range(2013, 2018):
         services.program_copy(program=program, name=f"Program {year}", year=year)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(_rows(staff, inst)) == 6
 
 
