@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
@@ -28,6 +28,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
+from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
 
 User = get_user_model()
@@ -397,7 +398,9 @@ def entitlement_recompute(
             recomputed_at=now,
         )
         if count:
-            _entitlement_history_write(program=program, stamp=now, by=by, reason=reason)
+            history_copy(
+                Entitlement.objects.filter(program=program, recomputed_at=now), when=now, user=by, reason=reason
+            )
         changed += count
     return changed
 
@@ -423,32 +426,3 @@ def _entitlement_rows_ensure(*, program: Program, institutions: QuerySet[Institu
             f"INSERT INTO {table} (program_id, institution_id, total_active_users, flag) {select_sql}",
             params,
         )
-
-
-def _entitlement_history_write(*, program: Program, stamp, by: AbstractBaseUser | None, reason: str) -> None:
-    """Copy the rows just recomputed (stamped ``stamp``) into the history table in one statement."""
-    history_model = Entitlement.history.model
-    tracked = [f.attname for f in Entitlement._meta.concrete_fields]
-    select_sql, params = (
-        Entitlement.objects.filter(program=program, recomputed_at=stamp)
-        .order_by()
-        .annotate(
-            _history_date=Value(stamp),
-            _history_type=Value("~"),
-            _history_user=Value(by.pk if by is not None and by.pk else None, output_field=IntegerField()),
-            _history_reason=Value(reason[:100]),
-        )
-        .values_list(*tracked, "_history_date", "_history_type", "_history_user", "_history_reason")
-        .query.sql_with_params()
-    )
-    columns = [
-        *(history_model._meta.get_field(name).column for name in tracked),
-        "history_date",
-        "history_type",
-        "history_user_id",
-        "history_change_reason",
-    ]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = connection.ops.quote_name(history_model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({quoted}) {select_sql}", params)

@@ -1,7 +1,8 @@
 """Database helpers that differ per vendor: Turkish collation for sorting."""
 
-from django.db import connections
+from django.db import connection, connections
 from django.db.backends.signals import connection_created
+from django.db.models import CharField, IntegerField, QuerySet, Value
 from django.db.models.functions import Collate
 
 from kamusm_portal.text import tr_sort_key
@@ -38,3 +39,37 @@ class TurkishCollate(Collate):
         clone = self.copy()
         clone.collation = SQLITE_TURKISH
         return clone.as_sql(compiler, connection, **extra_context)
+
+
+def history_copy(rows: QuerySet, *, when, user=None, reason: str = "", kind: str = "~") -> None:
+    """Write the simple-history rows of ``rows`` in one INSERT … SELECT, as they are now.
+
+    For set-based writes (bulk inserts and updates) that bypass ``save()``: one statement
+    whatever the number of rows, with the same who, when and why on each.
+    """
+    model = rows.model
+    history_model = model.history.model
+    kept = {f.attname for f in history_model._meta.concrete_fields}
+    tracked = [f.attname for f in model._meta.concrete_fields if f.attname in kept]  # excluded fields left out
+    select_sql, params = (
+        rows.order_by()
+        .annotate(
+            _history_date=Value(when),
+            _history_type=Value(kind),
+            _history_user=Value(user.pk if user is not None and user.pk else None, output_field=IntegerField()),
+            _history_reason=Value(reason[:100] if reason else None, output_field=CharField()),
+        )
+        .values_list(*tracked, "_history_date", "_history_type", "_history_user", "_history_reason")
+        .query.sql_with_params()
+    )
+    columns = [
+        *(history_model._meta.get_field(name).column for name in tracked),
+        "history_date",
+        "history_type",
+        "history_user_id",
+        "history_change_reason",
+    ]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table = connection.ops.quote_name(history_model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({quoted}) {select_sql}", params)

@@ -18,10 +18,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history
 from stdnum.tr import tckimlik
 
 from entitlements.models import Delivery, Entitlement, Institution, Official, Program, Unit
+from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
 from sessions import tasks
 from sessions.models import (
@@ -403,7 +403,9 @@ def reservation_create(
         raise RuleViolation("duplicate_participant", _("The same participant is given twice."))
 
     # A session's program never changes: read it unlocked, to lock in order (entitlement, then session).
-    program_id = TrainingSession.objects.filter(pk=session.pk).values_list("program_id", flat=True).first()
+    program_id = (
+        session.program_id or TrainingSession.objects.filter(pk=session.pk).values_list("program_id", flat=True).first()
+    )
     if program_id is None:
         raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
     _entitlement_lock(program_id=program_id, institution=institution)
@@ -464,7 +466,8 @@ def reservation_create(
         )
         for index, participant in enumerate(participants)
     ]
-    created = bulk_create_with_history(created, Reservation, default_user=applied_by, default_date=now)
+    created = Reservation.objects.bulk_create(created)
+    history_copy(Reservation.objects.filter(pk__in=[r.pk for r in created]), when=now, user=applied_by, kind="+")
     # Positions follow from the count before this application: nothing else moves under the lock.
     for index, reservation in enumerate(created):
         reservation.position = None if index < free else counts["waitlisted"] + index - free + 1
