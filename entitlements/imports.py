@@ -61,6 +61,7 @@ from entitlements.models import (
     institution_search_key,
 )
 from entitlements.services import entitlement_recompute, unit_validate
+from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
 
@@ -839,41 +840,13 @@ def _update(cursor, model, attnames: list[str], rows: list[Sequence[Any]]) -> No
 
 
 def _history_copy(cursor, model, pks: list[int], *, history_type: str, stamp, user_id: int | None) -> None:
-    """Copy rows into their django-simple-history table in ``INSERT … SELECT`` statements.
-
-    The same rows ``bulk_history_create`` would make (one stamp, the user, reason "import"),
-    without building a model instance per row; like ``services._entitlement_history_write``.
-    """
+    """The history rows of ``pks`` (one stamp, the user, reason "import"), in chunks of ids."""
     if not pks or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
-    history = model.history.model
-    source = {f.attname: f.column for f in model._meta.concrete_fields}
-    extra = {
-        "history_date": connection.ops.adapt_datetimefield_value(stamp),
-        "history_type": history_type,
-        "history_user_id": user_id,
-        "history_change_reason": "import",
-    }
-    qn = connection.ops.quote_name
-    columns, selects, params = [], [], []
-    for f in history._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(qn(f.column))
-        if f.attname in extra:
-            selects.append("%s")
-            params.append(extra[f.attname])
-        else:
-            selects.append(qn(source[f.attname]))
-    head = "INSERT INTO {} ({}) SELECT {} FROM {} WHERE {} IN ".format(  # noqa: S608 (names from the models)
-        qn(history._meta.db_table),
-        ", ".join(columns),
-        ", ".join(selects),
-        qn(model._meta.db_table),
-        qn(model._meta.pk.column),
-    )
     for chunk in _chunks(pks):
-        cursor.execute(head + "({})".format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+        history_copy(
+            model.objects.filter(pk__in=chunk), when=stamp, user_id=user_id, reason="import", kind=history_type
+        )
 
 
 def _write(plan: _Plan, *, by: AbstractBaseUser | None) -> int:

@@ -223,6 +223,13 @@ class Unit(models.Model):
         return self.name
 
 
+class Language(models.TextChoices):
+    """The language of a person's e-mails and certificate (the portal itself is Turkish first)."""
+
+    TR = "tr", _("Turkish")
+    EN = "en", _("English")
+
+
 class Official(models.Model):
     """A user who acts for one institution (an institution may have several)."""
 
@@ -235,8 +242,8 @@ class Official(models.Model):
     language = models.CharField(
         _("language"),
         max_length=2,
-        choices=[("tr", _("Turkish")), ("en", _("English"))],
-        default="tr",
+        choices=Language.choices,
+        default=Language.TR,
         help_text=_("Language of the e-mails the official receives."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

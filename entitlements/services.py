@@ -399,7 +399,10 @@ def entitlement_recompute(
         )
         if count:
             history_copy(
-                Entitlement.objects.filter(program=program, recomputed_at=now), when=now, user=by, reason=reason
+                Entitlement.objects.filter(program=program, recomputed_at=now),
+                when=now,
+                user_id=by.pk if by is not None else None,
+                reason=reason,
             )
         changed += count
     return changed

@@ -41,7 +41,7 @@ class TurkishCollate(Collate):
         return clone.as_sql(compiler, connection, **extra_context)
 
 
-def history_copy(rows: QuerySet, *, when, user=None, reason: str = "", kind: str = "~") -> None:
+def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> None:
     """Write the simple-history rows of ``rows`` in one INSERT … SELECT, as they are now.
 
     For set-based writes (bulk inserts and updates) that bypass ``save()``: one statement
@@ -56,7 +56,7 @@ def history_copy(rows: QuerySet, *, when, user=None, reason: str = "", kind: str
         .annotate(
             _history_date=Value(when),
             _history_type=Value(kind),
-            _history_user=Value(user.pk if user is not None and user.pk else None, output_field=IntegerField()),
+            _history_user=Value(user_id, output_field=IntegerField()),
             _history_reason=Value(reason[:100] if reason else None, output_field=CharField()),
         )
         .values_list(*tracked, "_history_date", "_history_type", "_history_user", "_history_reason")

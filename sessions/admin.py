@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -22,7 +21,6 @@ from sessions.models import (
     CourseMaterial,
     Participant,
     Reservation,
-    ReservationStatus,
     TrainingSession,
     Venue,
 )
@@ -114,17 +112,7 @@ class TrainingSessionAdmin(SimpleHistoryAdmin):
         return fields
 
     def get_queryset(self, request):
-        now = timezone.now()
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                seats_confirmed=Count("reservations", filter=Q(reservations__status=ReservationStatus.CONFIRMED)),
-                waitlist_length=Count(
-                    "reservations", filter=Q(reservations__status=ReservationStatus.WAITLISTED, starts_at__gt=now)
-                ),
-            )
-        )
+        return selectors.with_seat_counts(super().get_queryset(request))
 
     @admin.display(description=_("confirmed"), ordering="seats_confirmed")
     def seats_confirmed(self, obj):

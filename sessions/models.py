@@ -10,17 +10,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from entitlements.models import Institution, Program, Province, Unit
+from entitlements.models import Institution, Language, Program, Province, Unit
 
 
 class Audience(models.TextChoices):
     USER = "user", _("End users")
     TECHNICAL = "technical", _("Technical staff")
-
-
-class Language(models.TextChoices):
-    TR = "tr", _("Turkish")
-    EN = "en", _("English")
 
 
 class Course(models.Model):

@@ -38,21 +38,23 @@ def sessions_visible(user) -> QuerySet[TrainingSession]:
     )
 
 
+def with_seat_counts(sessions: QuerySet[TrainingSession], now: datetime | None = None) -> QuerySet[TrainingSession]:
+    """Annotate confirmed seats and the waiting list (empty once the session has started)."""
+    now = now or timezone.now()
+    return sessions.annotate(
+        seats_confirmed=Count("reservations", filter=Q(reservations__status=ReservationStatus.CONFIRMED)),
+        waitlist_length=Count(
+            "reservations",
+            filter=Q(reservations__status=ReservationStatus.WAITLISTED, starts_at__gt=now),
+        ),
+    )
+
+
 def session_list(*, user, now: datetime | None = None) -> QuerySet[TrainingSession]:
     """Sessions with course, venue, program and trainer joined, seats and waiting list counted."""
-    now = now or timezone.now()
-    return (
-        sessions_visible(user)
-        .select_related("program", "course", "venue", "venue__province", "trainer")
-        .annotate(
-            seats_confirmed=Count("reservations", filter=Q(reservations__status=ReservationStatus.CONFIRMED)),
-            waitlist_length=Count(
-                "reservations",
-                filter=Q(reservations__status=ReservationStatus.WAITLISTED, starts_at__gt=now),
-            ),
-        )
-        .order_by("starts_at", "pk")
-    )
+    return with_seat_counts(
+        sessions_visible(user).select_related("program", "course", "venue", "venue__province", "trainer"), now
+    ).order_by("starts_at", "pk")
 
 
 def session_open_for_reservations(session: TrainingSession, now: datetime | None = None) -> bool:

@@ -352,10 +352,12 @@ def _entitlement_lock(*, program_id: int, institution: Institution) -> Entitleme
         .first()
     )
     if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.CLASSROOM:
+        program = Program.objects.get(pk=program_id)
+        _program_open(program)  # a closed program has no rows to grant: say so rather than "not entitled"
         raise RuleViolation(
             "not_entitled",
             _("%(institution)s has no classroom seats in %(program)s.")
-            % {"institution": institution, "program": Program.objects.get(pk=program_id)},
+            % {"institution": institution, "program": program},
         )
     return entitlement
 
@@ -371,6 +373,18 @@ def _session_open_check(session: TrainingSession, now: datetime) -> None:
 def institution_live_reservations(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
     """Live reservations of an institution over all sessions of the program (completed included)."""
     return Reservation.objects.filter(institution=institution, session__program=program).filter(live_q(now)).count()
+
+
+def institution_quota_remaining(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
+    """How many more live reservations the institution may hold in the program (never below 0)."""
+    live = institution_live_reservations(institution=institution, program=program, now=now)
+    return max(program.classroom_quota - live, 0)
+
+
+def reservation_cancellable(reservation: Reservation, now: datetime | None = None) -> bool:
+    """A live reservation may be cancelled until its session starts."""
+    now = now or timezone.now()
+    return reservation.status in LIVE_STATUSES and reservation.session.starts_at > now
 
 
 @transaction.atomic
@@ -467,7 +481,12 @@ def reservation_create(
         for index, participant in enumerate(participants)
     ]
     created = Reservation.objects.bulk_create(created)
-    history_copy(Reservation.objects.filter(pk__in=[r.pk for r in created]), when=now, user=applied_by, kind="+")
+    history_copy(
+        Reservation.objects.filter(pk__in=[r.pk for r in created]),
+        when=now,
+        user_id=applied_by.pk if applied_by else None,
+        kind="+",
+    )
     # Positions follow from the count before this application: nothing else moves under the lock.
     for index, reservation in enumerate(created):
         reservation.position = None if index < free else counts["waitlisted"] + index - free + 1
@@ -506,12 +525,13 @@ def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None 
     session = _session_lock(reservation.session)
     reservation = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
     now = timezone.now()
+    reservation.session = session
     if reservation.status not in LIVE_STATUSES:
         raise RuleViolation(
             "invalid",
             _("This reservation is already %(status)s.") % {"status": reservation.get_status_display()},
         )
-    if session.starts_at <= now:
+    if not reservation_cancellable(reservation, now):
         raise RuleViolation("session_not_open", _("The session has started: its reservations can no longer change."))
     was_confirmed = reservation.status == ReservationStatus.CONFIRMED
     reservation.status = ReservationStatus.CANCELLED

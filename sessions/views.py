@@ -8,8 +8,6 @@ to officials of entitled institutions and programme staff (``selectors.materials
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,7 +23,6 @@ from entitlements.selectors import entitlement_list, institution_list, official_
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms import ParticipantForm, ReservationForm
 from sessions.models import (
-    LIVE_STATUSES,
     Audience,
     CourseMaterial,
     Participant,
@@ -43,12 +40,13 @@ from sessions.selectors import (
     session_open_for_reservations,
 )
 from sessions.services import (
-    institution_live_reservations,
+    institution_quota_remaining,
     live_q,
     participant_create,
     participant_delete,
     participant_update,
     reservation_cancel,
+    reservation_cancellable,
     reservation_create,
 )
 
@@ -174,9 +172,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 
     program = session.program
     free = _free_seats(session)
-    remaining = max(
-        program.classroom_quota - institution_live_reservations(institution=institution, program=program, now=now), 0
-    )
+    remaining = institution_quota_remaining(institution=institution, program=program, now=now)
     return render(
         request,
         "sessions/reserve.html",
@@ -194,10 +190,6 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _can_cancel(reservation: Reservation, now: datetime) -> bool:
-    return reservation.status in LIVE_STATUSES and reservation.session.starts_at > now
-
-
 @require_GET
 @login_required
 def reservations(request: HttpRequest) -> HttpResponse:
@@ -207,7 +199,7 @@ def reservations(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = list(reservation_list(user=request.user))
     for reservation in rows:
-        reservation.can_cancel = _can_cancel(reservation, now)
+        reservation.can_cancel = reservation_cancellable(reservation, now)
     return render(request, "sessions/reservations.html", {"reservations": rows})
 
 

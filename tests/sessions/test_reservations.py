@@ -152,3 +152,20 @@ def test_cancelling_a_session_frees_every_seat_and_keeps_the_rows(session, djang
     assert session.reservations.first().history.count() == 2
     assert institution_live_reservations(institution=institution, program=session.program) == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [official.user.email]
+
+
+def test_reserving_in_a_closed_program_is_refused(session):
+    session.program.is_open = False
+    session.program.save()
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=_people(standard_institution(), 1))
+    assert exc.value.code == "program_closed"
+    assert not Reservation.objects.exists()
+
+
+def test_the_remaining_quota_shown_is_the_one_the_service_enforces(session):
+    from sessions.services import institution_quota_remaining
+
+    institution = standard_institution()
+    reservation_create(session=session, participants=_people(institution, 4))
+    assert institution_quota_remaining(institution=institution, program=session.program) == 2
