@@ -70,7 +70,7 @@ def build(*, institutions: int, sessions: int, attempts_per_institution: int, se
         )
         for i in range(sessions)
     )
-    session_ids = [s.pk for s in made]
+    sessions_made = list(made)  # loaded, as the portal and the API pass them
     Institution.objects.bulk_create(
         Institution(name=f"Bench Kurum {i:04d}", code=f"BR{i:06d}", kind="other", search_key=f"bench kurum {i:04d}")
         for i in range(institutions)
@@ -108,7 +108,7 @@ def build(*, institutions: int, sessions: int, attempts_per_institution: int, se
         for size in sizes:
             attempts.append(
                 {
-                    "session": TrainingSession(pk=rng.choice(session_ids)),
+                    "session": rng.choice(sessions_made),
                     "participants": [next(mine) for _ in range(size)],
                     "by": user,
                 }

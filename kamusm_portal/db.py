@@ -1,4 +1,6 @@
-"""Database helpers that differ per vendor: Turkish collation for sorting."""
+"""Database helpers: Turkish collation for sorting (per vendor), history rows for set-based writes."""
+
+import functools
 
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
@@ -41,16 +43,37 @@ class TurkishCollate(Collate):
         return clone.as_sql(compiler, connection, **extra_context)
 
 
+@functools.cache
+def _history_columns(model) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The tracked columns of ``model`` (its own names) and the history table's columns to fill
+    (kept: simple-history builds a manager class at every ``model.history``)."""
+    history_model = model.history.model
+    kept = {f.attname for f in history_model._meta.concrete_fields}
+    tracked = [f.attname for f in model._meta.concrete_fields if f.attname in kept]  # excluded fields left out
+    columns = (
+        *(history_model._meta.get_field(name).column for name in tracked),
+        "history_date",
+        "history_type",
+        "history_user_id",
+        "history_change_reason",
+    )
+    return tuple(tracked), columns
+
+
+@functools.cache
+def _history_into(model, vendor: str) -> str:
+    _tracked, columns = _history_columns(model)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    return f"INSERT INTO {connection.ops.quote_name(model.history.model._meta.db_table)} ({quoted}) "
+
+
 def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> None:
     """Write the simple-history rows of ``rows`` in one INSERT … SELECT, as they are now.
 
     For set-based writes (bulk inserts and updates) that bypass ``save()``: one statement
     whatever the number of rows, with the same who, when and why on each.
     """
-    model = rows.model
-    history_model = model.history.model
-    kept = {f.attname for f in history_model._meta.concrete_fields}
-    tracked = [f.attname for f in model._meta.concrete_fields if f.attname in kept]  # excluded fields left out
+    tracked, _columns = _history_columns(rows.model)
     select_sql, params = (
         rows.order_by()
         .annotate(
@@ -62,14 +85,30 @@ def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: st
         .values_list(*tracked, "_history_date", "_history_type", "_history_user", "_history_reason")
         .query.sql_with_params()
     )
-    columns = [
-        *(history_model._meta.get_field(name).column for name in tracked),
-        "history_date",
-        "history_type",
-        "history_user_id",
-        "history_change_reason",
-    ]
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = connection.ops.quote_name(history_model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({quoted}) {select_sql}", params)
+        cursor.execute(_history_into(rows.model, connection.vendor) + select_sql, params)
+
+
+@functools.cache
+def history_insert_sql(model, source: str, vendor: str) -> str:
+    """``INSERT`` of the history rows of every row of ``source``: the model's table, or the name of
+    a ``WITH`` query that returns its columns. Takes ``history_params`` as its first parameters."""
+    tracked, _columns = _history_columns(model)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in tracked)
+    return _history_into(model, vendor) + f"SELECT {columns}, %s, %s, %s, %s FROM {source}"  # noqa: S608
+
+
+def history_params(*, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> list:
+    return [connection.ops.adapt_datetimefield_value(when), kind, user_id, reason[:100] if reason else None]
+
+
+def history_insert(
+    cursor, model, pks: list[int], *, when, user_id: int | None = None, reason: str = "", kind: str = "~"
+) -> None:
+    """``history_copy`` for rows given by primary key, in plain SQL on an open cursor (no query
+    to compile: for hot paths)."""
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
+    cursor.execute(
+        history_insert_sql(model, table, connection.vendor) + f" WHERE {pk} IN ({', '.join(['%s'] * len(pks))})",
+        [*history_params(when=when, user_id=user_id, reason=reason, kind=kind), *pks],
+    )

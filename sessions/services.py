@@ -9,19 +9,19 @@ so writers queue on the database lock).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from stdnum.tr import tckimlik
 
-from entitlements.models import Delivery, Entitlement, Institution, Official, Program, Unit
-from kamusm_portal.db import history_copy
+from entitlements.models import Category, Delivery, Entitlement, Institution, Official, Program, Unit
+from kamusm_portal.db import history_insert, history_insert_sql, history_params
 from kamusm_portal.errors import RuleViolation
 from sessions import tasks
 from sessions.models import (
@@ -343,31 +343,16 @@ def participant_delete(*, participant: Participant, by: AbstractBaseUser | None 
 # --- Reservations ---------------------------------------------------------------------------
 
 
-def _entitlement_lock(*, program_id: int, institution: Institution) -> Entitlement:
-    entitlement = (
-        Entitlement.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .filter(program_id=program_id, institution=institution)
-        .order_by()
-        .first()
+def _session_not_open() -> RuleViolation:
+    return RuleViolation(
+        "session_not_open",
+        _("The session is not open for reservations (not announced, cancelled or already started)."),
     )
-    if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.CLASSROOM:
-        program = Program.objects.get(pk=program_id)
-        _program_open(program)  # a closed program has no rows to grant: say so rather than "not entitled"
-        raise RuleViolation(
-            "not_entitled",
-            _("%(institution)s has no classroom seats in %(program)s.")
-            % {"institution": institution, "program": program},
-        )
-    return entitlement
 
 
 def _session_open_check(session: TrainingSession, now: datetime) -> None:
     if session.kind != SessionKind.CLASSROOM or session.status != SessionStatus.ANNOUNCED or session.starts_at <= now:
-        raise RuleViolation(
-            "session_not_open",
-            _("The session is not open for reservations (not announced, cancelled or already started)."),
-        )
+        raise _session_not_open()
 
 
 def institution_live_reservations(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
@@ -387,6 +372,38 @@ def reservation_cancellable(reservation: Reservation, now: datetime | None = Non
     return reservation.status in LIVE_STATUSES and reservation.session.starts_at > now
 
 
+# --- The reservation hot path ----------------------------------------------------------------
+# reservation_create runs on every application, and a session's applications queue on its lock.
+# Its reads and writes are plain SQL: building ORM queries was most of an attempt's CPU
+# (bench/reservations.py), and the shorter each transaction, the shorter the queue behind it.
+
+
+def _for_update(alias: str = "") -> str:
+    """Row locks on PostgreSQL (of ``alias`` only, when given); SQLite has none (``BEGIN IMMEDIATE``
+    serialises writers)."""
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
+
+
+def _in(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _fetch(cursor, sql: str, params: Sequence[Any]) -> list[tuple]:
+    cursor.execute(sql, params)
+    return cursor.fetchall()
+
+
+def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation:
+    program = Program.objects.get(pk=program_id)
+    _program_open(program)  # a closed program has no rows to grant: say so rather than "not entitled"
+    return RuleViolation(
+        "not_entitled",
+        _("%(institution)s has no classroom seats in %(program)s.") % {"institution": institution, "program": program},
+    )
+
+
 @transaction.atomic
 def reservation_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
@@ -398,7 +415,12 @@ def reservation_create(
     (``duplicate_participant``) or the application would pass the institution's quota of live
     reservations in the program (``institution_quota``). Otherwise seats are confirmed in the
     order given while the session has free seats, and the rest waitlisted behind earlier
-    applications. Locks the entitlement row, then the session row, then recounts.
+    applications.
+
+    Locks, in order: the institution's entitlement row (which guards its quota; its participants
+    are locked and its live reservations counted under it), then the session row (which guards
+    the seats; the session's queue is counted under it). Ids and ``applied_at`` are taken under
+    the session lock, so id order is application order.
     """
     if not participants:
         raise RuleViolation("invalid", _("Choose at least one participant."), fields={"participants": ["required"]})
@@ -422,74 +444,141 @@ def reservation_create(
     )
     if program_id is None:
         raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
-    _entitlement_lock(program_id=program_id, institution=institution)
-    session = TrainingSession.objects.select_for_update(of=("self",)).select_related("program").get(pk=session.pk)
-    # Stamped under the session lock: (applied_at, id) is the order in which seats are decided.
-    now = timezone.now()
-    _session_open_check(session, now)
-    _program_open(session.program)
-    # The participants as they are now (a concurrent removal may have anonymised one), locked last.
-    locked = Participant.objects.select_for_update(of=("self",)).filter(
-        pk__in=ids, institution=institution, anonymised_at__isnull=True
-    )
-    if len(locked) != len(ids):
-        raise RuleViolation("invalid", _("A participant is no longer available."), fields={"participants": ids})
-
-    program = session.program
-    # Two indexed counts (the session's queue; the institution's live reservations in the program).
-    counts = session.reservations.filter(status__in=LIVE_STATUSES).aggregate(
-        already=Count("pk", filter=Q(participant_id__in=ids)),
-        confirmed=Count("pk", filter=Q(status=ReservationStatus.CONFIRMED)),
-        waitlisted=Count("pk", filter=Q(status=ReservationStatus.WAITLISTED)),
-    )
-    counts["live"] = institution_live_reservations(institution=institution, program=program, now=now)
-    if counts["already"]:
-        names = Participant.objects.filter(
-            pk__in=session.reservations.filter(participant_id__in=ids, status__in=LIVE_STATUSES).values(
-                "participant_id"
+    adapt = connection.ops.adapt_datetimefield_value
+    entitlements, categories = Entitlement._meta.db_table, Category._meta.db_table
+    sessions, programs = TrainingSession._meta.db_table, Program._meta.db_table
+    reservations, people = Reservation._meta.db_table, Participant._meta.db_table
+    with connection.cursor() as cursor:
+        # 1. The entitlement row: the institution's band in the program, and its quota's guard.
+        band = _fetch(
+            cursor,
+            f"SELECT c.delivery FROM {entitlements} e LEFT JOIN {categories} c ON c.id = e.category_id "  # noqa: S608
+            f"WHERE e.program_id = %s AND e.institution_id = %s{_for_update('e')}",
+            [program_id, institution.pk],
+        )
+        if not band or band[0][0] != Delivery.CLASSROOM:
+            raise _not_entitled(program_id=program_id, institution=institution)
+        # 2. Under it: the participants as they are now (a removal may have anonymised one) and the
+        #    institution's live reservations in the program (only this lock's holders add to them).
+        early = adapt(timezone.now())
+        available = _fetch(
+            cursor,
+            f"SELECT p.id, (SELECT COUNT(*) FROM {reservations} r JOIN {sessions} s ON s.id = r.session_id "  # noqa: S608
+            "WHERE r.institution_id = %s AND s.program_id = %s "
+            "AND (r.status = %s OR (r.status = %s AND s.starts_at > %s))) "
+            f"FROM {people} p WHERE p.id IN ({_in(ids)}) AND p.institution_id = %s AND p.anonymised_at IS NULL "
+            f"ORDER BY p.id{_for_update('p')}",
+            [
+                institution.pk,
+                program_id,
+                ReservationStatus.CONFIRMED,
+                ReservationStatus.WAITLISTED,
+                early,
+                *ids,
+                institution.pk,
+            ],
+        )
+        live = available[0][1] if available else 0
+        # 3. The session row; the application is stamped once it is locked: (applied_at, id) is the
+        #    order of the queue.
+        row = _fetch(
+            cursor,
+            f"SELECT s.kind, s.status, s.starts_at, s.capacity, p.is_open, p.classroom_quota "  # noqa: S608
+            f"FROM {sessions} s JOIN {programs} p ON p.id = s.program_id WHERE s.id = %s{_for_update('s')}",
+            [session.pk],
+        )
+        now = timezone.now()
+        if not row:
+            raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
+        kind, status, starts_at, capacity, program_open, quota = row[0]
+        if timezone.is_naive(starts_at):  # SQLite keeps UTC without a zone
+            starts_at = timezone.make_aware(starts_at, UTC)
+        if kind != SessionKind.CLASSROOM or status != SessionStatus.ANNOUNCED or starts_at <= now:
+            raise _session_not_open()
+        if not program_open:
+            _program_open(Program.objects.get(pk=program_id))
+        if len(available) != len(ids):
+            raise RuleViolation("invalid", _("A participant is no longer available."), fields={"participants": ids})
+        # 4. The session's queue, recounted from the reservations.
+        confirmed, waitlisted, already = _fetch(
+            cursor,
+            "SELECT COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "  # noqa: S608
+            "COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN participant_id IN ({_in(ids)}) THEN 1 ELSE 0 END), 0) "
+            f"FROM {reservations} WHERE session_id = %s AND status IN (%s, %s)",
+            [ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED, *ids, session.pk, *LIVE_STATUSES],
+        )[0]
+        if already:
+            names = Participant.objects.filter(
+                pk__in=Reservation.objects.filter(
+                    session_id=session.pk, participant_id__in=ids, status__in=LIVE_STATUSES
+                ).values("participant_id")
             )
-        )
-        raise RuleViolation(
-            "duplicate_participant",
-            _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
-        )
-    quota = program.classroom_quota
-    remaining = max(quota - counts["live"], 0)
-    if len(participants) > remaining:
-        raise RuleViolation(
-            "institution_quota",
-            ngettext(
-                "The quota of %(quota)s reservations per institution would be passed: %(remaining)s place remains.",
-                "The quota of %(quota)s reservations per institution would be passed: %(remaining)s places remain.",
-                remaining,
+            raise RuleViolation(
+                "duplicate_participant",
+                _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
             )
-            % {"quota": quota, "remaining": remaining},
-            fields={"remaining": remaining},
+        remaining = max(quota - live, 0)
+        if len(participants) > remaining:
+            raise RuleViolation(
+                "institution_quota",
+                ngettext(
+                    "The quota of %(quota)s reservations per institution would be passed: %(remaining)s place remains.",
+                    "The quota of %(quota)s reservations per institution would be passed: %(remaining)s places remain.",
+                    remaining,
+                )
+                % {"quota": quota, "remaining": remaining},
+                fields={"remaining": remaining},
+            )
+        # 5. The seats: confirmed while free, then waitlisted; the history rows beside them.
+        free = max(capacity - confirmed, 0)
+        applied_by = by if by is not None and by.pk else None
+        created = [
+            Reservation(
+                session=session,
+                participant=participant,
+                institution=institution,
+                status=ReservationStatus.CONFIRMED if index < free else ReservationStatus.WAITLISTED,
+                applied_at=now,
+                applied_by=applied_by,
+                confirmed_at=now if index < free else None,
+            )
+            for index, participant in enumerate(participants)
+        ]
+        rows = [
+            (
+                r.session_id,
+                r.participant_id,
+                r.institution_id,
+                r.status,
+                adapt(now),
+                r.applied_by_id,
+                adapt(r.confirmed_at),
+            )
+            for r in created
+        ]
+        insert = (
+            f"INSERT INTO {reservations} (session_id, participant_id, institution_id, status, applied_at, "  # noqa: S608
+            f"applied_by_id, confirmed_at) VALUES {', '.join(f'({_in(row)})' for row in rows)} RETURNING "
         )
-    free = max(session.capacity - counts["confirmed"], 0)
-    applied_by = by if by is not None and by.pk else None
-    created = [
-        Reservation(
-            session=session,
-            participant=participant,
-            institution=institution,
-            status=ReservationStatus.CONFIRMED if index < free else ReservationStatus.WAITLISTED,
-            applied_at=now,
-            applied_by=applied_by,
-            confirmed_at=now if index < free else None,
-        )
-        for index, participant in enumerate(participants)
-    ]
-    created = Reservation.objects.bulk_create(created)
-    history_copy(
-        Reservation.objects.filter(pk__in=[r.pk for r in created]),
-        when=now,
-        user_id=applied_by.pk if applied_by else None,
-        kind="+",
-    )
+        values = [value for row in rows for value in row]
+        user_id = applied_by.pk if applied_by else None
+        history = history_params(when=now, user_id=user_id, kind="+")
+        if connection.vendor == "postgresql":  # the rows and their history in one statement
+            history_sql = history_insert_sql(Reservation, "made", connection.vendor)
+            new_ids = _fetch(cursor, f"WITH made AS ({insert}*) {history_sql} RETURNING id", [*values, *history])
+        else:
+            new_ids = _fetch(cursor, insert + "id", values)
+            history_insert(cursor, Reservation, [pk for (pk,) in new_ids], when=now, user_id=user_id, kind="+")
+        # Ids come from one sequence in VALUES order; sorted, they follow the rows whatever order
+        # RETURNING gives them in.
+        for reservation, (pk,) in zip(created, sorted(new_ids), strict=True):
+            reservation.pk = reservation.id = pk
+            reservation._state.adding = False
+            reservation._state.db = connection.alias
     # Positions follow from the count before this application: nothing else moves under the lock.
     for index, reservation in enumerate(created):
-        reservation.position = None if index < free else counts["waitlisted"] + index - free + 1
+        reservation.position = None if index < free else waitlisted + index - free + 1
     tasks.send_reservations_made.delay_on_commit([r.pk for r in created])
     return created
 

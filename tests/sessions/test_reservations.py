@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from entitlements.models import Official
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Reservation, ReservationStatus, SessionStatus
+from sessions.models import Participant, Reservation, ReservationStatus, SessionStatus
 from sessions.services import (
     institution_live_reservations,
     reservation_cancel,
@@ -169,3 +169,36 @@ def test_the_remaining_quota_shown_is_the_one_the_service_enforces(session):
     institution = standard_institution()
     reservation_create(session=session, participants=_people(institution, 4))
     assert institution_quota_remaining(institution=institution, program=session.program) == 2
+
+
+def test_every_reservation_made_has_its_history_row_with_who_and_when(session):
+    """The rows and their history go in together (one statement on PostgreSQL, two on SQLite)."""
+    institution = standard_institution()
+    user = UserFactory()
+    session.capacity = 1
+    session.save(update_fields=["capacity"])
+    made = reservation_create(session=session, participants=_people(institution, 2), by=user)
+    for reservation in made:
+        stored = Reservation.objects.get(pk=reservation.pk)
+        (row,) = stored.history.all()
+        assert row.history_type == "+"
+        assert row.history_user_id == user.pk
+        assert row.history_date == stored.applied_at
+        assert (row.status, row.participant_id, row.confirmed_at) == (
+            stored.status,
+            stored.participant_id,
+            stored.confirmed_at,
+        )
+    assert [r.status for r in made] == [ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED]
+    assert [r.position for r in made] == [None, 1]
+    assert made[0].pk < made[1].pk
+
+
+def test_a_participant_anonymised_meanwhile_is_no_longer_available(session):
+    institution = standard_institution()
+    people = _people(institution, 2)
+    Participant.objects.filter(pk=people[1].pk).update(anonymised_at=timezone.now())
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=session, participants=people)
+    assert exc.value.code == "invalid"
+    assert not Reservation.objects.exists()
