@@ -1,9 +1,9 @@
 """What an institution has used of its entitlements, and the figures the API and pages show.
 
 Usage is never stored on the entitlement row: it is counted from the facts, here and only here.
-Reservations, on-site sessions and training requests do not exist yet; later issues count them in
-``entitlement_usage`` (one aggregate query per fact table, grouped by institution and program, so a
-list of entitlements keeps a fixed number of queries whatever its length).
+``entitlement_usage`` counts reservations, on-site sessions and training requests with one
+aggregate query per fact table, grouped by institution and program, so a list of entitlements
+keeps a fixed number of queries whatever its length.
 
 Which side of the right applies *(decided)*: a classroom band (Standard) gives **seats**, an on-site
 band (1-5) gives **hours**. The other side is 0: a classroom band shows ``hours = 0`` (the band's
@@ -41,9 +41,9 @@ def entitlement_usage(entitlements: Iterable[Entitlement]) -> dict[int, Usage]:
     """The usage of each entitlement, keyed by entitlement id, counted from the facts.
 
     ``seats_used`` counts live classroom reservations (confirmed, or waitlisted on a session that
-    has not started) per (institution, program) in one grouped query. On-site hours
-    (``hours_used``, ``hours_held``) are counted here once on-site sessions and training requests
-    exist; until then they are 0.
+    has not started) per (institution, program) in one grouped query; ``hours_used`` (non-cancelled
+    on-site sessions) and ``hours_held`` (open request items not yet scheduled) come from
+    ``sessions.services.onsite_hours`` (two grouped queries).
 
     A row that is not stored (``pk is None``: see ``entitlement_rows``) is left out; callers use
     ``NO_USAGE`` for it, which is right because nothing can be booked in a program the
@@ -52,7 +52,7 @@ def entitlement_usage(entitlements: Iterable[Entitlement]) -> dict[int, Usage]:
     from django.db.models import Count
 
     from sessions.models import Reservation
-    from sessions.services import live_q
+    from sessions.services import live_q, onsite_hours
 
     stored = [e for e in entitlements if e.pk is not None]
     if not stored:
@@ -68,7 +68,16 @@ def entitlement_usage(entitlements: Iterable[Entitlement]) -> dict[int, Usage]:
         .annotate(n=Count("pk"))
         .order_by()
     }
-    return {e.pk: Usage(seats_used=seats.get((e.institution_id, e.program_id), 0)) for e in stored}
+    hours = onsite_hours(
+        (e.institution_id, e.program_id)
+        for e in stored
+        if e.category_id is not None and e.category.delivery == Delivery.ONSITE
+    )
+    usage = {}
+    for e in stored:
+        used, held = hours.get((e.institution_id, e.program_id), (0, 0))
+        usage[e.pk] = Usage(seats_used=seats.get((e.institution_id, e.program_id), 0), hours_used=used, hours_held=held)
+    return usage
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from sessions.models import (
     ReservationStatus,
     SessionKind,
     SessionStatus,
+    Trainer,
     TrainingSession,
     Venue,
 )
@@ -320,7 +321,10 @@ class SessionSerializer(serializers.Serializer):
     )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    hours = serializers.IntegerField(source="course.hours", help_text=gettext_lazy("The course's hours."))
+    hours = serializers.IntegerField(
+        source="counted_hours",
+        help_text=gettext_lazy("On-site: the hours counted against the institution's right; classroom: the course's."),
+    )
     capacity = serializers.IntegerField()
     seats_confirmed = serializers.IntegerField()
     seats_free = serializers.SerializerMethodField()
@@ -328,18 +332,23 @@ class SessionSerializer(serializers.Serializer):
         help_text=gettext_lazy("Waitlisted reservations; 0 once the session has started (the list expires).")
     )
     status = serializers.ChoiceField(choices=SessionStatus.choices)
-    trainer = serializers.IntegerField(source="trainer_id", allow_null=True, help_text=gettext_lazy("User id."))
+    trainer = serializers.IntegerField(
+        source="trainer_id", allow_null=True, help_text=gettext_lazy("Trainer id (see /trainers/).")
+    )
 
     def get_province(self, session: TrainingSession) -> int | None:
+        if session.province_id:
+            return session.province_id
         return session.venue.province_id if session.venue_id else None
 
     def get_address(self, session: TrainingSession) -> str:
+        if session.kind == SessionKind.ONSITE:
+            return session.address
         return session.venue.address if session.venue_id else ""
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_institution(self, session: TrainingSession) -> int | None:
-        # Classroom sessions belong to no institution; on-site sessions come with a later issue.
-        return None
+        return session.institution_id
 
     def get_seats_free(self, session: TrainingSession) -> int:
         return max(session.capacity - session.seats_confirmed, 0)
@@ -357,10 +366,10 @@ class SessionWriteSerializer(serializers.Serializer):
         min_value=1, required=False, help_text=gettext_lazy("The program's classroom size by default.")
     )
     trainer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_staff=True),
+        queryset=Trainer.objects.filter(is_active=True),
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("User id of a trainer (a staff user)."),
+        help_text=gettext_lazy("Trainer id (see /trainers/)."),
     )
 
 

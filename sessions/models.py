@@ -1,8 +1,13 @@
-"""The catalog, venues, classroom sessions, participants and reservations."""
+"""The catalog, venues, trainers and their work plans, sessions (classroom and on-site), on-site
+training requests, participants, reservations, rosters and attendance."""
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -98,6 +103,182 @@ class Venue(models.Model):
         return self.name
 
 
+def _calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Trainer(models.Model):
+    """A member of the centre's staff who delivers sessions. Its id is its user's id.
+
+    The work plan is the trainer's sessions plus their blocks of unavailability; the calendar
+    feed is read with the secret ``calendar_token`` (a new one revokes the old link).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True, related_name="trainer"
+    )
+    home_province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("home province")
+    )
+    calendar_token = models.CharField(_("calendar link secret"), max_length=64, unique=True, default=_calendar_token)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["calendar_token"])
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name", "user__username"]
+        verbose_name = _("trainer")
+        verbose_name_plural = _("trainers")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Unavailability(models.Model):
+    """A block of a trainer's time that cannot be booked (leave, other duties)."""
+
+    trainer = models.ForeignKey(Trainer, on_delete=models.CASCADE, related_name="unavailability")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["trainer", "starts_at"]
+        verbose_name = _("unavailability")
+        verbose_name_plural = _("unavailability")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="unavailability_ends_after_start")
+        ]
+        indexes = [models.Index(fields=["trainer", "starts_at", "ends_at"], name="unavailability_by_trainer")]
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.trainer} · {local:%d.%m.%Y %H:%M} · {self.reason}"
+
+
+class RequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Requests whose items not yet scheduled hold hours of the institution's right.
+OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED,)
+
+
+class TrainingRequest(models.Model):
+    """An institution's request for on-site training (categories 1-5): one or more courses with
+    the hours wanted, where, when it would suit, and for how many people."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="training_requests")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="training_requests")
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province"))
+    preferred_dates = models.JSONField(
+        _("preferred dates"), default=list, blank=True, help_text=_('Windows as [{"from": date, "to": date}].')
+    )
+    expected_participants = models.PositiveSmallIntegerField(_("expected participants"))
+    notes = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.SUBMITTED
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("training request")
+        verbose_name_plural = _("training requests")
+        constraints = [
+            models.CheckConstraint(condition=Q(expected_participants__gt=0), name="request_expects_someone"),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""), name="request_rejected_with_a_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["institution", "program", "status"], name="request_by_institution"),
+            models.Index(fields=["status", "program"], name="request_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Request #%(id)s of %(institution)s") % {"id": self.pk, "institution": self.institution}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REQUEST_STATUSES
+
+    @property
+    def windows(self) -> list[tuple]:
+        """The preferred windows as (from, to) dates."""
+        from datetime import date
+
+        return [(date.fromisoformat(w["from"]), date.fromisoformat(w["to"])) for w in self.preferred_dates or []]
+
+
+class TrainingRequestItem(models.Model):
+    """One course of a request with the hours wanted; delivered in one session or split over several."""
+
+    request = models.ForeignKey(TrainingRequest, on_delete=models.CASCADE, related_name="items")
+    course = models.ForeignKey("Course", on_delete=models.PROTECT, related_name="+", verbose_name=_("course"))
+    hours = models.PositiveSmallIntegerField(_("hours"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["request", "pk"]
+        verbose_name = _("request item")
+        verbose_name_plural = _("request items")
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="request_item_hours_positive"),
+            models.UniqueConstraint(fields=["request", "course"], name="request_item_course_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course.code} · {self.hours}"
+
+
+class TrainerNeverDoubleBooked(ExclusionConstraint):
+    """No two live sessions of one trainer overlap (touching is allowed: ranges are ``[)``).
+
+    PostgreSQL only (``btree_gist``); on other databases it is left out and the scheduling service,
+    which checks the same rule under the trainer's row lock, holds it alone.
+    """
+
+    def _postgres(self, schema_editor) -> bool:
+        return schema_editor.connection.vendor == "postgresql"
+
+    def constraint_sql(self, model, schema_editor):
+        return super().constraint_sql(model, schema_editor) if self._postgres(schema_editor) else None
+
+    def create_sql(self, model, schema_editor):
+        return super().create_sql(model, schema_editor) if self._postgres(schema_editor) else None
+
+    def remove_sql(self, model, schema_editor):
+        return super().remove_sql(model, schema_editor) if self._postgres(schema_editor) else None
+
+    def validate(self, model, instance, exclude=None, using="default"):
+        from django.db import connections
+
+        if connections[using].vendor == "postgresql":
+            super().validate(model, instance, exclude=exclude, using=using)
+
+
+class TsTzRange(models.Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
 class SessionKind(models.TextChoices):
     CLASSROOM = "classroom", _("Classroom")
     ONSITE = "onsite", _("On-site")
@@ -121,15 +302,22 @@ class TrainingSession(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     trainer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="trainer_sessions",
-        verbose_name=_("trainer"),
-        limit_choices_to={"is_staff": True},
+        Trainer, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions", verbose_name=_("trainer")
     )
     status = models.CharField(_("status"), max_length=20, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
+    # On-site sessions: the institution that asked, the request item they deliver, where, and the
+    # hours they count against the institution's right.
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="onsite_sessions"
+    )
+    request_item = models.ForeignKey(
+        TrainingRequestItem, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    hours = models.PositiveSmallIntegerField(_("hours"), null=True, blank=True)
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
@@ -145,6 +333,24 @@ class TrainingSession(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="classroom") | Q(venue__isnull=False), name="classroom_session_has_a_venue"
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="onsite")
+                | Q(institution__isnull=False, request_item__isnull=False, province__isnull=False, hours__gt=0),
+                name="onsite_session_has_its_request",
+            ),
+            TrainerNeverDoubleBooked(
+                name="trainer_never_double_booked",
+                expressions=[
+                    ("trainer", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(trainer__isnull=False) & ~Q(status="cancelled"),
+                violation_error_code="trainer_conflict",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["trainer", "starts_at"], name="session_by_trainer"),
+            models.Index(fields=["institution", "program"], name="session_by_institution"),
         ]
 
     def __str__(self) -> str:
@@ -154,6 +360,15 @@ class TrainingSession(models.Model):
     @property
     def has_started(self) -> bool:
         return self.starts_at <= timezone.now()
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+    @property
+    def counted_hours(self) -> int:
+        """The hours of this delivery: set on on-site sessions, the course's for classroom ones."""
+        return self.hours if self.hours is not None else self.course.hours
 
 
 class Participant(models.Model):
@@ -256,3 +471,55 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} · {self.session}"
+
+
+class Enrolment(models.Model):
+    """A participant on the roster of an on-site session (classroom rosters are confirmed seats)."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="enrolments")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="enrolments")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "pk"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["session", "participant"], name="enrolment_once_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.session}"
+
+
+class AttendanceStatus(models.TextChoices):
+    FULL = "full", _("Attended in full")
+    PARTIAL = "partial", _("Attended in part")
+    ABSENT = "absent", _("Absent")
+
+
+class Attendance(models.Model):
+    """Whether a participant on a session's roster attended, recorded after the session ends."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="attendance")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "participant"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "participant"], name="attendance_once_per_session")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} · {self.session} · {self.get_status_display()}"

@@ -1,4 +1,4 @@
-"""E-mails about classroom sessions, each in its recipient's language (Turkish unless English).
+"""E-mails about sessions and training requests, each in its recipient's language (Turkish unless English).
 
 Each function re-reads what it reports, so a task that runs twice sends the same facts.
 """
@@ -13,7 +13,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from entitlements.models import Delivery, Entitlement, Official
-from sessions.models import Reservation, ReservationStatus, SessionStatus, TrainingSession
+from sessions.models import (
+    RequestStatus,
+    Reservation,
+    ReservationStatus,
+    SessionStatus,
+    TrainingRequest,
+    TrainingSession,
+)
 
 
 def _message(template: str, context: dict, *, language: str, to: list[str]) -> tuple[str, str, str, list[str]]:
@@ -86,3 +93,56 @@ def reservation_promoted_send(*, reservation_id: int) -> int:
 
 def session_cancelled_send(*, session_id: int, reservation_ids: list[int]) -> int:
     return _to_officials(_reservations(reservation_ids), "session_cancelled")
+
+
+def request_submitted_send(*, request_id: int) -> int:
+    """Tell the institution's account manager (or, without one, nobody) of a new request."""
+    request = (
+        TrainingRequest.objects.select_related("institution__account_manager", "province", "program")
+        .filter(pk=request_id)
+        .first()
+    )
+    manager = request.institution.account_manager if request else None
+    if manager is None or not manager.email or not manager.is_active:
+        return 0
+    context = {"request": request, "items": list(request.items.select_related("course")), **_urls()}
+    language = getattr(getattr(manager, "official", None), "language", "") or settings.LANGUAGE_CODE
+    return send_mass_mail([_message("request_submitted", context, language=language, to=[manager.email])])
+
+
+def request_rejected_send(*, request_id: int) -> int:
+    request = TrainingRequest.objects.select_related("institution", "program").filter(pk=request_id).first()
+    if request is None or request.status != RequestStatus.REJECTED:
+        return 0
+    context = {"request": request, "items": list(request.items.select_related("course")), **_urls()}
+    messages = [
+        _message("request_rejected", context, language=o.language, to=[o.user.email])
+        for o in _officials_by_institution([request.institution_id]).get(request.institution_id, [])
+    ]
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def onsite_session_send(*, session_id: int, template: str) -> int:
+    """An on-site session scheduled or cancelled: to the institution's officials and the trainer."""
+    session = (
+        TrainingSession.objects.select_related("course", "province", "institution", "trainer__user")
+        .filter(pk=session_id)
+        .first()
+    )
+    wanted = SessionStatus.CANCELLED if template == "onsite_cancelled" else SessionStatus.ANNOUNCED
+    if session is None or session.status != wanted:
+        return 0
+    context = _session_context(session)
+    messages = [
+        _message(template, context, language=o.language, to=[o.user.email])
+        for o in _officials_by_institution([session.institution_id]).get(session.institution_id, [])
+    ]
+    if session.trainer_id and session.trainer.user.email:
+        messages.append(
+            _message(template, {**context, "to_trainer": True}, language="tr", to=[session.trainer.user.email])
+        )
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def _urls() -> dict:
+    return {"portal_url": settings.PORTAL_BASE_URL.rstrip("/")}

@@ -1,4 +1,4 @@
-"""E-mails and periodic work of classroom sessions: thin tasks that re-fetch and call a service.
+"""E-mails and periodic work of sessions and requests: thin tasks that re-fetch and call a service.
 
 The e-mail tasks run on the ``email`` queue (settings.CELERY_TASK_ROUTES), away from PDFs.
 """
@@ -42,3 +42,31 @@ def expire_waitlists() -> int:
     from sessions.services import waitlists_expire
 
     return waitlists_expire()
+
+
+@shared_task(**EMAIL_RETRY)
+def send_request_submitted(request_id: int) -> None:
+    from sessions import notifications
+
+    notifications.request_submitted_send(request_id=request_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def send_request_rejected(request_id: int) -> None:
+    from sessions import notifications
+
+    notifications.request_rejected_send(request_id=request_id)
+
+
+@shared_task(**EMAIL_RETRY)
+def send_onsite_scheduled(session_id: int) -> None:
+    from sessions import notifications
+
+    notifications.onsite_session_send(session_id=session_id, template="onsite_scheduled")
+
+
+@shared_task(**EMAIL_RETRY)
+def send_onsite_cancelled(session_id: int) -> None:
+    from sessions import notifications
+
+    notifications.onsite_session_send(session_id=session_id, template="onsite_cancelled")

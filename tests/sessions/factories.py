@@ -4,8 +4,18 @@ import factory
 from django.utils import timezone
 
 from entitlements.models import Program, Unit
-from sessions.models import Course, Participant, SessionStatus, TrainingSession, Venue
-from tests.entitlements.factories import InstitutionFactory
+from sessions.models import (
+    Course,
+    Participant,
+    RequestStatus,
+    SessionStatus,
+    Trainer,
+    TrainingRequest,
+    TrainingRequestItem,
+    TrainingSession,
+    Venue,
+)
+from tests.entitlements.factories import InstitutionFactory, UserFactory
 
 
 def standard_institution(users: int = 50, **kwargs):
@@ -42,3 +52,43 @@ class SessionFactory(factory.django.DjangoModelFactory):
     capacity = 24
     status = SessionStatus.ANNOUNCED
     announced_at = factory.LazyFunction(timezone.now)
+
+
+def onsite_institution(users: int = 500, **kwargs):
+    """An institution in band 1 (101-1,000 users: 8 on-site hours) of the 2012 program."""
+    return standard_institution(users=users, **kwargs)
+
+
+class TrainerFactory(factory.django.DjangoModelFactory):
+    """A trainer (a staff user) based in Ankara."""
+
+    class Meta:
+        model = Trainer
+
+    user = factory.SubFactory(UserFactory, is_staff=True, first_name="Eğitmen", last_name="Çağlar")
+    home_province_id = 6
+
+
+class TrainingRequestFactory(factory.django.DjangoModelFactory):
+    """A submitted request of a band-1 institution for one 8-hour user course in Ankara.
+
+    Built directly (no hours check): use ``training_request_create`` to test the rules."""
+
+    class Meta:
+        model = TrainingRequest
+
+    program = factory.LazyFunction(lambda: Program.objects.get(year=2012))
+    institution = factory.LazyFunction(onsite_institution)
+    province_id = 6
+    expected_participants = 20
+    status = RequestStatus.SUBMITTED
+    item = factory.RelatedFactory("tests.sessions.factories.TrainingRequestItemFactory", factory_related_name="request")
+
+
+class TrainingRequestItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingRequestItem
+
+    request = factory.SubFactory(TrainingRequestFactory, item=None)
+    course = factory.LazyFunction(lambda: Course.objects.get(code="EIMZA-101"))
+    hours = 8

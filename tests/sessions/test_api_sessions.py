@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from sessions.models import Course, ReservationStatus, SessionStatus, TrainingSession, Venue
 from sessions.services import reservation_create
-from tests.entitlements.factories import UserFactory
 from tests.sessions.api_factories import (
     SessionFactory,
     client_for,
@@ -18,6 +17,7 @@ from tests.sessions.api_factories import (
     plain_user,
     standard_institution,
 )
+from tests.sessions.factories import TrainerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,7 @@ def test_anonymous_gets_401(api_client, method, path):
 
 
 def test_staff_create_a_draft_with_the_programs_classroom_size(staff, program):
-    trainer = UserFactory(is_staff=True)
+    trainer = TrainerFactory()
     starts_at = timezone.now() + timedelta(days=40)
 
     response = staff.post("/api/v1/sessions/", _new_session_body(program, starts_at, trainer=trainer.pk), format="json")

@@ -11,8 +11,8 @@ from kamusm_portal.errors import RuleViolation
 from sessions.models import ReservationStatus, SessionStatus, Venue
 from sessions.selectors import reservation_list
 from sessions.services import participant_delete, reservation_create, session_cancel, session_update
-from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from tests.entitlements.factories import ProgrammeStaffFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, TrainerFactory, standard_institution
 
 
 def _start(session, ago=timedelta(minutes=5)):
@@ -55,7 +55,7 @@ def test_a_waiting_place_reads_as_expired_once_the_session_has_started(db):
     assert rows == {"confirmed": None, "expired": None}
 
 
-def test_an_inactive_venue_or_a_trainer_outside_the_staff_is_refused(db):
+def test_an_inactive_venue_or_an_inactive_trainer_is_refused(db):
     session = SessionFactory(status=SessionStatus.DRAFT)
     closed = Venue.objects.get(province_id=41)
     closed.is_active = False
@@ -63,7 +63,7 @@ def test_an_inactive_venue_or_a_trainer_outside_the_staff_is_refused(db):
     with pytest.raises(RuleViolation):
         session_update(session=session, data={"venue": closed})
     with pytest.raises(RuleViolation) as exc:
-        session_update(session=session, data={"trainer": UserFactory(is_staff=False)})
+        session_update(session=session, data={"trainer": TrainerFactory(is_active=False)})
     assert "trainer" in exc.value.fields
 
 

@@ -1,4 +1,4 @@
-"""Every write and business rule of classroom sessions, participants and reservations.
+"""Writes and rules of sessions (classroom; cancelling either kind), participants and reservations.
 
 Locks: a service that changes seats locks, in this order, the institution's entitlement row in the
 session's program, then the session row, and recounts from the reservations before deciding
@@ -32,6 +32,7 @@ from sessions.models import (
     ReservationStatus,
     SessionKind,
     SessionStatus,
+    Trainer,
     TrainingSession,
     Venue,
 )
@@ -75,13 +76,14 @@ def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> No
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def _trainer_check(trainer) -> None:
-    if trainer is not None and not (trainer.is_staff and trainer.is_active):
-        raise RuleViolation(
-            "invalid",
-            _("A trainer is an active member of the centre's staff."),
-            fields={"trainer": [_("Not a member of the centre's staff.")]},
-        )
+def _trainer_book(trainer: Trainer | None, *, starts_at: datetime, ends_at: datetime, session_pk=None) -> None:
+    """An active trainer, locked and free for the time (``trainer_conflict`` otherwise)."""
+    if trainer is None:
+        return
+    from sessions.services.trainers import trainer_conflict_check, trainer_lock
+
+    trainer = trainer_lock(trainer)
+    trainer_conflict_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at, exclude_session=session_pk)
 
 
 def _session_fields_check(
@@ -115,14 +117,15 @@ def session_create(
     starts_at: datetime,
     ends_at: datetime,
     capacity: int | None = None,
-    trainer: AbstractBaseUser | None = None,
+    trainer: Trainer | None = None,
     by: AbstractBaseUser | None = None,
 ) -> TrainingSession:
-    """A new classroom session, as a draft (capacity: the program's classroom size by default)."""
+    """A new classroom session, as a draft (capacity: the program's classroom size by default).
+    With a trainer, locks the trainer row and checks their work plan."""
     _program_open(program)
-    _trainer_check(trainer)
     capacity = capacity if capacity is not None else program.classroom_size
     _session_fields_check(venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity, course=course)
+    _trainer_book(trainer, starts_at=starts_at, ends_at=ends_at)
     return TrainingSession.objects.create(
         program=program,
         course=course,
@@ -147,7 +150,7 @@ def _session_lock(session: TrainingSession) -> TrainingSession:
 def session_update(*, session: TrainingSession, data: dict[str, Any], by: AbstractBaseUser | None = None):
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
-    already confirmed is refused. Locks the session row."""
+    already confirmed is refused. Locks the session row, then its trainer's."""
     session = _session_lock(session)
     if session.kind != SessionKind.CLASSROOM:
         raise RuleViolation("invalid", _("Only classroom sessions are edited here."))
@@ -170,13 +173,13 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
             fields={"capacity": [_("At least %(n)s.") % {"n": confirmed}]},
         )
     changed = [f for f in new if getattr(session, f) != new[f]]
+    trainer = data.get("trainer", session.trainer)
     if "trainer" in data and data["trainer"] != session.trainer:
-        _trainer_check(data["trainer"])
-        session.trainer = data["trainer"]
         changed.append("trainer")
+    if trainer is not None and {"trainer", "starts_at", "ends_at"} & set(changed):
+        _trainer_book(trainer, starts_at=new["starts_at"], ends_at=new["ends_at"], session_pk=session.pk)
     for field in changed:
-        if field != "trainer":
-            setattr(session, field, new[field])
+        setattr(session, field, trainer if field == "trainer" else new[field])
     if changed:
         session.save(update_fields=changed)
     if "capacity" in changed and session.starts_at > now:
@@ -207,8 +210,18 @@ def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = 
 
 @transaction.atomic
 def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
-    """Cancel a session: every live reservation is cancelled (rows and history kept, quota freed)
-    and its official notified after commit. Locks the session row."""
+    """Cancel a session.
+
+    Classroom: until it starts; every live reservation is cancelled (rows and history kept, quota
+    freed) and its official notified after commit. Locks the session row.
+    On-site: until attendance is recorded; its hours go back to its request item, held again to
+    be rescheduled (a request that was fully scheduled opens again), and the institution's
+    officials and the trainer are told. Locks the entitlement row, then the session row.
+    """
+    if session.kind == SessionKind.ONSITE:
+        from sessions.services.onsite import onsite_session_cancel
+
+        return onsite_session_cancel(session=session, by=by)
     session = _session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
@@ -318,16 +331,28 @@ def participant_update(
 
 @transaction.atomic
 def participant_delete(*, participant: Participant, by: AbstractBaseUser | None = None) -> None:
-    """Remove a participant. One holding live reservations is refused (``participant_in_use``);
-    one with history is anonymised, so counts and records stay true; otherwise the row goes."""
+    """Remove a participant. One holding live reservations, or enrolled on an on-site session that
+    has not ended, is refused (``participant_in_use``); one with history is anonymised, so counts
+    and records stay true; otherwise the row goes."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    upcoming = Q(status__in=LIVE_STATUSES, session__starts_at__gt=timezone.now())
+    now = timezone.now()
+    upcoming = Q(status__in=LIVE_STATUSES, session__starts_at__gt=now)
     if participant.reservations.filter(upcoming).exists():
         raise RuleViolation(
             "participant_in_use",
             _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
         )
-    if participant.reservations.exists():
+    if (
+        participant.enrolments.filter(session__ends_at__gt=now)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .exists()
+    ):
+        raise RuleViolation(
+            "participant_in_use",
+            _("%(name)s is enrolled on an on-site session: take them off its roster first.")
+            % {"name": participant.full_name},
+        )
+    if participant.reservations.exists() or participant.enrolments.exists() or participant.attendance.exists():
         participant.first_name = _("Anonymised")
         participant.last_name = f"#{participant.pk}"
         participant.email = ""

@@ -1,0 +1,101 @@
+"""Every write and business rule of the sessions app, one module per room:
+
+- ``classroom``: classroom sessions, participants, reservations and waiting lists;
+- ``trainers``: trainers and their work plan (unavailability, conflicts);
+- ``onsite``: on-site training requests, their hours, scheduling and cancelling sessions;
+- ``attendance``: rosters and attendance of both kinds of session.
+
+Callers import from here: ``from sessions.services import reservation_create``.
+"""
+
+from sessions.services.attendance import (
+    attendance_record,
+    enrolment_create,
+    enrolment_delete,
+    may_record_attendance,
+    roster_participant_ids,
+)
+from sessions.services.classroom import (
+    institution_live_reservations,
+    institution_quota_remaining,
+    kimlik_no_clean,
+    live_q,
+    officials_of,
+    participant_create,
+    participant_delete,
+    participant_update,
+    reservation_cancel,
+    reservation_cancellable,
+    reservation_create,
+    session_announce,
+    session_cancel,
+    session_create,
+    session_update,
+    tasks,
+    waitlist_positions,
+    waitlists_expire,
+)
+from sessions.services.onsite import (
+    Hours,
+    institution_hours,
+    item_scheduled_hours,
+    onsite_hours,
+    onsite_session_cancel,
+    onsite_session_schedule,
+    training_request_cancel,
+    training_request_create,
+    training_request_reject,
+)
+from sessions.services.trainers import (
+    TRAINERS_GROUP,
+    trainer_calendar_link_renew,
+    trainer_conflict_check,
+    trainer_create,
+    trainer_lock,
+    trainer_update,
+    unavailability_create,
+    unavailability_delete,
+)
+
+__all__ = [
+    "TRAINERS_GROUP",
+    "Hours",
+    "attendance_record",
+    "enrolment_create",
+    "enrolment_delete",
+    "institution_hours",
+    "institution_live_reservations",
+    "institution_quota_remaining",
+    "item_scheduled_hours",
+    "kimlik_no_clean",
+    "live_q",
+    "may_record_attendance",
+    "officials_of",
+    "onsite_hours",
+    "onsite_session_cancel",
+    "onsite_session_schedule",
+    "participant_create",
+    "participant_delete",
+    "participant_update",
+    "reservation_cancel",
+    "reservation_cancellable",
+    "reservation_create",
+    "roster_participant_ids",
+    "session_announce",
+    "session_cancel",
+    "session_create",
+    "session_update",
+    "tasks",
+    "trainer_calendar_link_renew",
+    "trainer_conflict_check",
+    "trainer_create",
+    "trainer_lock",
+    "trainer_update",
+    "training_request_cancel",
+    "training_request_create",
+    "training_request_reject",
+    "unavailability_create",
+    "unavailability_delete",
+    "waitlist_positions",
+    "waitlists_expire",
+]

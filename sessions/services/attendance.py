@@ -1,0 +1,184 @@
+"""Rosters and attendance, for both kinds of session.
+
+A classroom session's roster is its confirmed seats; an on-site session's roster is enrolled by
+the institution's official, up to the room the request gave (``roster_full``). After the session
+ends, programme staff or that session's trainer record attendance (``full``, ``partial``,
+``absent``) for people on the roster; once everyone has a mark the session is ``completed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from kamusm_portal.api import is_programme_staff
+from kamusm_portal.errors import RuleViolation
+from sessions.models import (
+    Attendance,
+    AttendanceStatus,
+    Enrolment,
+    Participant,
+    ReservationStatus,
+    SessionKind,
+    SessionStatus,
+    TrainingSession,
+)
+
+
+def roster_participant_ids(session: TrainingSession) -> list[int]:
+    """Who is on the session's roster, in order: confirmed seats (classroom) or enrolments (on-site)."""
+    if session.kind == SessionKind.CLASSROOM:
+        rows = session.reservations.filter(status=ReservationStatus.CONFIRMED).order_by("pk")
+    else:
+        rows = session.enrolments.order_by("pk")
+    return list(rows.values_list("participant_id", flat=True))
+
+
+def may_record_attendance(user: AbstractBaseUser, session: TrainingSession) -> bool:
+    """Programme staff, or the session's own trainer."""
+    return is_programme_staff(user) or (session.trainer_id is not None and session.trainer_id == user.pk)
+
+
+def _session_lock(session: TrainingSession) -> TrainingSession:
+    return (
+        TrainingSession.objects.select_for_update(of=("self",))
+        .select_related("program", "course", "institution")
+        .get(pk=session.pk)
+    )
+
+
+@transaction.atomic
+def enrolment_create(
+    *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
+) -> list[Enrolment]:
+    """Put participants of the session's institution on an on-site session's roster. Someone
+    already enrolled stays as they are; more people than the room holds is ``roster_full``.
+    Answers the enrolments of the participants sent, in the order sent. Locks the session row."""
+    session = _session_lock(session)
+    if session.kind != SessionKind.ONSITE:
+        raise RuleViolation("invalid", _("A classroom session's roster is its confirmed seats: reserve them instead."))
+    if session.status not in (SessionStatus.ANNOUNCED,):
+        raise RuleViolation(
+            "invalid",
+            _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
+        )
+    if not participants:
+        raise RuleViolation(
+            "invalid", _("Choose at least one participant."), fields={"participants": [_("This field is required.")]}
+        )
+    strangers = [p for p in participants if p.institution_id != session.institution_id or p.anonymised_at]
+    if strangers:
+        raise RuleViolation(
+            "invalid",
+            _("Only the institution's own participants can be enrolled."),
+            fields={"participants": [p.pk for p in strangers]},
+        )
+    existing = {e.participant_id: e for e in session.enrolments.all()}
+    wanted: list[Participant] = []
+    for participant in participants:
+        if participant.pk not in existing and participant.pk not in {p.pk for p in wanted}:
+            wanted.append(participant)
+    if len(existing) + len(wanted) > session.capacity:
+        free = max(session.capacity - len(existing), 0)
+        raise RuleViolation(
+            "roster_full",
+            _("The room holds %(capacity)s people: %(enrolled)s are enrolled, %(free)s places remain.")
+            % {"capacity": session.capacity, "enrolled": len(existing), "free": free},
+            fields={"remaining": free},
+        )
+    now = timezone.now()
+    by_user = by if by is not None and by.pk else None
+    for participant in wanted:
+        existing[participant.pk] = Enrolment.objects.create(
+            session=session,
+            participant=participant,
+            institution_id=session.institution_id,
+            enrolled_at=now,
+            enrolled_by=by_user,
+        )
+    return [existing[p.pk] for p in participants]
+
+
+@transaction.atomic
+def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None) -> None:
+    """Take someone off an on-site roster, until attendance is recorded for them. Locks the session row."""
+    session = _session_lock(enrolment.session)
+    if session.status != SessionStatus.ANNOUNCED:
+        raise RuleViolation(
+            "invalid",
+            _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
+        )
+    if session.attendance.filter(participant_id=enrolment.participant_id).exists():
+        raise RuleViolation("invalid", _("Attendance is recorded for this person: they stay on the roster."))
+    if Enrolment.objects.filter(pk=enrolment.pk).exists():
+        enrolment.delete()
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    session: TrainingSession,
+    marks: Sequence[tuple[Participant, str]],
+    by: AbstractBaseUser | None = None,
+) -> list[Attendance]:
+    """Record or correct attendance after the session ends, for people on its roster.
+
+    ``attendance_not_allowed`` before the end, on a cancelled session, or for someone not on the
+    roster. Sending the same marks again changes nothing. When every person on the roster has a
+    mark, the session becomes ``completed``. Answers the rows in the order sent. Locks the session row.
+    """
+    session = _session_lock(session)
+    now = timezone.now()
+    if session.status == SessionStatus.CANCELLED:
+        raise RuleViolation("attendance_not_allowed", _("The session is cancelled: there is no attendance to record."))
+    if session.ends_at > now:
+        raise RuleViolation(
+            "attendance_not_allowed",
+            _("Attendance is recorded after the session ends (%(end)s).")
+            % {"end": formats.date_format(timezone.localtime(session.ends_at), "DATETIME_FORMAT")},
+        )
+    if not marks:
+        raise RuleViolation("invalid", _("Give at least one mark."))
+    ids = [participant.pk for participant, _status in marks]
+    if len(set(ids)) != len(ids):
+        raise RuleViolation("invalid", _("Each participant is marked once."))
+    bad = [status for _p, status in marks if status not in AttendanceStatus.values]
+    if bad:
+        raise RuleViolation(
+            "invalid",
+            _("Attendance is full, partial or absent."),
+            fields={"status": [_("Not a valid choice: %(value)s.") % {"value": bad[0]}]},
+        )
+    roster = roster_participant_ids(session)
+    outside = [p for p, _status in marks if p.pk not in set(roster)]
+    if outside:
+        raise RuleViolation(
+            "attendance_not_allowed",
+            _("Not on this session's roster: %(names)s.") % {"names": ", ".join(p.full_name for p in outside)},
+            fields={"participants": [p.pk for p in outside]},
+        )
+    recorded = {a.participant_id: a for a in session.attendance.all()}
+    by_user = by if by is not None and by.pk else None
+    answer = []
+    for participant, status in marks:
+        row = recorded.get(participant.pk)
+        if row is None:
+            row = Attendance.objects.create(
+                session=session, participant=participant, status=status, recorded_at=now, recorded_by=by_user
+            )
+            recorded[participant.pk] = row
+        elif row.status != status:
+            row.status = status
+            row.recorded_at = now
+            row.recorded_by = by_user
+            row._change_reason = "attendance corrected"
+            row.save(update_fields=["status", "recorded_at", "recorded_by"])
+        answer.append(row)
+    if session.status == SessionStatus.ANNOUNCED and set(roster) <= set(recorded):
+        session.status = SessionStatus.COMPLETED
+        session.save(update_fields=["status"])
+    return answer

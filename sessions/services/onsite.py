@@ -1,0 +1,438 @@
+"""On-site training for categories 1-5: requests, their hours, scheduling and cancelling sessions.
+
+Hours are counted from the facts, never stored: **used** = hours of the institution's
+non-cancelled on-site sessions in the program; **held** = hours of the items of its open
+(submitted) requests not yet scheduled; **remaining** = the band's hours - used - held.
+
+Locks, in this order: the institution's entitlement row in the program (which guards its hours),
+then the request row, then the trainer row; each service recounts under them before deciding.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entitlements.models import Delivery, Entitlement, Institution, Program, Province
+from kamusm_portal.errors import RuleViolation
+from sessions import tasks
+from sessions.models import (
+    Course,
+    RequestStatus,
+    SessionKind,
+    SessionStatus,
+    Trainer,
+    TrainingRequest,
+    TrainingRequestItem,
+    TrainingSession,
+)
+from sessions.services.trainers import trainer_conflict_check, trainer_lock
+
+LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """An institution's on-site hours in a program."""
+
+    right: int
+    used: int
+    held: int
+
+    @property
+    def remaining(self) -> int:
+        return self.right - self.used - self.held
+
+
+def onsite_hours(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
+    """``(used, held)`` for each ``(institution_id, program_id)`` asked, in two grouped queries."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    institutions = {i for i, _p in pairs}
+    programs = {p for _i, p in pairs}
+    used: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (
+        TrainingSession.objects.filter(
+            LIVE_SESSION, kind=SessionKind.ONSITE, institution_id__in=institutions, program_id__in=programs
+        )
+        .values("institution_id", "program_id")
+        .annotate(hours=Sum("hours"))
+        .order_by()
+    ):
+        used[(row["institution_id"], row["program_id"])] = row["hours"] or 0
+    held: dict[tuple[int, int], int] = defaultdict(int)
+    for row in (
+        TrainingRequestItem.objects.filter(
+            request__status=RequestStatus.SUBMITTED,
+            request__institution_id__in=institutions,
+            request__program_id__in=programs,
+        )
+        .annotate(scheduled=Coalesce(Sum("sessions__hours", filter=~Q(sessions__status=SessionStatus.CANCELLED)), 0))
+        .values("request__institution_id", "request__program_id", "hours", "scheduled")
+        .order_by()
+    ):
+        key = (row["request__institution_id"], row["request__program_id"])
+        held[key] += max(row["hours"] - row["scheduled"], 0)
+    return {pair: (used[pair], held[pair]) for pair in pairs}
+
+
+def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
+    """The institution's entitlement row in the program, locked; ``not_entitled`` unless on-site."""
+    entitlement = (
+        Entitlement.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(program=program, institution=institution)
+        .first()
+    )
+    if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.ONSITE:
+        raise RuleViolation(
+            "not_entitled",
+            _("%(institution)s has no on-site training hours in %(program)s.")
+            % {"institution": institution, "program": program},
+        )
+    return entitlement
+
+
+def institution_hours(*, institution: Institution, program: Program, entitlement: Entitlement | None = None) -> Hours:
+    """The right, used and held hours, counted now (call under the entitlement lock to decide)."""
+    if entitlement is None:
+        entitlement = (
+            Entitlement.objects.select_related("category").filter(program=program, institution=institution).first()
+        )
+    right = (
+        entitlement.category.hours
+        if entitlement is not None
+        and entitlement.category is not None
+        and entitlement.category.delivery == Delivery.ONSITE
+        else 0
+    )
+    used, held = onsite_hours([(institution.pk, program.pk)])[(institution.pk, program.pk)]
+    return Hours(right=right, used=used, held=held)
+
+
+def _hours_exceeded(hours: Hours, requested: int) -> RuleViolation:
+    figures = {"requested": requested, "used": hours.used, "held": hours.held, "remaining": hours.remaining}
+    return RuleViolation(
+        "hours_exceeded",
+        _(
+            "%(requested)s hours are asked but %(remaining)s remain "
+            "(right %(right)s, used %(used)s, held by open requests %(held)s)."
+        )
+        % {**figures, "right": hours.right},
+        fields={**figures, "right": hours.right},
+    )
+
+
+def _program_open(program: Program) -> None:
+    if not program.is_open:
+        raise RuleViolation("program_closed", _("The program %(program)s is closed.") % {"program": program})
+
+
+def _windows_clean(preferred_dates: Sequence[dict] | None) -> list[dict[str, str]]:
+    """Preferred windows as ``[{"from": "YYYY-MM-DD", "to": ...}]``; missing or empty = no preference."""
+    cleaned = []
+    for index, window in enumerate(preferred_dates or []):
+        try:
+            start, end = window["from"], window["to"]
+            start = start if isinstance(start, date) else date.fromisoformat(str(start))
+            end = end if isinstance(end, date) else date.fromisoformat(str(end))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RuleViolation(
+                "invalid",
+                _("Each preferred window has a start and an end date."),
+                fields={"preferred_dates": {index: [_("Give dates as from and to.")]}},
+            ) from exc
+        if end < start:
+            raise RuleViolation(
+                "invalid",
+                _("A preferred window ends on or after its start."),
+                fields={"preferred_dates": {index: [_("Ends before it starts.")]}},
+            )
+        cleaned.append({"from": start.isoformat(), "to": end.isoformat()})
+    return cleaned
+
+
+@transaction.atomic
+def training_request_create(
+    *,
+    institution: Institution,
+    program: Program,
+    items: Sequence[dict[str, Any]],
+    province: Province,
+    expected_participants: int,
+    preferred_dates: Sequence[dict] | None = None,
+    notes: str = "",
+    by: AbstractBaseUser | None = None,
+) -> TrainingRequest:
+    """Submit a request for on-site training: ``items`` are ``{"course", "hours"}``.
+
+    Refused for an institution whose band is not on-site (``not_entitled``) and when its hours
+    would pass what remains (``hours_exceeded``, with requested, used, held and remaining). The
+    request holds its hours until it is scheduled, cancelled or rejected; the institution's
+    account manager is e-mailed after commit. Locks the entitlement row.
+    """
+    errors: dict[str, Any] = {}
+    item_errors: dict[int, list[str]] = {}
+    for index, item in enumerate(items):
+        course, hours = item.get("course"), item.get("hours")
+        if course is None:
+            item_errors[index] = [_("Choose a course.")]
+        elif not course.is_active:
+            item_errors[index] = [_("The course %(course)s is not offered.") % {"course": course.code}]
+        elif not isinstance(hours, int) or hours < 1:
+            item_errors[index] = [_("Hours are a whole number, at least 1.")]
+    courses = [item.get("course") for item in items]
+    if not items:
+        errors["items"] = [_("Ask for at least one course.")]
+    elif item_errors:
+        errors["items"] = item_errors
+    elif len({c.pk for c in courses}) != len(courses):
+        errors["items"] = [_("Each course is asked for once; put all its hours on one line.")]
+    if expected_participants is None or expected_participants < 1:
+        errors["expected_participants"] = [_("At least one participant is expected.")]
+    if errors:
+        first = next(iter(errors.values()))
+        message = first[0] if isinstance(first, list) else next(iter(first.values()))[0]
+        raise RuleViolation("invalid", message, fields=errors)
+    windows = _windows_clean(preferred_dates)
+    entitlement = _entitlement_lock(program=program, institution=institution)
+    _program_open(program)
+    hours = institution_hours(institution=institution, program=program, entitlement=entitlement)
+    requested = sum(item["hours"] for item in items)
+    if requested > hours.remaining:
+        raise _hours_exceeded(hours, requested)
+    by_user = by if by is not None and by.pk else None
+    request = TrainingRequest.objects.create(
+        program=program,
+        institution=institution,
+        province=province,
+        preferred_dates=windows,
+        expected_participants=expected_participants,
+        notes=notes,
+        submitted_by=by_user,
+    )
+    for item in items:
+        TrainingRequestItem.objects.create(request=request, course=item["course"], hours=item["hours"])
+    tasks.send_request_submitted.delay_on_commit(request.pk)
+    return request
+
+
+def _request_lock(request: TrainingRequest) -> TrainingRequest:
+    return (
+        TrainingRequest.objects.select_for_update(of=("self",))
+        .select_related("program", "institution", "province")
+        .get(pk=request.pk)
+    )
+
+
+def _lock_for(request: TrainingRequest) -> tuple[Entitlement | None, TrainingRequest]:
+    """The entitlement row (it may be gone after a recomputation to no band), then the request."""
+    entitlement = (
+        Entitlement.objects.select_for_update(of=("self",))
+        .filter(program_id=request.program_id, institution_id=request.institution_id)
+        .first()
+    )
+    return entitlement, _request_lock(request)
+
+
+def _not_open(request: TrainingRequest) -> RuleViolation:
+    return RuleViolation(
+        "invalid",
+        _("This request is %(status)s: it can no longer change.") % {"status": request.get_status_display()},
+    )
+
+
+@transaction.atomic
+def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | None = None) -> TrainingRequest:
+    """The official withdraws a request before it is scheduled, freeing the hours it held. A
+    request with a session already scheduled is refused (the centre cancels sessions).
+    Locks the entitlement row, then the request."""
+    _entitlement, request = _lock_for(request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise _not_open(request)
+    if TrainingSession.objects.filter(LIVE_SESSION, request_item__request=request).exists():
+        raise RuleViolation(
+            "invalid",
+            _("A session of this request is already scheduled: ask the centre to cancel it first."),
+        )
+    request.status = RequestStatus.CANCELLED
+    request.closed_at = timezone.now()
+    request.save(update_fields=["status", "closed_at"])
+    return request
+
+
+@transaction.atomic
+def training_request_reject(
+    *, request: TrainingRequest, reason: str, by: AbstractBaseUser | None = None
+) -> TrainingRequest:
+    """Programme staff turn a request down with a reason, freeing what it still held (sessions
+    already scheduled stay). The officials are e-mailed. Locks the entitlement row, then the request."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(
+            "invalid", _("Say why the request is rejected."), fields={"reason": [_("This field is required.")]}
+        )
+    _entitlement, request = _lock_for(request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise _not_open(request)
+    request.status = RequestStatus.REJECTED
+    request.rejection_reason = reason
+    request.closed_at = timezone.now()
+    request.save(update_fields=["status", "rejection_reason", "closed_at"])
+    tasks.send_request_rejected.delay_on_commit(request.pk)
+    return request
+
+
+def item_scheduled_hours(item: TrainingRequestItem) -> int:
+    return item.sessions.filter(LIVE_SESSION).aggregate(h=Coalesce(Sum("hours"), 0))["h"]
+
+
+def _hours_of(starts_at: datetime, ends_at: datetime, hours: int | None) -> int:
+    """The hours a session counts: given, or its duration when it starts and ends on one day."""
+    if hours is not None:
+        if hours < 1:
+            raise RuleViolation("invalid", _("Hours are at least 1."), fields={"hours": [_("At least 1.")]})
+        return hours
+    if timezone.localdate(starts_at) != timezone.localdate(ends_at - timedelta(microseconds=1)):
+        message = _("A session over several days says how many hours it counts (e.g. 3 days of 8 hours = 24).")
+        raise RuleViolation("invalid", message, fields={"hours": [message]})
+    seconds = (ends_at - starts_at).total_seconds()
+    if seconds % 3600:
+        message = _("The session lasts %(minutes)s minutes: give the hours it counts.") % {
+            "minutes": int(seconds // 60)
+        }
+        raise RuleViolation("invalid", message, fields={"hours": [message]})
+    return int(seconds // 3600)
+
+
+@transaction.atomic
+def onsite_session_schedule(
+    *,
+    request: TrainingRequest,
+    course: Course,
+    trainer: Trainer,
+    starts_at: datetime,
+    ends_at: datetime,
+    hours: int | None = None,
+    province: Province | None = None,
+    address: str = "",
+    by: AbstractBaseUser | None = None,
+) -> TrainingSession:
+    """Turn (part of) a request item into an on-site session, announced to the institution at once.
+
+    ``hours`` default to the duration when the session starts and ends on one day and are required
+    otherwise; an item may be split over several sessions while its hours last (``hours_exceeded``
+    beyond). Scheduling moves hours from held to used and never past the right. The trainer must
+    be free (``trainer_conflict``). Dates in the past record a training after the fact. When every
+    item is scheduled the request becomes ``scheduled``. Officials and the trainer are e-mailed.
+    Locks the entitlement row, the request row, then the trainer row.
+    """
+    if ends_at <= starts_at:
+        raise RuleViolation(
+            "invalid",
+            _("The session ends after it starts."),
+            fields={"ends_at": [_("The session ends after it starts.")]},
+        )
+    hours = _hours_of(starts_at, ends_at, hours)
+    entitlement = _entitlement_lock(program=request.program, institution=request.institution)
+    request = _request_lock(request)
+    if request.status != RequestStatus.SUBMITTED:
+        raise _not_open(request)
+    _program_open(request.program)
+    item = request.items.filter(course=course).select_related("course").first()
+    if item is None:
+        message = _("This request does not ask for %(course)s.") % {"course": course.code}
+        raise RuleViolation("invalid", message, fields={"course": [message]})
+    scheduled = item_scheduled_hours(item)
+    left = item.hours - scheduled
+    if hours > left:
+        message = _(
+            "%(hours)s hours do not fit: %(course)s asks for %(asked)s, %(scheduled)s are scheduled, %(left)s left."
+        ) % {"hours": hours, "course": course.code, "asked": item.hours, "scheduled": scheduled, "left": left}
+        raise RuleViolation(
+            "hours_exceeded",
+            message,
+            fields={"hours": [message], "requested": hours, "item_hours": item.hours, "scheduled": scheduled},
+        )
+    counted = institution_hours(institution=request.institution, program=request.program, entitlement=entitlement)
+    if counted.used + hours > counted.right:
+        raise _hours_exceeded(Hours(right=counted.right, used=counted.used, held=0), hours)
+    trainer = trainer_lock(trainer)
+    trainer_conflict_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at)
+    now = timezone.now()
+    session = TrainingSession(
+        program=request.program,
+        course=course,
+        kind=SessionKind.ONSITE,
+        institution=request.institution,
+        request_item=item,
+        province=province or request.province,
+        address=address,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        hours=hours,
+        capacity=request.expected_participants,
+        trainer=trainer,
+        status=SessionStatus.ANNOUNCED,
+        announced_at=now,
+    )
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError as exc:  # the exclusion constraint: a booking that slipped past the lock
+        raise RuleViolation(
+            "trainer_conflict", _("%(trainer)s is already booked at that time.") % {"trainer": trainer}
+        ) from exc
+    if all(
+        i.hours <= item_scheduled_hours(i) for i in request.items.all()
+    ):  # every item delivered in full: the request leaves the queue
+        request.status = RequestStatus.SCHEDULED
+        request.closed_at = now
+        request.save(update_fields=["status", "closed_at"])
+    tasks.send_onsite_scheduled.delay_on_commit(session.pk)
+    return session
+
+
+@transaction.atomic
+def onsite_session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+    """Cancel an on-site session until attendance is recorded: its hours go back to its request
+    item, held again to be rescheduled (a request that was fully scheduled opens again; a rejected
+    or cancelled one stays closed, so the hours are free). Officials and the trainer are e-mailed.
+    Locks the entitlement row, the request row, then the session row."""
+    session = TrainingSession.objects.select_related("request_item__request").get(pk=session.pk)
+    request = session.request_item.request
+    _entitlement, request = _lock_for(request)
+    session = (
+        TrainingSession.objects.select_for_update(of=("self",))
+        .select_related("program", "course", "institution")
+        .get(pk=session.pk)
+    )
+    if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
+        raise RuleViolation(
+            "invalid",
+            _("A %(status)s session cannot be cancelled.") % {"status": session.get_status_display()},
+        )
+    if session.attendance.exists():
+        raise RuleViolation("invalid", _("Attendance is recorded for this session: it cannot be cancelled."))
+    now = timezone.now()
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.save(update_fields=["status", "cancelled_at"])
+    if request.status == RequestStatus.SCHEDULED:
+        request.status = RequestStatus.SUBMITTED
+        request.closed_at = None
+        request._change_reason = "a session was cancelled"
+        request.save(update_fields=["status", "closed_at"])
+    tasks.send_onsite_cancelled.delay_on_commit(session.pk)
+    return session

@@ -1,0 +1,181 @@
+"""Trainers and their work plan: sessions plus blocks of unavailability.
+
+A trainer is never booked on two overlapping sessions nor during unavailability. Every service
+that books a trainer's time locks the trainer row first and checks the work plan under it; on
+PostgreSQL an exclusion constraint (trainer + time range) also holds the sessions part.
+Sessions that merely touch (one ends when the next starts) do not overlap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from entitlements.models import Province
+from kamusm_portal.errors import RuleViolation
+from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability
+
+TRAINERS_GROUP = "Trainers"
+
+
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def trainer_lock(trainer: Trainer) -> Trainer:
+    """The trainer row, locked (PostgreSQL; SQLite serialises writers), with its user."""
+    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
+    if not (trainer.is_active and trainer.user.is_active):
+        raise RuleViolation(
+            "invalid",
+            _("%(trainer)s is not an active trainer.") % {"trainer": trainer},
+            fields={"trainer": [_("Not an active trainer.")]},
+        )
+    return trainer
+
+
+def trainer_conflict_check(
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
+) -> None:
+    """``trainer_conflict`` naming the clashing session or block when the trainer is booked or
+    unavailable in [starts_at, ends_at). Call it under ``trainer_lock``."""
+    clash = (
+        TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(status=SessionStatus.CANCELLED)
+        .exclude(pk=exclude_session)
+        .select_related("course")
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is not None:
+        message = _("%(trainer)s is already booked on %(course)s from %(start)s to %(end)s.") % {
+            "trainer": trainer,
+            "course": clash.course.title,
+            "start": _when(clash.starts_at),
+            "end": _when(clash.ends_at),
+        }
+        raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "session": clash.pk})
+    block = (
+        Unavailability.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at")
+        .first()
+    )
+    if block is not None:
+        message = _("%(trainer)s is unavailable from %(start)s to %(end)s (%(reason)s).") % {
+            "trainer": trainer,
+            "start": _when(block.starts_at),
+            "end": _when(block.ends_at),
+            "reason": block.reason or _("no reason given"),
+        }
+        raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "unavailability": block.pk})
+
+
+@transaction.atomic
+def trainer_create(
+    *,
+    username: str,
+    email: str,
+    home_province: Province,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Trainer:
+    """A new staff user who trains, in the "Trainers" group. Without a password the account gets
+    an unusable one and a set-password link is e-mailed after commit."""
+    from entitlements.tasks import send_set_password_email
+
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise RuleViolation(
+            "invalid",
+            _("The username %(username)s is taken.") % {"username": username},
+            fields={"username": [_("This username is taken.")]},
+        )
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, is_staff=True)
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise RuleViolation("invalid", " ".join(exc.messages), fields={"password": exc.messages}) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    group, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
+    user.groups.add(group)
+    trainer = Trainer.objects.create(user=user, home_province=home_province)
+    if not password:
+        send_set_password_email.delay_on_commit(user.pk)
+    return trainer
+
+
+@transaction.atomic
+def trainer_update(*, trainer: Trainer, data: dict, by: AbstractBaseUser | None = None) -> Trainer:
+    """Change a trainer's home province or active flag. Locks the trainer row."""
+    trainer = Trainer.objects.select_for_update(of=("self",)).get(pk=trainer.pk)
+    fields = [f for f in ("home_province", "is_active") if f in data and data[f] != getattr(trainer, f)]
+    for field in fields:
+        setattr(trainer, field, data[field])
+    if fields:
+        trainer.save(update_fields=fields)
+    return trainer
+
+
+@transaction.atomic
+def trainer_calendar_link_renew(*, trainer: Trainer) -> Trainer:
+    """A new secret for the trainer's calendar feed: the old link stops working."""
+    from sessions.models import _calendar_token
+
+    trainer.calendar_token = _calendar_token()
+    trainer.save(update_fields=["calendar_token"])
+    return trainer
+
+
+@transaction.atomic
+def unavailability_create(
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: AbstractBaseUser | None = None
+) -> Unavailability:
+    """Block a time of the trainer's work plan. Refused over a session they are booked on
+    (``trainer_conflict``); blocks may overlap each other. Locks the trainer row."""
+    if ends_at <= starts_at:
+        raise RuleViolation(
+            "invalid", _("The block ends after it starts."), fields={"ends_at": [_("The block ends after it starts.")]}
+        )
+    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
+    clash = (
+        TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("course")
+        .order_by("starts_at")
+        .first()
+    )
+    if clash is not None:
+        message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {
+            "trainer": trainer,
+            "course": clash.course.title,
+            "start": _when(clash.starts_at),
+            "end": _when(clash.ends_at),
+        }
+        raise RuleViolation("trainer_conflict", message, fields={"starts_at": [message], "session": clash.pk})
+    by_user = by if by is not None and by.pk else None
+    return Unavailability.objects.create(
+        trainer=trainer, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=by_user
+    )
+
+
+@transaction.atomic
+def unavailability_delete(*, block: Unavailability, by: AbstractBaseUser | None = None) -> None:
+    """Free a block of the trainer's time (the history keeps it)."""
+    Trainer.objects.select_for_update(of=("self",)).filter(pk=block.trainer_id).first()
+    block = Unavailability.objects.filter(pk=block.pk).first()
+    if block is not None:
+        block.delete()
