@@ -22,22 +22,15 @@ equals its final rank (nobody cancelled, so a position told is a position kept).
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import datetime
-from http.client import HTTPConnection
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connection, connections
-from django.test.testcases import LiveServerThread
+from django.db import connection
 
 from entitlements.models import Official
 from kamusm_portal.errors import RuleViolation
@@ -46,6 +39,7 @@ from sessions.selectors import session_roster
 from sessions.services import reservation_create
 from tests.entitlements.factories import UserFactory
 from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from tests.sessions.live import assert_clean, post_json
 
 SEATS = 24
 QUOTA = 6
@@ -234,92 +228,8 @@ def test_two_officials_racing_for_the_last_seat_get_one_seat_between_them():
 # --- SQLite: HTTP requests to a live threaded server on a database file -----------------------
 
 
-class _Server(ThreadedWSGIServer):
-    request_queue_size = 256  # 200 clients connect at once: do not drop their SYNs
-
-
-class _ServerThread(LiveServerThread):
-    server_class = _Server
-
-
-@contextmanager
-def _file_database(path):
-    """Point every *new* thread's default connection at a fresh SQLite file (the portal's own
-    settings: ``BEGIN IMMEDIATE``, timeout 20 s, WAL), migrated. The calling thread's connection
-    (the in-memory test database) is left alone, so the rest of the suite is untouched."""
-    original = connections.settings
-    patched = {alias: dict(values) for alias, values in original.items()}
-    patched["default"]["NAME"] = str(path)
-    connections.__dict__["settings"] = patched
-    ContentType.objects.clear_cache()
-    try:
-        _in_thread(lambda: call_command("migrate", verbosity=0, interactive=False))
-        yield
-    finally:
-        connections.__dict__["settings"] = original
-        ContentType.objects.clear_cache()
-
-
-def _in_thread(function):
-    """Run ``function`` in a thread of its own (so on its own connection), closed at the end."""
-
-    def run():
-        try:
-            return function()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=120)
-
-
-@contextmanager
-def _live_server():
-    server = _ServerThread("127.0.0.1", lambda handler: handler)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    try:
-        yield server
-    finally:
-        server.terminate()
-
-
-class _Collect(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.ERROR)
-        self.records: list[str] = []
-
-    def emit(self, record):
-        self.records.append(self.format(record))
-
-
-@contextmanager
-def _server_errors():
-    handler = _Collect()
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-
-
 def _post(port: int, token: str, payload: dict) -> tuple[int, str]:
-    client = HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        client.request(
-            "POST",
-            RESERVATIONS_URL,
-            body=json.dumps(payload),
-            headers={"Content-Type": "application/json", "Authorization": f"Token {token}", "Connection": "close"},
-        )
-        response = client.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        client.close()
+    return post_json(port, token, RESERVATIONS_URL, payload)
 
 
 def _race_http(port: int, scenario: dict, clients: int = HTTP_CLIENTS) -> list[dict]:
@@ -357,42 +267,6 @@ def _outcome(attempt: dict, status: int, body: str) -> dict:
     return outcome
 
 
-class _FileServer:
-    """A live threaded server on a migrated SQLite file; ``db(fn)`` runs ORM code on that file."""
-
-    def __init__(self, port: int, errors: list[str]):
-        self.port = port
-        self.errors = errors
-
-    @staticmethod
-    def db(function):
-        return _in_thread(function)
-
-
-@pytest.fixture
-def file_server(settings, tmp_path, django_db_blocker):
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
-    settings.SECURE_SSL_REDIRECT = False
-    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
-    with (
-        django_db_blocker.unblock(),
-        _file_database(tmp_path / "race.sqlite3"),
-        _server_errors() as errors,
-        _live_server() as server,
-    ):
-        yield _FileServer(server.port, errors)
-
-
-def _assert_clean(answers: list[tuple[dict, int, str]], errors: list[str]) -> None:
-    """Never a 500, never "database is locked"; only 201 or 400 with a known code."""
-    statuses = Counter(status for _attempt, status, _body in answers)
-    locked = [body for _attempt, _status, body in answers if "database is locked" in body]
-    assert not locked, f"{len(locked)} answers say the database is locked"
-    assert statuses[500] == 0, f"{statuses[500]} answers were 500: {errors[:2]}"
-    assert not errors, f"the server logged errors: {errors[:2]}"
-    assert set(statuses) <= {201, 400}, f"statuses {dict(statuses)}"
-
-
 @sqlite_only
 def test_200_concurrent_http_applications_on_24_seats_sqlite(file_server):
     scenario = file_server.db(lambda: _build(with_tokens=True))
@@ -401,7 +275,7 @@ def test_200_concurrent_http_applications_on_24_seats_sqlite(file_server):
     elapsed = time.perf_counter() - began
 
     assert len(answers) == 200
-    _assert_clean(answers, file_server.errors)
+    assert_clean(answers, file_server.errors)
     outcomes = [_outcome(*answer) for answer in answers]
     file_server.db(lambda: _check(scenario["session"], outcomes))
     assert elapsed < 30, f"the race took {elapsed:.1f} s"
@@ -444,7 +318,7 @@ def test_two_officials_racing_for_the_last_seat_over_http_get_one_seat_between_t
         with ThreadPoolExecutor(max_workers=2) as pool:
             answers = list(pool.map(apply, scenario["racers"]))
 
-        _assert_clean(answers, file_server.errors)
+        assert_clean(answers, file_server.errors)
         assert [status for _racer, status, _body in answers] == [201, 201]
         made = sorted((json.loads(body)[0] for _racer, _status, body in answers), key=lambda r: r["status"])
         assert [(r["status"], r["position"]) for r in made] == [("confirmed", None), ("waitlisted", 1)]
