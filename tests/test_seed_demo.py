@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.test import Client
+from django.utils import timezone
 
 from entitlements.models import (
     PROGRAMME_STAFF_GROUP,
@@ -20,11 +21,19 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
-from sessions.models import Participant, Reservation, TrainingSession
+from sessions.models import (
+    Enrolment,
+    Participant,
+    Reservation,
+    Trainer,
+    TrainingRequest,
+    TrainingSession,
+    Unavailability,
+)
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_LINE = re.compile(r"^\s+(admin|egitim|temsilci\d+|yetkili\d+)\s+([^\s(]\S*)\s+", re.MULTILINE)
+LOGIN_LINE = re.compile(r"^\s+(admin|egitim|temsilci\d+|yetkili\d+|egitmen\d+)\s+([^\s(]\S*)\s+", re.MULTILINE)
 
 
 def seed(logins_file) -> str:
@@ -113,7 +122,11 @@ def test_the_logins_file_is_private_and_keeps_passwords_for_a_new_database(tmp_p
     assert stat.S_IMODE(logins_file.stat().st_mode) == 0o600
     # The database is wiped (`rm var/portal.sqlite3`) but the file stays: the same logins come back.
     Reservation.objects.all().delete()
+    Enrolment.objects.all().delete()
     TrainingSession.objects.all().delete()
+    TrainingRequest.objects.all().delete()
+    Unavailability.objects.all().delete()
+    Trainer.objects.all().delete()
     Participant.objects.all().delete()
     Institution.objects.all().delete()
     get_user_model().objects.all().delete()
@@ -144,6 +157,17 @@ def test_it_refuses_to_run_with_debug_off_unless_forced(tmp_path, settings):
 def test_demo_has_participants_and_announced_classroom_sessions(tmp_path):
     seed(tmp_path / "logins.json")
     seed(tmp_path / "logins.json")
-    assert Participant.objects.count() == 10
-    assert TrainingSession.objects.filter(status="announced").count() == 4
-    assert TrainingSession.objects.count() == 5
+    assert Participant.objects.count() == 17
+    assert TrainingSession.objects.filter(kind="classroom", status="announced").count() == 4
+    assert TrainingSession.objects.filter(kind="classroom").count() == 5
+
+
+def test_demo_has_trainers_and_on_site_requests_in_every_state(tmp_path):
+    seed(tmp_path / "logins.json")
+    seed(tmp_path / "logins.json")
+    assert Trainer.objects.count() == 4
+    assert set(TrainingRequest.objects.values_list("status", flat=True)) == {"submitted", "scheduled"}
+    onsite = TrainingSession.objects.filter(kind="onsite")
+    assert onsite.count() == 2
+    delivered = onsite.get(ends_at__lt=timezone.now())
+    assert delivered.enrolments.count() == 4 and not delivered.attendance.exists()

@@ -37,6 +37,7 @@ from entitlements.models import (
     UnitLevel,
 )
 from entitlements.services import UnitData, institution_create, official_create
+from sessions.services import trainer_create
 
 User = get_user_model()
 
@@ -251,6 +252,14 @@ OFFICIALS = [
     Person("yetkili9", "Hülya", "Bağcı", "official", "10006577"),  # no active users
 ]
 ACCOUNT_MANAGER_PERMISSIONS = ["view_institution", "view_unit", "view_entitlement", "view_official"]
+ACCOUNT_MANAGER_SESSION_PERMISSIONS = ["view_trainingrequest", "view_trainingrequestitem", "view_trainingsession"]
+# Trainers of the centre: person, home province (plate).
+TRAINERS = [
+    (Person("egitmen1", "Serkan", "Aksoy", "trainer"), 6),
+    (Person("egitmen2", "Gülay", "Ertuğrul", "trainer"), 34),
+    (Person("egitmen3", "İlkay", "Şenol", "trainer"), 35),
+    (Person("egitmen4", "Çiğdem", "Tekin", "trainer"), 25),
+]
 
 
 def demo_total_active_users() -> int:
@@ -360,6 +369,12 @@ class Command(BaseCommand):
             permissions = Permission.objects.filter(
                 content_type__app_label="entitlements", codename__in=ACCOUNT_MANAGER_PERMISSIONS
             )
+            permissions = [
+                *permissions,
+                *Permission.objects.filter(
+                    content_type__app_label="training_sessions", codename__in=ACCOUNT_MANAGER_SESSION_PERMISSIONS
+                ),
+            ]
             managers = []
             for person in ACCOUNT_MANAGERS:
                 manager = account(person, is_staff=True)
@@ -398,7 +413,25 @@ class Command(BaseCommand):
                 passwords[person.username] = accounts[person.username] = password
                 created.append(person.username)
 
+            for person, plate in TRAINERS:
+                if User.objects.filter(username=person.username).exists():
+                    accounts[person.username] = passwords.get(person.username)
+                    continue
+                password = passwords.get(person.username) or _password_new()
+                trainer_create(
+                    username=person.username,
+                    email=f"{person.username}@kamusm-demo.example",
+                    first_name=person.first_name,
+                    last_name=person.last_name,
+                    home_province=provinces[plate],
+                    password=password,
+                    by=staff,
+                )
+                passwords[person.username] = accounts[person.username] = password
+                created.append(person.username)
+
             _demo_classroom(staff)
+            _demo_onsite(staff)
 
             # Kept before the commit: a crash after it must not leave accounts whose password is lost.
             _logins_write(path, passwords)
@@ -414,7 +447,7 @@ class Command(BaseCommand):
             f"({new_institutions} institutions and {len(created)} accounts added now)."
         )
         names = dict(Institution.objects.filter(code__in=codes).values_list("code", "name"))
-        people = [SUPERUSER, PROGRAMME_STAFF, *ACCOUNT_MANAGERS, *OFFICIALS]
+        people = [SUPERUSER, PROGRAMME_STAFF, *ACCOUNT_MANAGERS, *OFFICIALS, *(t for t, _plate in TRAINERS)]
         self.stdout.write(f"Demo logins (kept in {path}):")
         self.stdout.write(f"  {'username':<10} {'password':<18} role")
         for person in people:
@@ -477,6 +510,96 @@ def _demo_classroom(staff) -> None:
         )
         if announce:
             session_announce(session=session, by=staff)
+
+
+# On-site participants of the category 1-5 institutions (for rosters and attendance).
+DEMO_ONSITE_PARTICIPANTS = {
+    "10000318": [("Kübra", "Öztürk"), ("Oğuzhan", "Çelik"), ("Şeyma", "Iğdır")],
+    "10000404": [("Ilgın", "Şahin"), ("Gülşah", "Ünlü"), ("İrfan", "Çağlayan"), ("Ömür", "Güç")],
+}
+
+
+def _demo_onsite(staff) -> None:
+    """On-site requests in every state, a scheduled session, and one already delivered (its
+    roster enrolled, attendance left for the trainer to record), once."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from entitlements.models import Program
+    from sessions.models import Course, Participant, Trainer, TrainingRequest
+    from sessions.services import (
+        enrolment_create,
+        onsite_session_schedule,
+        participant_create,
+        training_request_create,
+        unavailability_create,
+    )
+
+    program = Program.objects.filter(year=2012, is_open=True).first()
+    codes = ["10000318", "10000562", "10000404", "10004258"]
+    if program is None or TrainingRequest.objects.filter(institution__code__in=codes).exists():
+        return
+    for code, people in DEMO_ONSITE_PARTICIPANTS.items():
+        institution = Institution.objects.get(code=code)
+        for first, last in people:
+            if not Participant.objects.filter(institution=institution, first_name=first, last_name=last).exists():
+                participant_create(institution=institution, data={"first_name": first, "last_name": last}, by=staff)
+    trainers = {t.user.username: t for t in Trainer.objects.select_related("user")}
+    courses = {c.code: c for c in Course.objects.all()}
+    technical = next(c for c in courses.values() if c.audience == "technical")
+    today = timezone.localdate()
+
+    def at(days: int, hour: int = 9):
+        return timezone.make_aware(timezone.datetime.combine(today + timedelta(days=days), time(hour)))
+
+    def ask(code: str, items: list, *, plate: int, windows=None, expected: int = 20):
+        institution = Institution.objects.get(code=code)
+        return training_request_create(
+            institution=institution,
+            program=program,
+            items=[{"course": course, "hours": hours} for course, hours in items],
+            province=Province.objects.get(plate=plate),
+            expected_participants=expected,
+            preferred_dates=windows,
+            notes="Toplantı salonu hazır; projeksiyon cihazı var.",
+            by=staff,
+        )
+
+    unavailability_create(trainer=trainers["egitmen2"], starts_at=at(14, 0), ends_at=at(21, 0), reason="Yıllık izin")
+    # Band 4 (20 hours): one item scheduled, the other still held.
+    first = ask("10000318", [(courses["EIMZA-101"], 8), (technical, 8)], plate=6)
+    onsite_session_schedule(
+        request=first,
+        course=courses["EIMZA-101"],
+        trainer=trainers["egitmen1"],
+        starts_at=at(25),
+        ends_at=at(25, 17),
+        address="Kurum Konferans Salonu",
+        by=staff,
+    )
+    # Band 3 (16 hours) and band 1 (8 hours): open, for the queue and the proposal.
+    ask(
+        "10000562",
+        [(courses["EIMZA-102"], 12)],
+        plate=34,
+        windows=[{"from": today + timedelta(days=30), "to": today + timedelta(days=45)}],
+    )
+    ask("10004258", [(courses["EIMZA-104"], 8)], plate=35, expected=12)
+    # Band 2 (12 hours): a training delivered last week, recorded after the fact.
+    delivered = ask("10000404", [(courses["EIMZA-101"], 8)], plate=6, expected=10)
+    session = onsite_session_schedule(
+        request=delivered,
+        course=courses["EIMZA-101"],
+        trainer=trainers["egitmen2"],
+        starts_at=at(-7),
+        ends_at=at(-7, 17),
+        address="Hizmet Binası, Eğitim Salonu",
+        by=staff,
+    )
+    enrolment_create(
+        session=session, participants=list(Participant.objects.filter(institution=delivered.institution)), by=staff
+    )
 
 
 def _password_new() -> str:
