@@ -1,0 +1,102 @@
+"""Reads of the on-site side: the proposal's input, requests per user, and work plans."""
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from entitlements.models import Official, Program, Province
+from sessions.models import Course
+from sessions.proposal import propose
+from sessions.selectors import proposal_input, request_list, sessions_visible
+from sessions.services import onsite_session_schedule, training_request_create, unavailability_create
+from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
+from tests.sessions.factories import TrainerFactory, onsite_institution
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Europe/Istanbul")
+
+
+def _request(institution, hours=8, windows=None, plate=6):
+    return training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": Course.objects.get(code="EIMZA-101"), "hours": hours}],
+        province=Province.objects.get(pk=plate),
+        expected_participants=10,
+        preferred_dates=windows,
+    )
+
+
+def _at(day: date, hour: int):
+    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()), TZ) + timedelta(hours=hour)
+
+
+def test_the_proposal_takes_what_is_left_of_each_item_and_every_trainers_busy_time():
+    first_day = timezone.localdate() + timedelta(days=10)
+    trainer = TrainerFactory(home_province_id=34)
+    split = _request(onsite_institution(users=20_000), hours=12, plate=34)  # 12 of 16 hours
+    onsite_session_schedule(
+        request=split,
+        course=split.items.get().course,
+        trainer=trainer,
+        starts_at=_at(first_day, 9),
+        ends_at=_at(first_day, 13),
+    )
+    block = unavailability_create(
+        trainer=trainer, starts_at=_at(first_day, 14), ends_at=_at(first_day + timedelta(days=2), 0)
+    )
+    windows = [{"from": first_day, "to": first_day + timedelta(days=20)}]
+    other = _request(onsite_institution(), windows=windows)
+
+    items, plans = proposal_input(
+        program=Program.objects.get(year=2012), first_day=first_day, last_day=first_day + timedelta(days=30), tz=TZ
+    )
+
+    by_key = {i.key: i for i in items}
+    assert by_key[split.items.get().pk].hours == 8  # 12 asked, 4 scheduled
+    assert by_key[other.items.get().pk].windows == ((first_day, first_day + timedelta(days=20)),)
+    (plan,) = plans
+    assert plan.home_province == 34
+    assert set(plan.busy) == {(_at(first_day, 9), _at(first_day, 13)), (block.starts_at, block.ends_at)}
+    proposal = propose(items, plans, first_day=first_day, last_day=first_day + timedelta(days=30), tz=TZ)
+    assert not proposal.unplaced
+    for placement in proposal.placements:
+        assert all(placement.ends_at <= s or placement.starts_at >= e for s, e in plan.busy)
+
+
+def test_an_official_sees_only_their_institutions_requests_and_on_site_sessions():
+    mine, theirs = onsite_institution(), onsite_institution()
+    user = UserFactory()
+    Official.objects.create(user=user, institution=mine)
+    mine_request, their_request = _request(mine), _request(theirs)
+    trainer = TrainerFactory()
+    start = timezone.localtime() + timedelta(days=5)
+    for request, day in ((mine_request, 0), (their_request, 1)):
+        onsite_session_schedule(
+            request=request,
+            course=request.items.get().course,
+            trainer=trainer,
+            starts_at=start + timedelta(days=day),
+            ends_at=start + timedelta(days=day, hours=8),
+        )
+    assert list(request_list(user=user)) == [mine_request]
+    assert {s.institution_id for s in sessions_visible(user).filter(kind="onsite")} == {mine.pk}
+    assert {s.institution_id for s in sessions_visible(trainer.user).filter(kind="onsite")} == {mine.pk, theirs.pk}
+    assert not sessions_visible(TrainerFactory().user).filter(kind="onsite").exists()
+    assert request_list(user=ProgrammeStaffFactory()).count() == 2
+
+
+def test_the_request_list_runs_a_fixed_number_of_queries(django_assert_max_num_queries):
+    staff = ProgrammeStaffFactory()
+    _request(onsite_institution())
+    with django_assert_max_num_queries(4) as one:
+        rows = list(request_list(user=staff))
+        _ = [i.scheduled for r in rows for i in r.items.all()]
+    for _n in range(9):
+        _request(onsite_institution())
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        rows = list(request_list(user=staff))
+        _ = [(i.scheduled, i.course.code) for r in rows for i in r.items.all()]
+    assert len(rows) == 10
