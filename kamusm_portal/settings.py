@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # drf-spectacular trims "Request" from component names: name the request status enum in full.
+    "ENUM_NAME_OVERRIDES": {"TrainingRequestStatusEnum": "sessions.models.RequestStatus"},
 }
 
 # --- Forms ----------------------------------------------------------------------------------

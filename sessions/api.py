@@ -1,12 +1,15 @@
-"""The REST API of classroom sessions (API.md): the catalog, venues, participants, sessions and
-reservations.
+"""The REST API of the sessions app (API.md): the catalog, venues, participants, sessions,
+reservations, on-site training requests and their scheduling, trainers and their unavailability,
+on-site rosters and attendance.
 
 Views check the shape of what comes in and call services and selectors; rules live there.
 Who may do what: any logged-in user reads the catalog and the venues (course materials only for
 programme staff and officials of entitled institutions); an official manages their own
-institution's participants and reservations and reads the announced classroom sessions;
-programme staff do everything. An object of another institution is 404 for every method; on an
-object the user can see, an action their role may not take is 403.
+institution's participants, reservations, training requests and on-site rosters, and reads the
+announced classroom sessions and their own on-site sessions; an account manager reads the
+requests of their institutions; a trainer reads their own sessions, records their attendance and
+enters their own unavailability; programme staff do everything. An object of another institution
+is 404 for every method; on an object the user can see, an action their role may not take is 403.
 """
 
 from __future__ import annotations
@@ -15,33 +18,40 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from entitlements.api import ProgrammeStaffOnObject, _errors
-from entitlements.models import Institution, Program, Unit
+from entitlements.models import Institution, Program, Province, Unit
 from entitlements.selectors import official_institution
 from kamusm_portal.api import IsProgrammeStaff, is_programme_staff
 from sessions import selectors, services
 from sessions.models import (
+    AttendanceStatus,
     Audience,
     Course,
     CourseMaterial,
+    Enrolment,
     Language,
     MaterialKind,
     Participant,
+    RequestStatus,
     Reservation,
     ReservationStatus,
     SessionKind,
     SessionStatus,
     Trainer,
+    TrainingRequest,
     TrainingSession,
+    Unavailability,
     Venue,
 )
 
@@ -49,10 +59,72 @@ User = get_user_model()
 
 
 class IsOfficialOrProgrammeStaff(permissions.BasePermission):
-    """Creating participants and reservations: an official (for their institution) or staff."""
+    """Creating participants, reservations and training requests: an official (for their
+    institution) or staff."""
 
     def has_permission(self, request, view) -> bool:
         return is_programme_staff(request.user) or official_institution(request.user) is not None
+
+
+class OwnOfficialOnObject(permissions.BasePermission):
+    """On an object the user can see, only an official of the object's institution may act
+    (programme staff and account managers: 403; staff reject a request rather than cancel it)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        institution = official_institution(request.user)
+        return institution is not None and obj.institution_id == institution.pk
+
+
+class RosterKeeper(permissions.BasePermission):
+    """An on-site roster: programme staff, or an official of the session's institution; the
+    session's trainer may read it. Anyone else who can see the session: 403."""
+
+    def has_object_permission(self, request, view, session: TrainingSession) -> bool:
+        user = request.user
+        if is_programme_staff(user):
+            return True
+        if request.method in permissions.SAFE_METHODS and session.trainer_id == user.pk:
+            return True
+        institution = official_institution(user)
+        return institution is not None and session.institution_id == institution.pk
+
+
+class AttendanceRecorder(permissions.BasePermission):
+    """Attendance: programme staff or the session's own trainer (anyone else who can see it: 403)."""
+
+    def has_object_permission(self, request, view, session: TrainingSession) -> bool:
+        return services.may_record_attendance(request.user, session)
+
+
+class ProgrammeStaffOrTheTrainer(permissions.BasePermission):
+    """A trainer's row and work plan: programme staff, or that trainer (another user: 403)."""
+
+    def has_object_permission(self, request, view, trainer: Trainer) -> bool:
+        return is_programme_staff(request.user) or trainer.pk == request.user.pk
+
+
+class BareArrayOnPostSchema(AutoSchema):
+    """Only GET lists are paginated and filtered: a list answered to a POST (reservations,
+    enrolments, attendance) is a bare JSON array, one element per item sent (API.md)."""
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self.method == "GET" else None
+
+    def get_filter_backends(self) -> list[Any]:
+        return super().get_filter_backends() if self.method == "GET" else []
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ProvinceField(serializers.PrimaryKeyRelatedField):
+    """A province by its plate code (1-81)."""
+
+    default_error_messages = {
+        "does_not_exist": gettext_lazy("There is no province with plate code {pk_value}."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Province.objects.all())
+        super().__init__(**kwargs)
 
 
 # --- Catalog and venues ---------------------------------------------------------------------
@@ -379,6 +451,54 @@ class SessionUpdateSerializer(SessionWriteSerializer):
     program = None
 
 
+class EnrolmentSerializer(serializers.ModelSerializer):
+    """A participant on an on-site session's roster."""
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "participant", "session", "enrolled_at"]
+        read_only_fields = fields
+
+
+class EnrolmentCreateSerializer(serializers.Serializer):
+    participants = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=1000,
+        help_text=gettext_lazy("Participant ids of the session's institution."),
+    )
+
+
+class AttendanceSerializer(serializers.Serializer):
+    """A mark: sent as ``{participant, status}``, answered with when it was recorded. (One serializer
+    both ways, so the schema has one attendance enum.)"""
+
+    participant = serializers.IntegerField(
+        min_value=1, source="participant_id", help_text=gettext_lazy("Participant id.")
+    )
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema_field(
+    {
+        "allOf": [{"type": "string", "enum": AttendanceStatus.values}],
+        "nullable": True,
+        "description": "full / partial / absent; null until recorded.",
+    }
+)
+class MarkOrNoneField(serializers.CharField):
+    """An attendance mark as read on the sheet, null while none is recorded."""
+
+
+class AttendanceSheetRowSerializer(serializers.Serializer):
+    """Someone on the roster with their mark so far."""
+
+    participant = serializers.IntegerField(help_text=gettext_lazy("Participant id."))
+    status = MarkOrNoneField(allow_null=True)
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
 class SessionFilter(django_filters.FilterSet):
     program = django_filters.NumberFilter(field_name="program_id")
     course = django_filters.NumberFilter(field_name="course_id")
@@ -407,14 +527,20 @@ class SessionViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Sessions: officials read the announced (and completed) classroom sessions; programme staff
-    read all and create, change, announce and cancel classroom sessions."""
+    """Sessions: officials read the announced (and completed) classroom sessions and their own
+    institution's on-site sessions, and keep the rosters of those; trainers read the sessions they
+    deliver and record their attendance; programme staff read all, create, change, announce and
+    cancel classroom sessions, cancel on-site ones (made by ``training-requests/{id}/schedule/``)
+    and keep every roster and attendance."""
 
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
+    schema = BareArrayOnPostSchema()
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        if self.action in ("enrolments", "attendance"):
+            return selectors.sessions_visible(self.request.user)
         return selectors.session_list(user=self.request.user)
 
     def get_permissions(self):
@@ -422,6 +548,10 @@ class SessionViewSet(
             return [permissions.IsAuthenticated(), IsProgrammeStaff()]
         if self.action in ("partial_update", "announce", "cancel"):
             return [permissions.IsAuthenticated(), ProgrammeStaffOnObject()]
+        if self.action == "enrolments":
+            return [permissions.IsAuthenticated(), RosterKeeper()]
+        if self.action == "attendance":
+            return [permissions.IsAuthenticated(), AttendanceRecorder()]
         return [permissions.IsAuthenticated()]
 
     def _answer(self, session: TrainingSession, code: int = status.HTTP_200_OK) -> Response:
@@ -454,13 +584,91 @@ class SessionViewSet(
 
     @extend_schema(
         request=None,
-        description="Cancel the session: its live reservations are cancelled and their officials notified.",
+        description="Cancel the session. Classroom: until it starts; its live reservations are cancelled "
+        "and their officials notified. On-site: until attendance is recorded; its hours go back to its "
+        "request item (held again, to be rescheduled) and the officials and the trainer are told.",
         responses={200: SessionSerializer, **_errors(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def cancel(self, request, pk=None):
         session = services.session_cancel(session=self.get_object(), by=request.user)
         return self._answer(session)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The roster of an on-site session",
+        description="Programme staff, the institution's officials and the session's trainer. A classroom "
+        "session's roster is its confirmed seats (see `/reservations/?session=`): it has no enrolments.",
+        responses={200: EnrolmentSerializer(many=True), **_errors(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Enrol participants on an on-site session",
+        description="Programme staff or the institution's officials. Answers one enrolment per participant "
+        "sent, in the order sent; someone already enrolled keeps their enrolment unchanged. More people than "
+        "the room holds is `roster_full` (with `fields.remaining`); a classroom session or one that is "
+        "cancelled or completed is `invalid`; a participant the user cannot see is 404, one of another "
+        "institution (staff) is `invalid`.",
+        request=EnrolmentCreateSerializer,
+        responses={201: EnrolmentSerializer(many=True), **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def enrolments(self, request, pk=None):
+        session = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(selectors.onsite_roster(session=session))
+            return self.get_paginated_response(EnrolmentSerializer(page, many=True).data)
+        serializer = EnrolmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids = serializer.validated_data["participants"]
+        found = selectors.participants_visible(request.user).in_bulk(ids)
+        if any(pk not in found for pk in ids):
+            raise exceptions.NotFound()
+        made = services.enrolment_create(session=session, participants=[found[pk] for pk in ids], by=request.user)
+        return Response(EnrolmentSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The attendance sheet of a session",
+        description="Programme staff and the session's trainer: everyone on the roster (confirmed seats, or "
+        "enrolments) with their mark so far, null until recorded.",
+        responses={200: AttendanceSheetRowSerializer(many=True), **_errors(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record attendance",
+        description="Programme staff and the session's trainer, after the session ends: a JSON array of marks, "
+        "which may cover part of the roster and may be sent again (the same marks change nothing; a "
+        "different one corrects it). Answers one row per mark, in the order sent. "
+        "`attendance_not_allowed` before the end, on a cancelled session, or for someone not on the "
+        "roster; an unknown participant id is 404. Once everyone on the roster has a mark the session "
+        "is `completed`.",
+        request=AttendanceSerializer(many=True),
+        responses={200: AttendanceSerializer(many=True), **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def attendance(self, request, pk=None):
+        session = self.get_object()
+        if request.method == "GET":
+            rows = [
+                {
+                    "participant": participant.pk,
+                    "status": mark.status if mark else None,
+                    "recorded_at": mark.recorded_at if mark else None,
+                }
+                for participant, mark in selectors.attendance_sheet(session=session)
+            ]
+            page = self.paginate_queryset(rows)
+            return self.get_paginated_response(AttendanceSheetRowSerializer(page, many=True).data)
+        serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
+        serializer.is_valid(raise_exception=True)
+        ids = [mark["participant_id"] for mark in serializer.validated_data]
+        found = Participant.objects.in_bulk(ids)
+        if any(pk not in found for pk in ids):
+            raise exceptions.NotFound()
+        marks = [(found[mark["participant_id"]], mark["status"]) for mark in serializer.validated_data]
+        rows = services.attendance_record(session=session, marks=marks, by=request.user)
+        return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)
 
 
 # --- Reservations ---------------------------------------------------------------------------
@@ -528,6 +736,7 @@ class ReservationViewSet(
 
     serializer_class = ReservationSerializer
     filterset_class = ReservationFilter
+    schema = BareArrayOnPostSchema()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database work
@@ -566,3 +775,382 @@ class ReservationViewSet(
         reservation = services.reservation_cancel(reservation=self.get_object(), by=request.user)
         fresh = selectors.reservation_list(user=request.user).get(pk=reservation.pk)
         return Response(ReservationSerializer(fresh).data)
+
+
+# --- On-site training requests --------------------------------------------------------------
+
+
+# "from" is a Python keyword, so the window's fields are given as a mapping.
+DateWindowSerializer = type(
+    "DateWindowSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "A preferred window of dates, both days included.",
+        "from": serializers.DateField(),
+        "to": serializers.DateField(),
+    },
+)
+
+
+class TrainingRequestItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    course = serializers.IntegerField(source="course_id", help_text=gettext_lazy("Course id."))
+    hours = serializers.IntegerField(help_text=gettext_lazy("Hours asked for."))
+    hours_scheduled = serializers.IntegerField(
+        source="scheduled", help_text=gettext_lazy("Hours of the item's non-cancelled sessions.")
+    )
+
+
+class TrainingRequestSerializer(serializers.Serializer):
+    """An institution's request for on-site training, as read."""
+
+    id = serializers.IntegerField()
+    program = serializers.IntegerField(source="program_id")
+    institution = serializers.IntegerField(source="institution_id")
+    items = TrainingRequestItemSerializer(many=True, source="items.all")
+    province = serializers.IntegerField(source="province_id", help_text=gettext_lazy("Plate code."))
+    preferred_dates = DateWindowSerializer(many=True)
+    expected_participants = serializers.IntegerField()
+    notes = serializers.CharField()
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+    submitted_at = serializers.DateTimeField()
+    rejection_reason = serializers.CharField()
+
+
+class TrainingRequestItemWriteSerializer(serializers.Serializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all(), help_text=gettext_lazy("Course id."))
+    hours = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class TrainingRequestCreateSerializer(serializers.Serializer):
+    """A request as submitted: its hours are held from the institution's right until it is
+    scheduled, cancelled or rejected."""
+
+    program = serializers.PrimaryKeyRelatedField(queryset=Program.objects.all())
+    institution = VisibleInstitutionField(
+        required=False,
+        help_text=gettext_lazy("Institution id; required from programme staff, an official's own otherwise."),
+    )
+    items = TrainingRequestItemWriteSerializer(many=True, max_length=50)
+    province = ProvinceField(help_text=gettext_lazy("Plate code (1-81) of where the training is to be held."))
+    preferred_dates = DateWindowSerializer(
+        many=True,
+        required=False,
+        allow_null=True,
+        max_length=50,
+        help_text=gettext_lazy("Windows of dates that would suit; missing, null or [] for no preference."),
+    )
+    expected_participants = serializers.IntegerField(
+        min_value=1, max_value=32767, help_text=gettext_lazy("How many people the institution's room holds.")
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class TrainingRequestRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=5000)
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """An on-site session for one item of the request."""
+
+    course = serializers.PrimaryKeyRelatedField(
+        queryset=Course.objects.all(), help_text=gettext_lazy("Course id of one of the request's items.")
+    )
+    trainer = serializers.PrimaryKeyRelatedField(
+        queryset=Trainer.objects.filter(is_active=True), help_text=gettext_lazy("Trainer id (see /trainers/).")
+    )
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    hours = serializers.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "The hours it counts; the duration by default when it starts and ends on one day, required otherwise."
+        ),
+    )
+    province = ProvinceField(
+        required=False, allow_null=True, help_text=gettext_lazy("Plate code; the request's by default.")
+    )
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class TrainingRequestFilter(django_filters.FilterSet):
+    program = django_filters.NumberFilter(field_name="program_id")
+    status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
+    institution = django_filters.NumberFilter(
+        field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
+    )
+
+    class Meta:
+        model = TrainingRequest
+        fields = ["program", "status", "institution"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Programme staff see every request; an account manager the requests of their "
+        "institutions; an official their own institution's. Open requests first, newest first.",
+        responses={200: TrainingRequestSerializer(many=True), **_errors(400, 401)},
+    ),
+    retrieve=extend_schema(responses={200: TrainingRequestSerializer, **_errors(401, 404)}),
+    create=extend_schema(
+        request=TrainingRequestCreateSerializer,
+        description="An official submits for their institution; programme staff may submit for the "
+        "institution they name (e.g. a request received by letter). Refused with `not_entitled` when the "
+        "institution's band gives no on-site hours, `hours_exceeded` (with `fields.requested`, `used`, "
+        "`held`, `remaining` and `right`) when it asks for more than remains, `program_closed`, or `invalid`.",
+        responses={201: TrainingRequestSerializer, **_errors(400, 401, 403)},
+    ),
+)
+@extend_schema(tags=["training-requests"])
+class TrainingRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """On-site training requests of categories 1-5: officials submit and cancel their own; programme
+    staff reject them or turn their items into on-site sessions."""
+
+    serializer_class = TrainingRequestSerializer
+    filterset_class = TrainingRequestFilter
+
+    def get_queryset(self):
+        return selectors.request_list(user=self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsOfficialOrProgrammeStaff()]
+        if self.action == "cancel":
+            return [permissions.IsAuthenticated(), OwnOfficialOnObject()]
+        if self.action in ("reject", "schedule"):
+            return [permissions.IsAuthenticated(), ProgrammeStaffOnObject()]
+        return [permissions.IsAuthenticated()]
+
+    def _answer(self, training_request: TrainingRequest, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.request_list(user=self.request.user).get(pk=training_request.pk)
+        return Response(TrainingRequestSerializer(fresh).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = TrainingRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        institution = data.pop("institution", None)
+        if not is_programme_staff(request.user):
+            institution = official_institution(request.user)
+        elif institution is None:
+            raise serializers.ValidationError({"institution": [_("This field is required.")]})
+        made = services.training_request_create(
+            institution=institution,
+            program=data["program"],
+            items=[dict(item) for item in data["items"]],
+            province=data["province"],
+            preferred_dates=data.get("preferred_dates"),
+            expected_participants=data["expected_participants"],
+            notes=data["notes"],
+            by=request.user,
+        )
+        return self._answer(made, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        description="The institution's official withdraws a request before it is scheduled; the hours it "
+        "held are free again. Refused (`invalid`) once it is closed or has a session scheduled. Programme "
+        "staff reject instead (403 here).",
+        responses={200: TrainingRequestSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        cancelled = services.training_request_cancel(request=self.get_object(), by=request.user)
+        return self._answer(cancelled)
+
+    @extend_schema(
+        request=TrainingRequestRejectSerializer,
+        description="Programme staff turn an open request down with a reason (required); what it still "
+        "held is freed (sessions already scheduled stay) and the officials are e-mailed.",
+        responses={200: TrainingRequestSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reject(self, request, pk=None):
+        training_request = self.get_object()
+        serializer = TrainingRequestRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rejected = services.training_request_reject(
+            request=training_request, reason=serializer.validated_data["reason"], by=request.user
+        )
+        return self._answer(rejected)
+
+    @extend_schema(
+        request=ScheduleSerializer,
+        description="Programme staff make an on-site session for the request's item with that course, "
+        "announced to the institution at once, and answer it. `hours` default to the duration when it "
+        "starts and ends on one day and are required otherwise (`invalid` with `fields.hours`); an item may "
+        "be split over several sessions while its hours last (`hours_exceeded` beyond). The trainer must be "
+        "free: another of their sessions overlapping, or a block of unavailability, is `trainer_conflict` "
+        "(sessions that merely touch are fine). Dates in the past record a training after the fact.",
+        responses={201: SessionSerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def schedule(self, request, pk=None):
+        training_request = self.get_object()
+        serializer = ScheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        session = services.onsite_session_schedule(
+            request=training_request,
+            course=data["course"],
+            trainer=data["trainer"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            hours=data.get("hours"),
+            province=data.get("province"),
+            address=data["address"],
+            by=request.user,
+        )
+        fresh = selectors.session_list(user=request.user).get(pk=session.pk)
+        return Response(SessionSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+# --- Trainers and their unavailability ------------------------------------------------------
+
+
+class TrainerSerializer(serializers.Serializer):
+    """A trainer as read; ``id`` is the user id, the one ``trainer`` fields take."""
+
+    id = serializers.IntegerField(source="pk", help_text=gettext_lazy("The user id."))
+    username = serializers.CharField(source="user.username")
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    home_province = serializers.IntegerField(source="home_province_id", help_text=gettext_lazy("Plate code."))
+    is_active = serializers.BooleanField()
+
+
+class TrainerCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField()
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    home_province = ProvinceField(help_text=gettext_lazy("Plate code (1-81) of where the trainer is based."))
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        style={"input_type": "password"},
+        help_text=gettext_lazy("Optional; without it a link to set the password is e-mailed."),
+    )
+
+
+class UnavailabilitySerializer(serializers.ModelSerializer):
+    """A block of a trainer's time that cannot be booked."""
+
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Unavailability
+        fields = ["id", "trainer", "starts_at", "ends_at", "reason"]
+        read_only_fields = ["id", "trainer"]
+
+
+TRAINER_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("The trainer's (user) id.")
+)
+
+
+class TrainerFilter(django_filters.FilterSet):
+    is_active = django_filters.BooleanFilter()
+    home_province = django_filters.NumberFilter(field_name="home_province_id", label=gettext_lazy("Plate code."))
+
+    class Meta:
+        model = Trainer
+        fields = ["is_active", "home_province"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Programme staff see every trainer; a trainer only their own row; anyone else none.",
+        responses={200: TrainerSerializer(many=True), **_errors(400, 401)},
+    ),
+    retrieve=extend_schema(
+        parameters=[TRAINER_ID],
+        description="Programme staff, or the trainer themself (anyone else: 403; trainers are the centre's "
+        "staff, their ids appear on sessions, so their existence is not hidden).",
+        responses={200: TrainerSerializer, **_errors(401, 403, 404)},
+    ),
+    create=extend_schema(
+        request=TrainerCreateSerializer,
+        description="Programme staff make a new staff user who trains. Without `password` a set-password "
+        "link is e-mailed.",
+        responses={201: TrainerSerializer, **_errors(400, 401, 403)},
+    ),
+)
+@extend_schema(tags=["trainers"])
+class TrainerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The centre's trainers and their blocks of unavailability."""
+
+    serializer_class = TrainerSerializer
+    filterset_class = TrainerFilter
+
+    def get_queryset(self):
+        trainers = selectors.trainer_list()
+        if self.action == "list" and not is_programme_staff(self.request.user):
+            return trainers.filter(pk=self.request.user.pk)
+        return trainers
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsProgrammeStaff()]
+        if self.action in ("retrieve", "unavailability"):
+            return [permissions.IsAuthenticated(), ProgrammeStaffOrTheTrainer()]
+        return [permissions.IsAuthenticated()]
+
+    def create(self, request, *args, **kwargs):
+        serializer = TrainerCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        trainer = services.trainer_create(
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            home_province=data["home_province"],
+            password=data.get("password") or None,
+            by=request.user,
+        )
+        fresh = selectors.trainer_list().get(pk=trainer.pk)
+        return Response(TrainerSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[TRAINER_ID],
+        summary="A trainer's blocks of unavailability",
+        description="Programme staff, or the trainer themself; in time order.",
+        responses={200: UnavailabilitySerializer(many=True), **_errors(401, 403, 404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        parameters=[TRAINER_ID],
+        summary="Block a time of a trainer's work plan",
+        description="Programme staff, or the trainer for themself (another trainer: 403). Refused with "
+        "`trainer_conflict` over a session the trainer is booked on; blocks may overlap each other.",
+        request=UnavailabilitySerializer,
+        responses={201: UnavailabilitySerializer, **_errors(400, 401, 403, 404)},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def unavailability(self, request, pk=None):
+        trainer = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(trainer.unavailability.order_by("starts_at", "pk"))
+            return self.get_paginated_response(UnavailabilitySerializer(page, many=True).data)
+        serializer = UnavailabilitySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        block = services.unavailability_create(trainer=trainer, **serializer.validated_data, by=request.user)
+        return Response(UnavailabilitySerializer(block).data, status=status.HTTP_201_CREATED)

@@ -2,7 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
-from sessions.api import CourseViewSet, ParticipantViewSet, ReservationViewSet, SessionViewSet, VenueViewSet
+from sessions.api import (
+    CourseViewSet,
+    ParticipantViewSet,
+    ReservationViewSet,
+    SessionViewSet,
+    TrainerViewSet,
+    TrainingRequestViewSet,
+    VenueViewSet,
+)
 
 router = SimpleRouter()
 router.register("courses", CourseViewSet, basename="course")
@@ -10,5 +18,7 @@ router.register("venues", VenueViewSet, basename="venue")
 router.register("participants", ParticipantViewSet, basename="participant")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("reservations", ReservationViewSet, basename="reservation")
+router.register("training-requests", TrainingRequestViewSet, basename="training-request")
+router.register("trainers", TrainerViewSet, basename="trainer")
 
 urlpatterns = router.urls

@@ -158,7 +158,8 @@ def attendance_record(
     if outside:
         raise RuleViolation(
             "attendance_not_allowed",
-            _("Not on this session's roster: %(names)s.") % {"names": ", ".join(p.full_name for p in outside)},
+            # Ids, not names: whoever sends an id that is not on the roster learns nothing of that person.
+            _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(str(p.pk) for p in outside)},
             fields={"participants": [p.pk for p in outside]},
         )
     recorded = {a.participant_id: a for a in session.attendance.all()}
