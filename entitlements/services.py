@@ -289,21 +289,13 @@ def _unit_key(level: str, province_id: int | None, district_id: int | None, name
 # --- Officials ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def official_create(
-    *,
-    institution: Institution,
-    username: str,
-    email: str,
-    first_name: str = "",
-    last_name: str = "",
-    password: str | None = None,
-    by: AbstractBaseUser | None = None,
+def account_create(
+    *, username: str, email: str, first_name: str = "", last_name: str = "", password: str | None = None, **flags
 ) -> User:
-    """Make a new user an official of ``institution``.
+    """A new user account for a person the portal knows (an official, a trainer).
 
-    Without a password the account gets an unusable one and a set-password link is e-mailed
-    after commit.
+    The username must be free; a given password must pass the validators. Without one the
+    account gets an unusable password and a set-password link is e-mailed after commit.
     """
     from entitlements.tasks import send_set_password_email
 
@@ -313,7 +305,7 @@ def official_create(
             _("The username %(username)s is taken.") % {"username": username},
             fields={"username": [_("This username is taken.")]},
         )
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, **flags)
     if password:
         from django.contrib.auth.password_validation import validate_password
         from django.core.exceptions import ValidationError
@@ -326,9 +318,26 @@ def official_create(
     else:
         user.set_unusable_password()
     user.save()
-    Official.objects.create(user=user, institution=institution)
     if not password:
         send_set_password_email.delay_on_commit(user.pk)
+    return user
+
+
+@transaction.atomic
+def official_create(
+    *,
+    institution: Institution,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    by: AbstractBaseUser | None = None,
+) -> User:
+    """Make a new user an official of ``institution`` (``account_create``: without a password,
+    a set-password link is e-mailed after commit)."""
+    user = account_create(username=username, email=email, first_name=first_name, last_name=last_name, password=password)
+    Official.objects.create(user=user, institution=institution)
     return user
 
 

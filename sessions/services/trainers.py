@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import Province
+from entitlements.services import account_create
 from kamusm_portal.errors import RuleViolation
 from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability
 
@@ -39,12 +39,11 @@ def trainer_lock(trainer: Trainer) -> Trainer:
     return trainer
 
 
-def trainer_conflict_check(
-    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
-) -> None:
-    """``trainer_conflict`` naming the clashing session or block when the trainer is booked or
-    unavailable in [starts_at, ends_at). Call it under ``trainer_lock``."""
-    clash = (
+def _session_clash(
+    trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
+) -> TrainingSession | None:
+    """The trainer's first live session that overlaps [starts_at, ends_at) (touching is not overlapping)."""
+    return (
         TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
         .exclude(status=SessionStatus.CANCELLED)
         .exclude(pk=exclude_session)
@@ -52,6 +51,14 @@ def trainer_conflict_check(
         .order_by("starts_at")
         .first()
     )
+
+
+def trainer_conflict_check(
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
+) -> None:
+    """``trainer_conflict`` naming the clashing session or block when the trainer is booked or
+    unavailable in [starts_at, ends_at). Call it under ``trainer_lock``."""
+    clash = _session_clash(trainer, starts_at, ends_at, exclude_session)
     if clash is not None:
         message = _("%(trainer)s is already booked on %(course)s from %(start)s to %(end)s.") % {
             "trainer": trainer,
@@ -88,34 +95,17 @@ def trainer_create(
 ) -> Trainer:
     """A new staff user who trains, in the "Trainers" group. Without a password the account gets
     an unusable one and a set-password link is e-mailed after commit."""
-    from entitlements.tasks import send_set_password_email
-
-    User = get_user_model()
-    if User.objects.filter(username=username).exists():
-        raise RuleViolation(
-            "invalid",
-            _("The username %(username)s is taken.") % {"username": username},
-            fields={"username": [_("This username is taken.")]},
-        )
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name, is_staff=True)
-    if password:
-        from django.contrib.auth.password_validation import validate_password
-        from django.core.exceptions import ValidationError
-
-        try:
-            validate_password(password, user)
-        except ValidationError as exc:
-            raise RuleViolation("invalid", " ".join(exc.messages), fields={"password": exc.messages}) from exc
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.save()
+    user = account_create(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        password=password,
+        is_staff=True,
+    )
     group, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
     user.groups.add(group)
-    trainer = Trainer.objects.create(user=user, home_province=home_province)
-    if not password:
-        send_set_password_email.delay_on_commit(user.pk)
-    return trainer
+    return Trainer.objects.create(user=user, home_province=home_province)
 
 
 @transaction.atomic
@@ -151,13 +141,7 @@ def unavailability_create(
             "invalid", _("The block ends after it starts."), fields={"ends_at": [_("The block ends after it starts.")]}
         )
     trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
-    clash = (
-        TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(status=SessionStatus.CANCELLED)
-        .select_related("course")
-        .order_by("starts_at")
-        .first()
-    )
+    clash = _session_clash(trainer, starts_at, ends_at)
     if clash is not None:
         message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {
             "trainer": trainer,
