@@ -15,6 +15,8 @@ from entitlements.forms import CategoryCalculatorForm
 from entitlements.models import Delivery, Entitlement, Institution, UnitLevel
 from entitlements.selectors import entitlement_list, institution_list, official_institution
 from entitlements.services import category_for
+from kamusm_portal.api import is_programme_staff
+from sessions.selectors import trainer_of
 
 _LEVEL_ORDER = {UnitLevel.MERKEZ: 0, UnitLevel.IL: 1, UnitLevel.ILCE: 2}
 
@@ -33,12 +35,15 @@ def _institution_context(*, user, pk: int) -> dict:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Officials go to their dashboard, staff to the admin, everyone else sees the landing page."""
+    """Officials go to their dashboard, trainers to their schedule, other staff to the admin,
+    everyone else sees the landing page."""
     user = request.user
     if user.is_authenticated:
         if official_institution(user) is not None:
             return redirect("portal:dashboard")
         if user.is_staff:
+            if not is_programme_staff(user) and trainer_of(user) is not None:
+                return redirect("sessions_portal:trainer_schedule")  # a trainer's work is in the portal
             return redirect("admin:index")
     return render(request, "portal/home.html")
 

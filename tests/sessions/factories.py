@@ -76,6 +76,7 @@ class TrainingRequestFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = TrainingRequest
+        skip_postgeneration_save = True  # the related item saves itself
 
     program = factory.LazyFunction(lambda: Program.objects.get(year=2012))
     institution = factory.LazyFunction(onsite_institution)

@@ -751,3 +751,21 @@ def test_a_user_without_institution_gets_a_notice_on_the_official_pages(client, 
     for name in ("requests", "request_new", "onsite_sessions"):
         html = client.get(reverse(f"sessions_portal:{name}")).content.decode()
         assert 'data-testid="no-institution-notice"' in html, name
+
+
+def test_a_trainer_lands_on_their_schedule_and_an_on_site_official_sees_the_request_link(client):
+    from tests.sessions.factories import TrainerFactory
+
+    trainer = TrainerFactory()
+    client.force_login(trainer.user)
+    assert client.get("/").url == reverse("sessions_portal:trainer_schedule")
+
+    from entitlements.models import Official
+    from tests.entitlements.factories import UserFactory
+    from tests.sessions.factories import onsite_institution
+
+    official = UserFactory()
+    Official.objects.create(user=official, institution=onsite_institution())
+    client.force_login(official)
+    page = client.get(reverse("portal:dashboard")).content.decode()
+    assert reverse("sessions_portal:request_new") in page
