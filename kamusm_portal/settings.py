@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"TrainingRequestStatusEnum": "sessions.models.RequestStatus"},
 }
 
+# --- History -------------------------------------------------------------------------------
+# Every write goes through a service; the admin's "revert to this version" would go around them.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Forms ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from entitlements.models import Entitlement, Institution
 from entitlements.selectors import official_institution
 from kamusm_portal.api import is_programme_staff
+from kamusm_portal.db import TurkishCollate
 from sessions.models import (
     Attendance,
     Course,
@@ -215,8 +216,9 @@ def request_list(*, user) -> QuerySet[TrainingRequest]:
 
 
 def trainer_list() -> QuerySet[Trainer]:
+    """Trainers with user and home province, in Turkish alphabetical order of their names."""
     return Trainer.objects.select_related("user", "home_province").order_by(
-        "user__first_name", "user__last_name", "user__username"
+        TurkishCollate("user__first_name"), TurkishCollate("user__last_name"), "user__username"
     )
 
 

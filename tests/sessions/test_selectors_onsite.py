@@ -100,3 +100,12 @@ def test_the_request_list_runs_a_fixed_number_of_queries(django_assert_max_num_q
         rows = list(request_list(user=staff))
         _ = [(i.scheduled, i.course.code) for r in rows for i in r.items.all()]
     assert len(rows) == 10
+
+
+def test_trainers_are_listed_in_turkish_alphabetical_order():
+    from sessions.selectors import trainer_list
+    from tests.entitlements.factories import UserFactory as _User
+
+    for first in ("Emre", "Çiğdem", "Ümit", "İlkay", "Ilgaz", "Cem"):
+        TrainerFactory(user=_User(is_staff=True, first_name=first, last_name="Aksoy"))
+    assert [t.user.first_name for t in trainer_list()] == ["Cem", "Çiğdem", "Emre", "Ilgaz", "İlkay", "Ümit"]
