@@ -68,11 +68,9 @@ def entitlement_usage(entitlements: Iterable[Entitlement]) -> dict[int, Usage]:
         .annotate(n=Count("pk"))
         .order_by()
     }
-    hours = onsite_hours(
-        (e.institution_id, e.program_id)
-        for e in stored
-        if e.category_id is not None and e.category.delivery == Delivery.ONSITE
-    )
+    # Every stored row, whatever its band now: hours used under an on-site band stay used after a
+    # recomputation to another band (and show as usage above the right).
+    hours = onsite_hours((e.institution_id, e.program_id) for e in stored)
     usage = {}
     for e in stored:
         used, held = hours.get((e.institution_id, e.program_id), (0, 0))

@@ -112,12 +112,23 @@ class WorkPlanAdmin(ServiceHistoryAdmin):
             qs = qs.filter(**{self.trainer_path: request.user.pk})
         return qs
 
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and (
+    def _own(self, request, obj) -> bool:
+        """No row given, programme staff, or a row of the user's own work plan (a history record
+        counts as its row: the history pages ask about it)."""
+        return (
             obj is None
             or is_programme_staff(request.user)
             or _row_trainer_id(obj, self.trainer_path) == request.user.pk
         )
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._own(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._own(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._own(request, obj)
 
 
 # --- Catalog and venues -----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from entitlements.api import ProgrammeStaffOnObject, _errors
 from entitlements.models import Institution, Program, Province, Unit
 from entitlements.selectors import official_institution
 from kamusm_portal.api import IsProgrammeStaff, is_programme_staff
+from kamusm_portal.errors import RuleViolation
 from sessions import selectors, services
 from sessions.models import (
     AttendanceStatus,
@@ -641,8 +642,8 @@ class SessionViewSet(
         "which may cover part of the roster and may be sent again (the same marks change nothing; a "
         "different one corrects it). Answers one row per mark, in the order sent. "
         "`attendance_not_allowed` before the end, on a cancelled session, or for someone not on the "
-        "roster; an unknown participant id is 404. Once everyone on the roster has a mark the session "
-        "is `completed`.",
+        "roster (whatever the id: the answer never tells whether a participant exists). Once everyone "
+        "on the roster has a mark the session is `completed`.",
         request=AttendanceSerializer(many=True),
         responses={200: AttendanceSerializer(many=True), **_errors(400, 401, 403, 404)},
     )
@@ -663,9 +664,15 @@ class SessionViewSet(
         serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
         serializer.is_valid(raise_exception=True)
         ids = [mark["participant_id"] for mark in serializer.validated_data]
+        roster = set(services.roster_participant_ids(session))
+        outside = [pk for pk in ids if pk not in roster]
+        if outside:  # the same answer for an unknown id and for someone of another institution
+            raise RuleViolation(
+                "attendance_not_allowed",
+                _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(map(str, outside))},
+                fields={"participants": outside},
+            )
         found = Participant.objects.in_bulk(ids)
-        if any(pk not in found for pk in ids):
-            raise exceptions.NotFound()
         marks = [(found[mark["participant_id"]], mark["status"]) for mark in serializer.validated_data]
         rows = services.attendance_record(session=session, marks=marks, by=request.user)
         return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)

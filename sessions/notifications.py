@@ -10,6 +10,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from entitlements.models import Delivery, Entitlement, Official
@@ -105,7 +106,8 @@ def request_submitted_send(*, request_id: int) -> int:
     manager = request.institution.account_manager if request else None
     if manager is None or not manager.email or not manager.is_active:
         return 0
-    context = {"request": request, "items": list(request.items.select_related("course")), **_urls()}
+    link = _absolute(reverse("admin:training_sessions_trainingrequest_change", args=[request.pk]))
+    context = {"request": request, "items": list(request.items.select_related("course")), "link": link}
     language = getattr(getattr(manager, "official", None), "language", "") or settings.LANGUAGE_CODE
     return send_mass_mail([_message("request_submitted", context, language=language, to=[manager.email])])
 
@@ -114,7 +116,11 @@ def request_rejected_send(*, request_id: int) -> int:
     request = TrainingRequest.objects.select_related("institution", "program").filter(pk=request_id).first()
     if request is None or request.status != RequestStatus.REJECTED:
         return 0
-    context = {"request": request, "items": list(request.items.select_related("course")), **_urls()}
+    context = {
+        "request": request,
+        "items": list(request.items.select_related("course")),
+        "link": _absolute(reverse("sessions_portal:requests")),
+    }
     messages = [
         _message("request_rejected", context, language=o.language, to=[o.user.email])
         for o in _officials_by_institution([request.institution_id]).get(request.institution_id, [])
@@ -132,17 +138,19 @@ def onsite_session_send(*, session_id: int, template: str) -> int:
     wanted = SessionStatus.CANCELLED if template == "onsite_cancelled" else SessionStatus.ANNOUNCED
     if session is None or session.status != wanted:
         return 0
-    context = _session_context(session)
+    context = {
+        **_session_context(session),
+        "link": _absolute(reverse("sessions_portal:onsite_session", args=[session.pk])),
+    }
     messages = [
         _message(template, context, language=o.language, to=[o.user.email])
         for o in _officials_by_institution([session.institution_id]).get(session.institution_id, [])
     ]
     if session.trainer_id and session.trainer.user.email:
-        messages.append(
-            _message(template, {**context, "to_trainer": True}, language="tr", to=[session.trainer.user.email])
-        )
+        mine = {**context, "to_trainer": True, "link": _absolute(reverse("sessions_portal:trainer_schedule"))}
+        messages.append(_message(template, mine, language=settings.LANGUAGE_CODE, to=[session.trainer.user.email]))
     return send_mass_mail(messages, fail_silently=False)
 
 
-def _urls() -> dict:
-    return {"portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+def _absolute(path: str) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + path

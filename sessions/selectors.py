@@ -102,7 +102,7 @@ def participant_list(*, user, now: datetime | None = None) -> QuerySet[Participa
         participants_visible(user)
         .select_related("institution", "unit", "unit__province", "unit__district")
         .annotate(live_reservations=Count("reservations", filter=live_q(now, prefix="reservations__")))
-        .order_by("last_name", "first_name", "pk")
+        .order_by(TurkishCollate("last_name"), TurkishCollate("first_name"), "pk")
     )
 
 

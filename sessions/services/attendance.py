@@ -57,7 +57,8 @@ def enrolment_create(
 ) -> list[Enrolment]:
     """Put participants of the session's institution on an on-site session's roster. Someone
     already enrolled stays as they are; more people than the room holds is ``roster_full``.
-    Answers the enrolments of the participants sent, in the order sent. Locks the session row."""
+    Answers the enrolments of the participants sent, in the order sent. Locks the session row,
+    then the participants (re-read: one removed meanwhile is refused)."""
     session = _session_lock(session)
     if session.kind != SessionKind.ONSITE:
         raise RuleViolation("invalid", _("A classroom session's roster is its confirmed seats: reserve them instead."))
@@ -70,13 +71,21 @@ def enrolment_create(
         raise RuleViolation(
             "invalid", _("Choose at least one participant."), fields={"participants": [_("This field is required.")]}
         )
-    strangers = [p for p in participants if p.institution_id != session.institution_id or p.anonymised_at]
+    # The participants as they are now, locked (a removal may have anonymised or deleted one).
+    ids = [p.pk for p in participants]
+    current = Participant.objects.select_for_update(of=("self",)).in_bulk(
+        Participant.objects.filter(
+            pk__in=ids, institution_id=session.institution_id, anonymised_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    strangers = [pk for pk in ids if pk not in current]
     if strangers:
         raise RuleViolation(
             "invalid",
             _("Only the institution's own participants can be enrolled."),
-            fields={"participants": [p.pk for p in strangers]},
+            fields={"participants": strangers},
         )
+    participants = [current[pk] for pk in ids]
     existing = {e.participant_id: e for e in session.enrolments.all()}
     wanted: list[Participant] = []
     for participant in participants:
@@ -116,6 +125,15 @@ def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None
         raise RuleViolation("invalid", _("Attendance is recorded for this person: they stay on the roster."))
     if Enrolment.objects.filter(pk=enrolment.pk).exists():
         enrolment.delete()
+    _complete_if_marked(session, set(session.attendance.values_list("participant_id", flat=True)))
+
+
+def _complete_if_marked(session: TrainingSession, marked: set[int]) -> None:
+    """A session whose roster all have a mark is ``completed`` (call under the session lock)."""
+    roster = roster_participant_ids(session)
+    if session.status == SessionStatus.ANNOUNCED and roster and set(roster) <= marked:
+        session.status = SessionStatus.COMPLETED
+        session.save(update_fields=["status"])
 
 
 @transaction.atomic
@@ -179,7 +197,5 @@ def attendance_record(
             row._change_reason = "attendance corrected"
             row.save(update_fields=["status", "recorded_at", "recorded_by"])
         answer.append(row)
-    if session.status == SessionStatus.ANNOUNCED and set(roster) <= set(recorded):
-        session.status = SessionStatus.COMPLETED
-        session.save(update_fields=["status"])
+    _complete_if_marked(session, set(recorded))
     return answer

@@ -126,7 +126,7 @@ def session_create(
     capacity = capacity if capacity is not None else program.classroom_size
     _session_fields_check(venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity, course=course)
     _trainer_book(trainer, starts_at=starts_at, ends_at=ends_at)
-    return TrainingSession.objects.create(
+    session = TrainingSession(
         program=program,
         course=course,
         kind=SessionKind.CLASSROOM,
@@ -136,6 +136,22 @@ def session_create(
         capacity=capacity,
         trainer=trainer,
     )
+    booked_session_save(session)
+    return session
+
+
+def booked_session_save(session: TrainingSession, **kwargs) -> None:
+    """Save a session whose trainer was checked: the exclusion constraint (PostgreSQL) refusing
+    it anyway means a booking slipped past the lock, which is a conflict, never a 500."""
+    try:
+        with transaction.atomic():
+            session.save(**kwargs)
+    except IntegrityError as exc:
+        if "trainer_never_double_booked" not in str(exc):
+            raise
+        raise RuleViolation(
+            "trainer_conflict", _("%(trainer)s is already booked at that time.") % {"trainer": session.trainer}
+        ) from exc
 
 
 def _session_lock(session: TrainingSession) -> TrainingSession:
@@ -181,7 +197,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
     for field in changed:
         setattr(session, field, trainer if field == "trainer" else new[field])
     if changed:
-        session.save(update_fields=changed)
+        booked_session_save(session, update_fields=changed)
     if "capacity" in changed and session.starts_at > now:
         _waitlist_promote(session=session, free=session.capacity - confirmed, now=now)
     return session

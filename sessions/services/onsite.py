@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -36,6 +36,7 @@ from sessions.models import (
     TrainingRequestItem,
     TrainingSession,
 )
+from sessions.services.classroom import booked_session_save
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
 
 LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
@@ -206,8 +207,8 @@ def training_request_create(
         message = first[0] if isinstance(first, list) else next(iter(first.values()))[0]
         raise RuleViolation("invalid", message, fields=errors)
     windows = _windows_clean(preferred_dates)
-    entitlement = _entitlement_lock(program=program, institution=institution)
     _program_open(program)
+    entitlement = _entitlement_lock(program=program, institution=institution)
     hours = institution_hours(institution=institution, program=program, entitlement=entitlement)
     requested = sum(item["hours"] for item in items)
     if requested > hours.remaining:
@@ -299,15 +300,22 @@ def item_scheduled_hours(item: TrainingRequestItem) -> int:
 
 
 def _hours_of(starts_at: datetime, ends_at: datetime, hours: int | None) -> int:
-    """The hours a session counts: given, or its duration when it starts and ends on one day."""
+    """The hours a session counts: given (never more than it lasts), or its duration when it starts
+    and ends on one day."""
+    seconds = (ends_at - starts_at).total_seconds()
     if hours is not None:
         if hours < 1:
             raise RuleViolation("invalid", _("Hours are at least 1."), fields={"hours": [_("At least 1.")]})
+        if hours * 3600 > seconds:
+            message = _("The session lasts %(minutes)s minutes: it cannot count %(hours)s hours.") % {
+                "minutes": int(seconds // 60),
+                "hours": hours,
+            }
+            raise RuleViolation("invalid", message, fields={"hours": [message]})
         return hours
     if timezone.localdate(starts_at) != timezone.localdate(ends_at - timedelta(microseconds=1)):
         message = _("A session over several days says how many hours it counts (e.g. 3 days of 8 hours = 24).")
         raise RuleViolation("invalid", message, fields={"hours": [message]})
-    seconds = (ends_at - starts_at).total_seconds()
     if seconds % 3600:
         message = _("The session lasts %(minutes)s minutes: give the hours it counts.") % {
             "minutes": int(seconds // 60)
@@ -345,11 +353,11 @@ def onsite_session_schedule(
             fields={"ends_at": [_("The session ends after it starts.")]},
         )
     hours = _hours_of(starts_at, ends_at, hours)
+    _program_open(request.program)
     entitlement = _entitlement_lock(program=request.program, institution=request.institution)
     request = _request_lock(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
-    _program_open(request.program)
     item = request.items.filter(course=course).select_related("course").first()
     if item is None:
         message = _("This request does not ask for %(course)s.") % {"course": course.code}
@@ -387,13 +395,7 @@ def onsite_session_schedule(
         status=SessionStatus.ANNOUNCED,
         announced_at=now,
     )
-    try:
-        with transaction.atomic():
-            session.save()
-    except IntegrityError as exc:  # the exclusion constraint: a booking that slipped past the lock
-        raise RuleViolation(
-            "trainer_conflict", _("%(trainer)s is already booked at that time.") % {"trainer": trainer}
-        ) from exc
+    booked_session_save(session)
     if all(
         i.hours <= item_scheduled_hours(i) for i in request.items.all()
     ):  # every item delivered in full: the request leaves the queue

@@ -169,12 +169,12 @@ def test_entitlements_run_a_fixed_number_of_queries(staff, program, django_asser
     inst = institution(merkez=50)
 
     # token, permissions (2), institution with its total, its units, stored rows, programs, bands,
-    # live reservations (seats used)
-    with django_assert_num_queries(9):
+    # live reservations (seats used), on-site sessions (hours used), open request items (hours held)
+    with django_assert_num_queries(11):
         _rows(staff, inst)
     for year in range(2013, 2018):
         services.program_copy(program=program, name=f"Program {year}", year=year)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         assert len(_rows(staff, inst)) == 6
 
 

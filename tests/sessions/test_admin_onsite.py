@@ -646,3 +646,28 @@ def test_the_request_page_links_to_scheduling_and_rejecting(staff_client, progra
     assert reason_page.status_code == 200
     assert reason_page.context["requests"] == [request]
     assert f'action="{reverse(CHANGELIST)}"' in reason_page.content.decode()
+
+
+def test_a_trainer_cannot_read_another_trainers_unavailability_history(client, db):
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from sessions.services import unavailability_create
+    from tests.sessions.factories import TrainerFactory
+
+    mine, theirs = TrainerFactory(), TrainerFactory()
+    for trainer in (mine, theirs):
+        trainer.user.groups.add(Group.objects.get(name="Trainers"))
+    start = timezone.now() + timedelta(days=3)
+    block = unavailability_create(
+        trainer=theirs, starts_at=start, ends_at=start + timedelta(days=1), reason="Sağlık izni"
+    )
+    version = block.history.first()
+    client.force_login(mine.user)
+    for url in (
+        reverse("admin:training_sessions_unavailability_history", args=[block.pk]),
+        reverse("admin:training_sessions_unavailability_simple_history", args=[block.pk, version.history_id]),
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404), url
+        assert "Sağlık izni" not in response.content.decode()

@@ -37,6 +37,7 @@ from tests.sessions.api_factories import (
     standard_institution,
     submitted_request,
 )
+from tests.sessions.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -1004,12 +1005,18 @@ def test_a_malformed_attendance_is_invalid(staff, finished, body):
     assert response.json()["code"] == "invalid"
 
 
-def test_an_unknown_participant_in_the_marks_is_404(staff, finished):
-    response = staff.post(
+def test_an_unknown_participant_in_the_marks_is_refused_like_anyone_off_the_roster(staff, finished):
+    """Whether the id exists or belongs to another institution, the answer is the same."""
+    unknown = staff.post(
         f"/api/v1/sessions/{finished.pk}/attendance/", [{"participant": 999_999, "status": "full"}], format="json"
     )
+    stranger = ParticipantFactory(institution=standard_institution())
+    other = staff.post(
+        f"/api/v1/sessions/{finished.pk}/attendance/", [{"participant": stranger.pk, "status": "full"}], format="json"
+    )
 
-    assert response.status_code == 404
+    assert (unknown.status_code, unknown.json()["code"]) == (400, "attendance_not_allowed")
+    assert (other.status_code, other.json()["code"]) == (400, "attendance_not_allowed")
 
 
 # --- Query budgets --------------------------------------------------------------------------

@@ -205,3 +205,24 @@ def test_only_programme_staff_and_the_sessions_own_trainer_may_record_attendance
     assert may_record_attendance(ProgrammeStaffFactory(), session)
     assert not may_record_attendance(TrainerFactory().user, session)
     assert not may_record_attendance(UserFactory(is_staff=True), session)
+
+
+def test_taking_the_last_unmarked_person_off_the_roster_completes_the_session():
+    session = _onsite(days=-2)
+    marked, unmarked = _people(session.institution, 2)
+    rows = enrolment_create(session=session, participants=[marked, unmarked])
+    attendance_record(session=session, marks=[(marked, "full")])
+    enrolment_delete(enrolment=rows[1])
+    session.refresh_from_db()
+    assert session.status == SessionStatus.COMPLETED
+
+
+def test_a_participant_removed_meanwhile_cannot_be_enrolled():
+    session = _onsite()
+    (person,) = _people(session.institution, 1)
+    stale = type(person).objects.get(pk=person.pk)
+    participant_delete(participant=person)  # no history: the row goes
+    with pytest.raises(RuleViolation) as exc:
+        enrolment_create(session=session, participants=[stale])
+    assert exc.value.code == "invalid"
+    assert not Enrolment.objects.exists()

@@ -328,3 +328,52 @@ def test_the_entitlement_shows_hours_used_held_and_remaining(program, course):
     figures = entitlement_figures(entitlement, entitlement_usage([entitlement])[entitlement.pk])
     assert (figures.hours, figures.hours_used, figures.hours_held, figures.hours_remaining) == (16, 4, 6, 6)
     assert (figures.seat_quota, figures.seats_used) == (0, 0)
+
+
+def test_every_link_in_the_on_site_emails_leads_to_a_page(program, course, django_capture_on_commit_callbacks):
+    import re
+    from urllib.parse import urlparse
+
+    from django.urls import resolve
+
+    manager = UserFactory(is_staff=True, email="temsilci@kamusm.gov.tr")
+    institution = onsite_institution(account_manager=manager)
+    Official.objects.create(user=UserFactory(), institution=institution)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _request(institution, program, (course, 4))
+        onsite_session_schedule(
+            request=first, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
+        )
+        training_request_reject(request=_request(institution, program, (course, 4)), reason="Takvim dolu")
+    links = [link for m in mail.outbox for link in re.findall(r"https?://\S+", m.body)]
+    assert len(links) >= 4
+    for link in links:
+        resolve(urlparse(link).path)  # raises Resolver404 for a page that does not exist
+
+
+def test_a_session_never_counts_more_hours_than_it_lasts(program, course):
+    request = _request(onsite_institution(), program, (course, 8))
+    with pytest.raises(RuleViolation) as exc:
+        onsite_session_schedule(
+            request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 10), hours=8
+        )
+    assert exc.value.code == "invalid" and "hours" in exc.value.fields
+    assert not TrainingSession.objects.exists()
+
+
+def test_hours_used_under_an_on_site_band_stay_and_are_flagged_after_a_drop_to_standard(program, course):
+    from entitlements.services import entitlement_recompute
+
+    institution = onsite_institution()
+    request = _request(institution, program, (course, 8))
+    onsite_session_schedule(
+        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 17)
+    )
+    unit = institution.units.get(level="merkez")
+    unit.active_users = 50  # Standard now
+    unit.save()
+    entitlement_recompute(institutions=type(institution).objects.filter(pk=institution.pk))
+    entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
+    figures = entitlement_figures(entitlement, entitlement_usage([entitlement])[entitlement.pk])
+    assert (figures.hours, figures.hours_used, figures.hours_remaining) == (0, 8, -8)
+    assert figures.flag == "usage_above_right"
