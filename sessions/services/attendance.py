@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from certificates.services import certificates_sync
 from kamusm_portal.api import is_programme_staff
 from kamusm_portal.errors import RuleViolation
 from sessions.models import (
@@ -46,7 +47,7 @@ def may_record_attendance(user: AbstractBaseUser, session: TrainingSession) -> b
 def _session_lock(session: TrainingSession) -> TrainingSession:
     return (
         TrainingSession.objects.select_for_update(of=("self",))
-        .select_related("program", "course", "institution")
+        .select_related("program", "course", "institution", "venue", "province")
         .get(pk=session.pk)
     )
 
@@ -146,8 +147,10 @@ def attendance_record(
     """Record or correct attendance after the session ends, for people on its roster.
 
     ``attendance_not_allowed`` before the end, on a cancelled session, or for someone not on the
-    roster. Sending the same marks again changes nothing. When every person on the roster has a
-    mark, the session becomes ``completed``. Answers the rows in the order sent. Locks the session row.
+    roster. Sending the same marks again changes nothing. An eligible mark issues the person's
+    certificate in this transaction, a correction that makes them ineligible revokes it. When every
+    person on the roster has a mark, the session becomes ``completed``. Answers the rows in the
+    order sent. Locks the session row (then the serial counter, when a certificate is issued).
     """
     session = _session_lock(session)
     now = timezone.now()
@@ -197,5 +200,7 @@ def attendance_record(
             row._change_reason = "attendance corrected"
             row.save(update_fields=["status", "recorded_at", "recorded_by"])
         answer.append(row)
+    # The certificates follow the marks, in this transaction (issued, or revoked on a correction).
+    certificates_sync(session=session, marks=[(row.participant, row.status) for row in answer], by=by)
     _complete_if_marked(session, set(recorded))
     return answer

@@ -1,0 +1,197 @@
+"""Issuing, revoking and re-rendering certificates.
+
+Eligibility follows the band (DOMAIN.md): each category band carries its rule, ``attended`` (full
+or partial: the Standard classroom) or ``full`` (categories 1-5). ``certificates_sync`` runs in the
+transaction that records attendance, so a certificate exists exactly when its attendance does.
+
+Locks: the caller holds the session row; a serial number is taken under the program year's
+counter row, in the same transaction (a rolled-back attendance gives its number back: no gap).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from certificates.models import Certificate, CertificateStatus, SerialCounter
+from entitlements.models import CertificateRule, Entitlement, Institution
+from kamusm_portal.errors import RuleViolation
+
+logger = logging.getLogger(__name__)
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16  # 80 bits
+ATTENDED = ("full", "partial")
+CORRECTED = "attendance corrected"
+
+
+def code_new() -> str:
+    """A random verification code: 16 Crockford base-32 characters (80 bits)."""
+    return "".join(secrets.choice(CROCKFORD) for _ in range(CODE_LENGTH))
+
+
+def code_normalise(text: str) -> str:
+    """What someone typed from paper, as stored: capitals, no dashes or spaces, and the letters
+    Crockford reads as digits (O → 0, I and L → 1)."""
+    cleaned = "".join(ch for ch in (text or "").upper() if ch not in "- ")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+def serial_next(year: int) -> str:
+    """The next serial of the program year, taken under the counter row's lock."""
+    SerialCounter.objects.get_or_create(year=year)  # a savepoint: a racing creator is harmless
+    SerialCounter.objects.filter(year=year).update(last=F("last") + 1)  # the UPDATE takes the row lock
+    last = SerialCounter.objects.values_list("last", flat=True).get(year=year)
+    return f"KSM-{year}-{last:06d}"
+
+
+def certificate_rule(session, institution_id: int) -> str:
+    """The band's rule for an institution in the session's program (``attended`` or ``full``).
+    Without a band: ``attended`` in a classroom, ``full`` on site, as the 2012 table has it."""
+    entitlement = (
+        Entitlement.objects.filter(program_id=session.program_id, institution_id=institution_id)
+        .select_related("category")
+        .first()
+    )
+    if entitlement is not None and entitlement.category is not None:
+        return entitlement.category.certificate_rule
+    return CertificateRule.ATTENDED if session.kind == "classroom" else CertificateRule.FULL
+
+
+def eligible(rule: str, status: str) -> bool:
+    return status == "full" or (rule == CertificateRule.ATTENDED and status in ATTENDED)
+
+
+def _place(session) -> str:
+    if session.kind == "classroom" and session.venue_id:
+        return session.venue.name
+    parts = [session.province.name if session.province_id else "", session.address]
+    return ", ".join(p for p in parts if p)
+
+
+def _issue(session, participant, now, institution_name: str) -> Certificate:
+    local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    for _attempt in range(5):  # a repeated random code (1 in 2**80) is simply drawn again
+        try:
+            with transaction.atomic():
+                return Certificate.objects.create(
+                    participant=participant,
+                    session=session,
+                    institution_id=participant.institution_id,
+                    serial=serial_next(session.program.year),
+                    code=code_new(),
+                    language=participant.language,
+                    participant_name=participant.full_name,
+                    institution_name=institution_name,
+                    course_title=session.course.title_tr,
+                    course_title_en=session.course.title_en,
+                    hours=session.counted_hours,
+                    starts_on=local_start.date(),
+                    ends_on=local_end.date(),
+                    place=_place(session),
+                    issued_at=now,
+                )
+        except IntegrityError as exc:
+            if "code" not in str(exc).lower():
+                raise
+    raise RuntimeError("no free verification code")  # pragma: no cover - 80 random bits
+
+
+def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser | None = None) -> list[Certificate]:
+    """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
+    (participant, status). An eligible mark without a live certificate issues one; a live
+    certificate whose mark is no longer eligible is revoked (reason: attendance corrected).
+    Call inside the attendance transaction, under the session lock. Answers the new ones; their
+    PDFs are queued after commit."""
+    marks = list(marks)
+    if not marks:
+        return []
+    live = {
+        c.participant_id: c
+        for c in Certificate.objects.filter(
+            session=session, participant_id__in=[p.pk for p, _s in marks], status__in=_LIVE
+        )
+    }
+    rules: dict[int, str] = {}
+    names = dict(Institution.objects.filter(pk__in={p.institution_id for p, _s in marks}).values_list("pk", "name"))
+    now = timezone.now()
+    issued = []
+    for participant, status in marks:
+        if participant.institution_id not in rules:
+            rules[participant.institution_id] = certificate_rule(session, participant.institution_id)
+        wanted = eligible(rules[participant.institution_id], status)
+        current = live.get(participant.pk)
+        if wanted and current is None:
+            issued.append(_issue(session, participant, now, names[participant.institution_id]))
+        elif not wanted and current is not None:
+            _revoke(current, reason=CORRECTED, by=by, now=now)
+    for certificate in issued:
+        render_later(certificate.pk)
+    return issued
+
+
+_LIVE = (CertificateStatus.PENDING, CertificateStatus.READY, CertificateStatus.FAILED)
+
+
+def _revoke(certificate: Certificate, *, reason: str, by, now) -> None:
+    certificate.status = CertificateStatus.REVOKED
+    certificate.revoked_at = now
+    certificate.revoked_reason = reason[:300]
+    certificate.revoked_by = by if by is not None and by.pk else None
+    certificate._change_reason = reason[:100]
+    certificate.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
+
+
+@transaction.atomic
+def certificate_revoke(*, certificate: Certificate, reason: str, by: AbstractBaseUser | None = None) -> Certificate:
+    """Programme staff revoke a certificate with a reason; the record and its code stay, and the
+    verification page says it is revoked."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(
+            "invalid", _("Say why the certificate is revoked."), fields={"reason": [_("This field is required.")]}
+        )
+    certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    if certificate.status == CertificateStatus.REVOKED:
+        raise RuleViolation("invalid", _("This certificate is already revoked."))
+    _revoke(certificate, reason=reason, by=by, now=timezone.now())
+    return certificate
+
+
+@transaction.atomic
+def certificate_rerender(*, certificate: Certificate, by: AbstractBaseUser | None = None) -> Certificate:
+    """Render a live certificate's PDF again (e.g. after a font or layout fix)."""
+    certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    if certificate.status == CertificateStatus.REVOKED:
+        raise RuleViolation("invalid", _("A revoked certificate is not rendered."))
+    certificate.status = CertificateStatus.PENDING
+    certificate.error = ""
+    certificate.save(update_fields=["status", "error"])
+    render_later(certificate.pk, force=True)
+    return certificate
+
+
+def render_later(certificate_id: int, *, force: bool = False) -> None:
+    """Queue the PDF after commit. Publishing never fails the caller nor waits long on a broker
+    that is down: the sweep picks up whatever stays pending."""
+    from certificates import tasks
+
+    def publish() -> None:
+        try:
+            tasks.render_certificate.apply_async(
+                (certificate_id,),
+                {"force": force},
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
+            )
+        except Exception:  # the broker is down: the record is safe, the sweep will queue it
+            logger.warning("certificate %s: could not queue its PDF; the sweep will", certificate_id, exc_info=True)
+
+    transaction.on_commit(publish)

@@ -1,0 +1,155 @@
+"""Certificates are issued with the attendance that makes someone eligible (DOMAIN.md)."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateStatus, SerialCounter
+from certificates.services import CROCKFORD, certificate_revoke, code_normalise
+from entitlements.models import Program, Province
+from kamusm_portal.errors import RuleViolation
+from sessions.models import Course
+from sessions.services import (
+    attendance_record,
+    enrolment_create,
+    onsite_session_schedule,
+    reservation_create,
+    training_request_create,
+)
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    TrainerFactory,
+    onsite_institution,
+    standard_institution,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _onsite_finished(people: int = 3):
+    institution = onsite_institution()
+    course = Course.objects.get(code="EIMZA-101")
+    request = training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": course, "hours": 8}],
+        province=Province.objects.get(pk=6),
+        expected_participants=10,
+    )
+    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    session = onsite_session_schedule(
+        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
+    )
+    participants = [ParticipantFactory(institution=institution) for _ in range(people)]
+    enrolment_create(session=session, participants=participants)
+    return session, participants
+
+
+def _classroom_finished(people: int = 3):
+    session = SessionFactory()
+    institution = standard_institution()
+    participants = [ParticipantFactory(institution=institution) for _ in range(people)]
+    reservation_create(session=session, participants=participants)
+    session.starts_at = timezone.now() - timedelta(hours=6)
+    session.ends_at = timezone.now() - timedelta(hours=2)
+    session.save()
+    return session, participants
+
+
+def test_on_site_full_attendance_creates_exactly_one_certificate_partial_and_absent_none():
+    session, (full, partial, absent) = _onsite_finished()
+    attendance_record(session=session, marks=[(full, "full"), (partial, "partial"), (absent, "absent")])
+    assert list(Certificate.objects.values_list("participant_id", flat=True)) == [full.pk]
+    attendance_record(session=session, marks=[(full, "full")])  # sent again: nothing new
+    assert Certificate.objects.count() == 1
+
+
+def test_classroom_full_and_partial_each_create_one_absent_none():
+    session, (full, partial, absent) = _classroom_finished()
+    attendance_record(session=session, marks=[(full, "full"), (partial, "partial"), (absent, "absent")])
+    assert set(Certificate.objects.values_list("participant_id", flat=True)) == {full.pk, partial.pk}
+
+
+def test_the_certificate_keeps_what_it_says_and_starts_pending():
+    session, (person, *_rest) = _onsite_finished(1)
+    attendance_record(session=session, marks=[(person, "full")])
+    certificate = Certificate.objects.get()
+    assert certificate.status == CertificateStatus.PENDING
+    assert (certificate.participant_name, certificate.hours, certificate.institution_id) == (
+        person.full_name,
+        8,
+        person.institution_id,
+    )
+    assert certificate.course_title == session.course.title_tr
+    assert certificate.place.startswith("Ankara")
+    assert certificate.starts_on == timezone.localtime(session.starts_at).date()
+
+
+def test_serial_numbers_follow_the_program_year_without_gaps():
+    session, people = _onsite_finished(3)
+    attendance_record(session=session, marks=[(p, "full") for p in people])
+    serials = sorted(Certificate.objects.values_list("serial", flat=True))
+    assert serials == ["KSM-2012-000001", "KSM-2012-000002", "KSM-2012-000003"]
+    assert SerialCounter.objects.get(year=2012).last == 3
+
+
+def test_an_attendance_rolled_back_gives_its_serial_number_back():
+    session, (person,) = _onsite_finished(1)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        attendance_record(session=session, marks=[(person, "full")])
+        assert Certificate.objects.get().serial == "KSM-2012-000001"
+        raise RuntimeError("the request fails after the attendance")
+    assert not Certificate.objects.exists()
+    attendance_record(session=session, marks=[(person, "full")])
+    assert Certificate.objects.get().serial == "KSM-2012-000001"
+
+
+def test_the_verification_code_is_80_random_bits_in_crockford_base_32():
+    session, people = _onsite_finished(3)
+    attendance_record(session=session, marks=[(p, "full") for p in people])
+    codes = list(Certificate.objects.values_list("code", flat=True))
+    assert len(set(codes)) == 3
+    assert all(len(c) == 16 and set(c) <= set(CROCKFORD) for c in codes)
+    certificate = Certificate.objects.first()
+    assert certificate.code_display.count("-") == 3
+    typed = certificate.code_display.lower().replace("0", "o").replace("1", "l")
+    assert code_normalise(typed) == certificate.code
+
+
+def test_a_correction_that_makes_someone_ineligible_revokes_and_the_other_way_issues_again():
+    session, (person,) = _onsite_finished(1)
+    attendance_record(session=session, marks=[(person, "full")])
+    first = Certificate.objects.get()
+    attendance_record(session=session, marks=[(person, "partial")])
+    first.refresh_from_db()
+    assert (first.status, first.revoked_reason) == (CertificateStatus.REVOKED, "attendance corrected")
+    attendance_record(session=session, marks=[(person, "full")])
+    second = Certificate.objects.exclude(pk=first.pk).get()
+    assert second.status == CertificateStatus.PENDING
+    assert (second.serial, second.code) != (first.serial, first.code)  # never reused
+
+
+def test_the_database_refuses_a_second_live_certificate_for_one_person_and_session():
+    session, (person,) = _onsite_finished(1)
+    attendance_record(session=session, marks=[(person, "full")])
+    certificate = Certificate.objects.get()
+    certificate.pk = None
+    certificate.serial, certificate.code = "KSM-2012-999999", "ZZZZZZZZZZZZZZZZ"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        certificate.save(force_insert=True)
+
+
+def test_staff_revoke_with_a_reason_and_the_record_stays():
+    session, (person,) = _onsite_finished(1)
+    attendance_record(session=session, marks=[(person, "full")])
+    certificate = Certificate.objects.get()
+    with pytest.raises(RuleViolation):
+        certificate_revoke(certificate=certificate, reason=" ")
+    certificate_revoke(certificate=certificate, reason="Kimlik hatası")
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revoked_reason) == (CertificateStatus.REVOKED, "Kimlik hatası")
+    with pytest.raises(RuleViolation):
+        certificate_revoke(certificate=certificate, reason="again")
