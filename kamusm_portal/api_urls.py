@@ -8,4 +8,5 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),
     path("", include("entitlements.api_urls")),
     path("", include("sessions.api_urls")),
+    path("", include("certificates.api_urls")),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sessions.urls")),
+    path("", include("certificates.urls")),
     path("", include("entitlements.urls")),
 ]
 

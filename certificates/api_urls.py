@@ -1,0 +1,14 @@
+"""Routes of the certificates API, included under /api/v1/."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from certificates.api import CertificateVerifyView, CertificateViewSet
+
+router = SimpleRouter()
+router.register("certificates", CertificateViewSet, basename="certificate")
+
+urlpatterns = [
+    path("certificates/verify/<str:code>/", CertificateVerifyView.as_view(), name="certificate-verify"),
+    *router.urls,
+]
