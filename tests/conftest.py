@@ -14,6 +14,14 @@ def _fast_and_quiet(settings):
     settings.LANGUAGE_CODE = "tr"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters never carry over between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def program(db):
     """The letter's program, made by the data migration."""
