@@ -6,3 +6,7 @@ class CertificatesConfig(AppConfig):
     name = "certificates"
     verbose_name = _("Certificates")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Registers the signing key's system checks (certificates.E001/E002) at start-up.
+        from certificates import signing  # noqa: F401

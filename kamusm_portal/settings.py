@@ -107,6 +107,11 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ----------------------------------------------------------------------------------
+# Rate limits (certificate verification) count in the cache: with several processes, point it at
+# Redis (CACHE_URL=redis://127.0.0.1:6379/1) so they share one count. In-process memory by default.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -181,10 +186,32 @@ CELERY_TASK_ROUTES = {
     "entitlements.tasks.*": {"queue": "email"},
     "sessions.tasks.send_*": {"queue": "email"},
     "sessions.tasks.expire_waitlists": {"queue": "default"},
+    "certificates.tasks.render_certificate": {"queue": "pdf"},
+    "certificates.tasks.send_*": {"queue": "email"},
+    "certificates.tasks.sweep_certificates": {"queue": "default"},
 }
+# A message taken by a worker that dies (acks_late) comes back after this long; above the longest
+# retry countdown (300 s), so a retried task is never delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_BEAT_SCHEDULE = {
     "expire-waitlists": {"task": "sessions.tasks.expire_waitlists", "schedule": 60.0},
+    "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60.0},
 }
+
+# --- Certificates ---------------------------------------------------------------------------
+# The PDFs are signed (PAdES) with this key and certificate: paths to PEM or DER files, or the key
+# alone as a PKCS#12 file (.p12/.pfx). With DEBUG on and no key, a self-signed demo pair is made
+# under var/signing/ on first use; with DEBUG off and no key, the system check certificates.E001
+# stops start-up. The demo mode is decided here, once: the test runner turns DEBUG off while the
+# tests run, and a suite started with DEBUG=true keeps signing with the demo pair.
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_CERT = env.str("CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_KEY_PASSWORD = env.str("CERTIFICATE_SIGNING_KEY_PASSWORD", default="")
+CERTIFICATE_SIGNING_DEMO = DEBUG
+CERTIFICATE_SIGNING_DEMO_DIR = VAR_DIR / "signing"
+# The sweep (celery beat, every minute) queues again certificates left pending or failed this long.
+CERTIFICATE_SWEEP_AFTER_SECONDS = env.int("CERTIFICATE_SWEEP_AFTER_SECONDS", default=300)
+CERTIFICATE_SWEEP_BATCH = env.int("CERTIFICATE_SWEEP_BATCH", default=500)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -204,6 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kamusm_portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"verify": env.str("VERIFY_THROTTLE_RATE", default="60/min")},
+    # Proxies in front of the portal (1 behind a TLS proxy): the client address for rate limits.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
@@ -217,7 +246,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # drf-spectacular trims "Request" from component names: name the request status enum in full.
-    "ENUM_NAME_OVERRIDES": {"TrainingRequestStatusEnum": "sessions.models.RequestStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "TrainingRequestStatusEnum": "sessions.models.RequestStatus",
+        "CertificateStatusEnum": "certificates.models.CertificateStatus",
+    },
 }
 
 # --- History -------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ SETTINGS_VARIABLES = (
     "EMAIL_URL",
     "STATIC_ROOT",
     "MEDIA_ROOT",
+    "CERTIFICATE_SIGNING_KEY",
+    "CERTIFICATE_SIGNING_CERT",
+    "CERTIFICATE_SIGNING_KEY_PASSWORD",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -137,9 +140,19 @@ def test_debug_off_without_a_secret_key_refuses_to_start():
 
 
 def test_deploy_check_passes_in_production_mode(tmp_path):
+    # Production signs certificate PDFs with its own key (without one the check stops start-up).
+    from certificates.signing import self_signed_pair
+
+    key_pem, cert_pem = self_signed_pair("Kamu SM deployment test")
+    (tmp_path / "signing.key").write_bytes(key_pem)
+    (tmp_path / "signing.pem").write_bytes(cert_pem)
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        **production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}"),
+        **production_env(
+            DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+            CERTIFICATE_SIGNING_KEY=str(tmp_path / "signing.key"),
+            CERTIFICATE_SIGNING_CERT=str(tmp_path / "signing.pem"),
+        ),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
