@@ -150,7 +150,7 @@ WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # MEDIA_ROOT
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -159,6 +159,24 @@ STORAGES = {
         )
     },
 }
+
+# Uploaded files and certificate PDFs go to an S3-compatible store instead when a bucket is named
+# (MinIO, Ceph or AWS S3): private objects, read through the portal's access-checked views.
+if env.str("STORAGE_S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("STORAGE_S3_BUCKET"),
+            "endpoint_url": env.str("STORAGE_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("STORAGE_S3_REGION", default=None),
+            "access_key": env.str("STORAGE_S3_ACCESS_KEY", default=None),
+            "secret_key": env.str("STORAGE_S3_SECRET_KEY", default=None),
+            "location": env.str("STORAGE_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- E-mail ---------------------------------------------------------------------------------
 if "EMAIL_URL" in env:

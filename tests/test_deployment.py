@@ -38,6 +38,14 @@ SETTINGS_VARIABLES = (
     "CERTIFICATE_SIGNING_KEY",
     "CERTIFICATE_SIGNING_CERT",
     "CERTIFICATE_SIGNING_KEY_PASSWORD",
+    "CACHE_URL",
+    "NUM_PROXIES",
+    "STORAGE_S3_BUCKET",
+    "STORAGE_S3_ENDPOINT_URL",
+    "STORAGE_S3_REGION",
+    "STORAGE_S3_ACCESS_KEY",
+    "STORAGE_S3_SECRET_KEY",
+    "STORAGE_S3_PREFIX",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -202,6 +210,42 @@ CELERY_CONF = """
     from kamusm_portal.celery import app
     print(json.dumps([settings.CELERY_TASK_ALWAYS_EAGER, app.conf.task_always_eager]))
 """
+
+
+STORAGE_PROBE = """
+    import json, django
+    django.setup()
+    from django.core.files.storage import storages
+    storage = storages["default"]
+    print(json.dumps([type(storage).__name__, storage.url("certificates/KSM-2012-000001.pdf")]))
+"""
+
+
+def test_files_go_to_the_media_folder_by_default():
+    result = python(STORAGE_PROBE, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "FileSystemStorage",
+        "/media/certificates/KSM-2012-000001.pdf",
+    ]
+
+
+def test_files_go_to_an_s3_compatible_store_when_a_bucket_is_named():
+    result = python(
+        STORAGE_PROBE,
+        DEBUG="true",
+        STORAGE_S3_BUCKET="kamusm-media",
+        STORAGE_S3_ENDPOINT_URL="https://s3.example.gov.tr",
+        STORAGE_S3_REGION="tr-ankara-1",
+        STORAGE_S3_ACCESS_KEY="key-id",
+        STORAGE_S3_SECRET_KEY="secret",
+    )
+    assert result.returncode == 0, result.stderr
+    backend, url = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "S3Storage"
+    # A private object: a signed, expiring link on the configured endpoint and bucket.
+    assert url.startswith("https://s3.example.gov.tr/kamusm-media/certificates/KSM-2012-000001.pdf?")
+    assert "Signature=" in url or "X-Amz-Signature=" in url
 
 
 def test_celery_runs_tasks_in_process_without_a_broker():

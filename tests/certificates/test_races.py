@@ -1,0 +1,86 @@
+"""Serial numbers under concurrency: attendance recorded on many sessions at once gives every
+certificate its own number, with no gap and no repeat; two recordings of one session at once give
+each person one certificate (PostgreSQL, from threads with their own connections)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from certificates.models import Certificate
+from entitlements.models import Program, Province
+from sessions.models import Course, Participant, TrainingSession
+from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="real concurrency needs PostgreSQL"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+SESSIONS = 10
+PEOPLE = 3
+
+
+def _finished_session(days_ago: int) -> tuple[int, list[int]]:
+    institution = onsite_institution()
+    course = Course.objects.get(code="EIMZA-101")
+    request = training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": course, "hours": 8}],
+        province=Province.objects.get(pk=6),
+        expected_participants=PEOPLE,
+    )
+    start = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+    session = onsite_session_schedule(
+        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
+    )
+    people = [ParticipantFactory(institution=institution) for _ in range(PEOPLE)]
+    enrolment_create(session=session, participants=people)
+    return session.pk, [p.pk for p in people]
+
+
+def _together(calls: list) -> list:
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            start.wait(timeout=30)
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _record(session_pk: int, people: list[int]):
+    def call():
+        session = TrainingSession.objects.get(pk=session_pk)
+        marks = [(p, "full") for p in Participant.objects.filter(pk__in=people).order_by("pk")]
+        return len(attendance_record(session=session, marks=marks))
+
+    return call
+
+
+def test_serials_taken_at_once_on_ten_sessions_have_no_gap_and_no_repeat():
+    sessions = [_finished_session(days_ago=2 + i) for i in range(SESSIONS)]
+    _together([_record(pk, people) for pk, people in sessions])
+    serials = sorted(Certificate.objects.values_list("serial", flat=True))
+    assert serials == [f"KSM-2012-{n:06d}" for n in range(1, SESSIONS * PEOPLE + 1)]
+    assert Certificate.objects.values("code").distinct().count() == SESSIONS * PEOPLE
+
+
+def test_one_session_recorded_twice_at_once_gives_each_person_one_certificate():
+    session_pk, people = _finished_session(days_ago=2)
+    _together([_record(session_pk, people) for _ in range(4)])
+    assert sorted(Certificate.objects.values_list("participant_id", flat=True)) == sorted(people)
+    assert sorted(Certificate.objects.values_list("serial", flat=True)) == [
+        f"KSM-2012-{n:06d}" for n in range(1, PEOPLE + 1)
+    ]
