@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
+from certificates.models import Certificate
 from entitlements.models import (
     PROGRAMME_STAFF_GROUP,
     Entitlement,
@@ -22,6 +23,7 @@ from entitlements.models import (
     UnitLevel,
 )
 from sessions.models import (
+    Attendance,
     Enrolment,
     Participant,
     Reservation,
@@ -121,6 +123,8 @@ def test_the_logins_file_is_private_and_keeps_passwords_for_a_new_database(tmp_p
 
     assert stat.S_IMODE(logins_file.stat().st_mode) == 0o600
     # The database is wiped (`rm var/portal.sqlite3`) but the file stays: the same logins come back.
+    Certificate.objects.all().delete()
+    Attendance.objects.all().delete()
     Reservation.objects.all().delete()
     Enrolment.objects.all().delete()
     TrainingSession.objects.all().delete()
@@ -168,6 +172,10 @@ def test_demo_has_trainers_and_on_site_requests_in_every_state(tmp_path):
     assert Trainer.objects.count() == 4
     assert set(TrainingRequest.objects.values_list("status", flat=True)) == {"submitted", "scheduled"}
     onsite = TrainingSession.objects.filter(kind="onsite")
-    assert onsite.count() == 2
-    delivered = onsite.get(ends_at__lt=timezone.now())
-    assert delivered.enrolments.count() == 4 and not delivered.attendance.exists()
+    assert onsite.count() == 3
+    waiting = onsite.get(ends_at__lt=timezone.now(), attendance__isnull=True)
+    assert waiting.enrolments.count() == 4
+    recorded = onsite.filter(attendance__isnull=False).distinct().get()
+    assert recorded.status == "completed"
+    # Full attendance on site gets a certificate, partial does not (rendered after commit).
+    assert Certificate.objects.filter(session=recorded).count() == 2

@@ -520,8 +520,9 @@ DEMO_ONSITE_PARTICIPANTS = {
 
 
 def _demo_onsite(staff) -> None:
-    """On-site requests in every state, a scheduled session, and one already delivered (its
-    roster enrolled, attendance left for the trainer to record), once."""
+    """On-site requests in every state, a scheduled session, one delivered with its attendance and
+    certificates, and one delivered with its roster enrolled and attendance left for the trainer
+    to record, once."""
     from datetime import time, timedelta
 
     from django.utils import timezone
@@ -529,6 +530,7 @@ def _demo_onsite(staff) -> None:
     from entitlements.models import Program
     from sessions.models import Course, Participant, Trainer, TrainingRequest
     from sessions.services import (
+        attendance_record,
         enrolment_create,
         onsite_session_schedule,
         participant_create,
@@ -576,6 +578,25 @@ def _demo_onsite(staff) -> None:
         starts_at=at(25),
         ends_at=at(25, 17),
         address="Kurum Konferans Salonu",
+        by=staff,
+    )
+    # Its technical item was delivered two weeks ago and its attendance recorded: certificates.
+    earlier = onsite_session_schedule(
+        request=first,
+        course=technical,
+        trainer=trainers["egitmen3"],
+        starts_at=at(-14),
+        ends_at=at(-14, 17),
+        address="Kurum Konferans Salonu",
+        by=staff,
+    )
+    attendees = list(Participant.objects.filter(institution=first.institution).order_by("pk"))
+    enrolment_create(session=earlier, participants=attendees, by=staff)
+    attendance_record(
+        session=earlier,
+        marks=[
+            (person, "partial" if index == len(attendees) - 1 else "full") for index, person in enumerate(attendees)
+        ],
         by=staff,
     )
     # Band 3 (16 hours) and band 1 (8 hours): open, for the queue and the proposal.
