@@ -1,0 +1,132 @@
+"""An official downloads a ready certificate's PDF from the Certificates page, in the browser, and
+the verification page opens from the code printed on it (typed in lower case, with dashes)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from certificates import signing, tasks
+from certificates.models import Certificate, CertificateStatus
+from certificates.rendering import certificate_render
+from entitlements.models import Program, Province
+from entitlements.services import official_create
+from sessions.models import Course
+from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+
+USERNAME = "sukru.caglar"
+PASSWORD = "Güçlü-Parola-2012!"
+FIRST_NAME, LAST_NAME = "Işıl İnci", "Güneş Şıkoğlu"
+SCREENSHOT = "/tmp/certificate-verify.png"
+LIST_SCREENSHOT = "/tmp/certificate-list.png"
+
+pytestmark = [
+    pytest.mark.browser,
+    # live_server needs real commits; serialized rollback brings back the migrations' data.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def _signing_and_media(settings, tmp_path):
+    """The tests' own signing key (DEBUG is off in tests: no demo pair), and stored PDFs under a
+    temporary media folder; the live server's thread reads the same settings."""
+    key_pem, cert_pem = signing.self_signed_pair("Kamu SM browser tests")
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "key.pem")
+    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "cert.pem")
+    settings.CERTIFICATE_SIGNING_KEY_PASSWORD = ""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def certificate(monkeypatch) -> Certificate:
+    """Full attendance of one participant of the official's category 1 institution at a finished
+    on-site training: one certificate, then rendered here (not by the queue) so it is ready."""
+    monkeypatch.setattr(tasks.render_certificate, "apply_async", lambda *args, **kwargs: None)
+    institution = onsite_institution(name="Iğdır Valiliği Şişli Ilıca Öğretmenevi")
+    official_create(
+        institution=institution,
+        username=USERNAME,
+        email="sukru.caglar@igdir.gov.tr",
+        first_name="Şükrü",
+        last_name="Çağlar",
+        password=PASSWORD,
+    )
+    course = Course.objects.get(code="EIMZA-101")
+    request = training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": course, "hours": 8}],
+        province=Province.objects.get(pk=6),
+        expected_participants=10,
+    )
+    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    session = onsite_session_schedule(
+        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
+    )
+    person = ParticipantFactory(institution=institution, first_name=FIRST_NAME, last_name=LAST_NAME)
+    enrolment_create(session=session, participants=[person])
+    attendance_record(session=session, marks=[(person, "full")])
+    made = Certificate.objects.get(participant=person)
+    assert made.status == CertificateStatus.PENDING
+    assert certificate_render(certificate_id=made.pk) == "ready"
+    made.refresh_from_db()
+    assert made.status == CertificateStatus.READY and made.pdf
+    return made
+
+
+def test_official_downloads_the_pdf_and_the_verify_page_opens_from_its_printed_code(
+    live_server, browser, certificate, tmp_path
+):
+    base = live_server.url
+    typed = certificate.code_display.lower()  # as read off the paper: dashes, lower case
+    saved = tmp_path / "downloaded.pdf"
+    with translation.override("tr"):
+        ready_label, valid_text = str(CertificateStatus.READY.label), gettext("Valid certificate.")
+
+    def steps(page) -> dict:
+        page.goto(f"{base}/accounts/login/")
+        page.fill("#id_username", USERNAME)
+        page.fill("#id_password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(f"{base}/dashboard/")
+
+        page.click('#portal-nav a[href="/certificates/"]')
+        page.wait_for_url(f"{base}/certificates/")
+        row = page.get_by_test_id(f"certificate-{certificate.pk}")
+        found = {"row": row.inner_text(), "status": row.get_by_test_id("status").inner_text()}
+        page.screenshot(path=LIST_SCREENSHOT, full_page=True)
+        with page.expect_download() as download_info:
+            row.locator(f'a[href="/certificates/{certificate.pk}/pdf/"]').click()
+        download = download_info.value
+        download.save_as(saved)
+        found["filename"] = download.suggested_filename
+
+        page.goto(f"{base}/verify/")
+        page.fill("#id_code", typed)
+        page.click("[data-testid=lookup] button[type=submit]")
+        page.wait_for_url(f"{base}/verify/{certificate.code}/")
+        found["valid"] = page.get_by_test_id("valid").inner_text()
+        found["name"] = page.get_by_test_id("participant-name").inner_text()
+        found["serial"] = page.get_by_test_id("serial").inner_text()
+        found["pdf_link"] = page.get_by_test_id("pdf").get_attribute("href")
+        found["lang"] = page.evaluate("document.documentElement.lang")
+        page.screenshot(path=SCREENSHOT, full_page=True)
+        return found
+
+    found = browser.run(steps)
+    assert certificate.serial in found["row"] and f"{FIRST_NAME} {LAST_NAME}" in found["row"]
+    assert found["status"] == ready_label
+    assert found["filename"] == f"{certificate.serial}.pdf"
+    assert saved.read_bytes().startswith(b"%PDF")
+    assert found["lang"] == "tr"
+    assert valid_text == "Geçerli sertifika." and valid_text in found["valid"]
+    assert found["name"] == f"{FIRST_NAME} {LAST_NAME}"
+    assert found["serial"] == certificate.serial
+    assert found["pdf_link"] == f"/verify/{certificate.code_display}/pdf/"
