@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates.services import certificates_sync
@@ -28,6 +28,7 @@ from sessions.models import (
     SessionStatus,
     TrainingSession,
 )
+from sessions.services.shared import local_datetime, session_lock
 
 
 def roster_participant_ids(session: TrainingSession) -> list[int]:
@@ -44,14 +45,6 @@ def may_record_attendance(user: AbstractBaseUser, session: TrainingSession) -> b
     return is_programme_staff(user) or (session.trainer_id is not None and session.trainer_id == user.pk)
 
 
-def _session_lock(session: TrainingSession) -> TrainingSession:
-    return (
-        TrainingSession.objects.select_for_update(of=("self",))
-        .select_related("program", "course", "institution", "venue", "province")
-        .get(pk=session.pk)
-    )
-
-
 @transaction.atomic
 def enrolment_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
@@ -60,7 +53,7 @@ def enrolment_create(
     already enrolled stays as they are; more people than the room holds is ``roster_full``.
     Answers the enrolments of the participants sent, in the order sent. Locks the session row,
     then the participants (re-read: one removed meanwhile is refused)."""
-    session = _session_lock(session)
+    session = session_lock(session)
     if session.kind != SessionKind.ONSITE:
         raise RuleViolation("invalid", _("A classroom session's roster is its confirmed seats: reserve them instead."))
     if session.status not in (SessionStatus.ANNOUNCED,):
@@ -116,7 +109,7 @@ def enrolment_create(
 @transaction.atomic
 def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None) -> None:
     """Take someone off an on-site roster, until attendance is recorded for them. Locks the session row."""
-    session = _session_lock(enrolment.session)
+    session = session_lock(enrolment.session)
     if session.status != SessionStatus.ANNOUNCED:
         raise RuleViolation(
             "invalid",
@@ -152,15 +145,14 @@ def attendance_record(
     person on the roster has a mark, the session becomes ``completed``. Answers the rows in the
     order sent. Locks the session row (then the serial counter, when a certificate is issued).
     """
-    session = _session_lock(session)
+    session = session_lock(session)
     now = timezone.now()
     if session.status == SessionStatus.CANCELLED:
         raise RuleViolation("attendance_not_allowed", _("The session is cancelled: there is no attendance to record."))
     if session.ends_at > now:
         raise RuleViolation(
             "attendance_not_allowed",
-            _("Attendance is recorded after the session ends (%(end)s).")
-            % {"end": formats.date_format(timezone.localtime(session.ends_at), "DATETIME_FORMAT")},
+            _("Attendance is recorded after the session ends (%(end)s).") % {"end": local_datetime(session.ends_at)},
         )
     if not marks:
         raise RuleViolation("invalid", _("Give at least one mark."))

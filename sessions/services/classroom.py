@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from stdnum.tr import tckimlik
@@ -36,6 +36,7 @@ from sessions.models import (
     TrainingSession,
     Venue,
 )
+from sessions.services.shared import booked_session_save, local_datetime, program_open_check, session_lock
 
 
 def live_q(now: datetime | None = None, prefix: str = "") -> Q:
@@ -50,15 +51,6 @@ def live_q(now: datetime | None = None, prefix: str = "") -> Q:
     )
 
 
-def _program_open(program: Program) -> None:
-    if not program.is_open:
-        raise RuleViolation("program_closed", _("The program %(program)s is closed.") % {"program": program})
-
-
-def _local(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
 def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> None:
     earliest = now + timedelta(days=program.notice_days)
     if starts_at < earliest:
@@ -68,8 +60,8 @@ def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> No
                 "A classroom session is announced at least %(days)s days before it starts: "
                 "the earliest start allowed now is %(earliest)s."
             )
-            % {"days": program.notice_days, "earliest": _local(earliest)},
-            fields={"starts_at": [_("Earliest allowed start: %(earliest)s.") % {"earliest": _local(earliest)}]},
+            % {"days": program.notice_days, "earliest": local_datetime(earliest)},
+            fields={"starts_at": [_("Earliest allowed start: %(earliest)s.") % {"earliest": local_datetime(earliest)}]},
         )
 
 
@@ -122,7 +114,7 @@ def session_create(
 ) -> TrainingSession:
     """A new classroom session, as a draft (capacity: the program's classroom size by default).
     With a trainer, locks the trainer row and checks their work plan."""
-    _program_open(program)
+    program_open_check(program)
     capacity = capacity if capacity is not None else program.classroom_size
     _session_fields_check(venue=venue, starts_at=starts_at, ends_at=ends_at, capacity=capacity, course=course)
     _trainer_book(trainer, starts_at=starts_at, ends_at=ends_at)
@@ -140,34 +132,12 @@ def session_create(
     return session
 
 
-def booked_session_save(session: TrainingSession, **kwargs) -> None:
-    """Save a session whose trainer was checked: the exclusion constraint (PostgreSQL) refusing
-    it anyway means a booking slipped past the lock, which is a conflict, never a 500."""
-    try:
-        with transaction.atomic():
-            session.save(**kwargs)
-    except IntegrityError as exc:
-        if "trainer_never_double_booked" not in str(exc):
-            raise
-        raise RuleViolation(
-            "trainer_conflict", _("%(trainer)s is already booked at that time.") % {"trainer": session.trainer}
-        ) from exc
-
-
-def _session_lock(session: TrainingSession) -> TrainingSession:
-    return (
-        TrainingSession.objects.select_for_update(of=("self",))
-        .select_related("program", "course", "venue")
-        .get(pk=session.pk)
-    )
-
-
 @transaction.atomic
 def session_update(*, session: TrainingSession, data: dict[str, Any], by: AbstractBaseUser | None = None):
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
     already confirmed is refused. Locks the session row, then its trainer's."""
-    session = _session_lock(session)
+    session = session_lock(session)
     if session.kind != SessionKind.CLASSROOM:
         raise RuleViolation("invalid", _("Only classroom sessions are edited here."))
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
@@ -207,8 +177,8 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
 def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
     """Publish a draft session to officials, at least the program's notice period ahead; the
     officials of classroom-band institutions are e-mailed after commit. Locks the session row."""
-    session = _session_lock(session)
-    _program_open(session.program)
+    session = session_lock(session)
+    program_open_check(session.program)
     if session.status != SessionStatus.DRAFT:
         raise RuleViolation(
             "invalid",
@@ -238,7 +208,7 @@ def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = No
         from sessions.services.onsite import onsite_session_cancel
 
         return onsite_session_cancel(session=session, by=by)
-    session = _session_lock(session)
+    session = session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
             "invalid",
@@ -438,7 +408,7 @@ def _fetch(cursor, sql: str, params: Sequence[Any]) -> list[tuple]:
 
 def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation:
     program = Program.objects.get(pk=program_id)
-    _program_open(program)  # a closed program has no rows to grant: say so rather than "not entitled"
+    program_open_check(program)  # a closed program has no rows to grant: say so rather than "not entitled"
     return RuleViolation(
         "not_entitled",
         _("%(institution)s has no classroom seats in %(program)s.") % {"institution": institution, "program": program},
@@ -537,7 +507,7 @@ def reservation_create(
         if kind != SessionKind.CLASSROOM or status != SessionStatus.ANNOUNCED or starts_at <= now:
             raise _session_not_open()
         if not program_open:
-            _program_open(Program.objects.get(pk=program_id))
+            program_open_check(Program.objects.get(pk=program_id))
         if len(available) != len(ids):
             raise RuleViolation("invalid", _("A participant is no longer available."), fields={"participants": ids})
         # 4. The session's queue, recounted from the reservations.
@@ -652,7 +622,7 @@ def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None 
     Entitlement.objects.select_for_update(of=("self",)).filter(
         program=reservation.session.program, institution=reservation.institution
     ).first()
-    session = _session_lock(reservation.session)
+    session = session_lock(reservation.session)
     reservation = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
     now = timezone.now()
     reservation.session = session

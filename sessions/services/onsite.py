@@ -36,7 +36,7 @@ from sessions.models import (
     TrainingRequestItem,
     TrainingSession,
 )
-from sessions.services.classroom import booked_session_save
+from sessions.services.shared import booked_session_save, program_open_check, session_lock
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
 
 LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
@@ -135,11 +135,6 @@ def _hours_exceeded(hours: Hours, requested: int) -> RuleViolation:
     )
 
 
-def _program_open(program: Program) -> None:
-    if not program.is_open:
-        raise RuleViolation("program_closed", _("The program %(program)s is closed.") % {"program": program})
-
-
 def _windows_clean(preferred_dates: Sequence[dict] | None) -> list[dict[str, str]]:
     """Preferred windows as ``[{"from": "YYYY-MM-DD", "to": ...}]``; missing or empty = no preference."""
     cleaned = []
@@ -207,7 +202,7 @@ def training_request_create(
         message = first[0] if isinstance(first, list) else next(iter(first.values()))[0]
         raise RuleViolation("invalid", message, fields=errors)
     windows = _windows_clean(preferred_dates)
-    _program_open(program)
+    program_open_check(program)
     entitlement = _entitlement_lock(program=program, institution=institution)
     hours = institution_hours(institution=institution, program=program, entitlement=entitlement)
     requested = sum(item["hours"] for item in items)
@@ -353,7 +348,7 @@ def onsite_session_schedule(
             fields={"ends_at": [_("The session ends after it starts.")]},
         )
     hours = _hours_of(starts_at, ends_at, hours)
-    _program_open(request.program)
+    program_open_check(request.program)
     entitlement = _entitlement_lock(program=request.program, institution=request.institution)
     request = _request_lock(request)
     if request.status != RequestStatus.SUBMITTED:
@@ -415,11 +410,7 @@ def onsite_session_cancel(*, session: TrainingSession, by: AbstractBaseUser | No
     session = TrainingSession.objects.select_related("request_item__request").get(pk=session.pk)
     request = session.request_item.request
     _entitlement, request = _lock_for(request)
-    session = (
-        TrainingSession.objects.select_for_update(of=("self",))
-        .select_related("program", "course", "institution")
-        .get(pk=session.pk)
-    )
+    session = session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
             "invalid",

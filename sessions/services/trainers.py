@@ -12,19 +12,15 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import Province
 from entitlements.services import account_create
 from kamusm_portal.errors import RuleViolation
 from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability
+from sessions.services.shared import local_datetime
 
 TRAINERS_GROUP = "Trainers"
-
-
-def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def trainer_lock(trainer: Trainer) -> Trainer:
@@ -63,8 +59,8 @@ def trainer_conflict_check(
         message = _("%(trainer)s is already booked on %(course)s from %(start)s to %(end)s.") % {
             "trainer": trainer,
             "course": clash.course.title,
-            "start": _when(clash.starts_at),
-            "end": _when(clash.ends_at),
+            "start": local_datetime(clash.starts_at),
+            "end": local_datetime(clash.ends_at),
         }
         raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "session": clash.pk})
     block = (
@@ -75,8 +71,8 @@ def trainer_conflict_check(
     if block is not None:
         message = _("%(trainer)s is unavailable from %(start)s to %(end)s (%(reason)s).") % {
             "trainer": trainer,
-            "start": _when(block.starts_at),
-            "end": _when(block.ends_at),
+            "start": local_datetime(block.starts_at),
+            "end": local_datetime(block.ends_at),
             "reason": block.reason or _("no reason given"),
         }
         raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "unavailability": block.pk})
@@ -146,8 +142,8 @@ def unavailability_create(
         message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {
             "trainer": trainer,
             "course": clash.course.title,
-            "start": _when(clash.starts_at),
-            "end": _when(clash.ends_at),
+            "start": local_datetime(clash.starts_at),
+            "end": local_datetime(clash.ends_at),
         }
         raise RuleViolation("trainer_conflict", message, fields={"starts_at": [message], "session": clash.pk})
     by_user = by if by is not None and by.pk else None

@@ -176,3 +176,22 @@ def test_the_database_refuses_overlapping_sessions_of_one_trainer_on_postgresql(
     with transaction.atomic():
         clash.pk = None
         clash.save(force_insert=True)
+
+
+def test_venues_are_not_checked_for_overlap_a_centre_has_several_rooms(db):
+    """DOMAIN.md: only trainers are; two sessions at one venue at the same time are both made."""
+    program = Program.objects.get(year=2012)
+    venue = SessionFactory.build().venue
+    course = Course.objects.get(code="EIMZA-101")
+    made = [
+        session_create(
+            program=program,
+            course=course,
+            venue=venue,
+            starts_at=_at(40, 9),
+            ends_at=_at(40, 13),
+            trainer=TrainerFactory(),
+        )
+        for _room in range(2)
+    ]
+    assert TrainingSession.objects.filter(pk__in=[s.pk for s in made], venue=venue).count() == 2
