@@ -33,7 +33,6 @@ from entitlements.api import ProgrammeStaffOnObject, _errors
 from entitlements.models import Institution, Program, Province, Unit
 from entitlements.selectors import official_institution
 from kamusm_portal.api import IsProgrammeStaff, is_programme_staff
-from kamusm_portal.errors import RuleViolation
 from sessions import selectors, services
 from sessions.models import (
     AttendanceStatus,
@@ -663,17 +662,7 @@ class SessionViewSet(
             return self.get_paginated_response(AttendanceSheetRowSerializer(page, many=True).data)
         serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
         serializer.is_valid(raise_exception=True)
-        ids = [mark["participant_id"] for mark in serializer.validated_data]
-        roster = set(services.roster_participant_ids(session))
-        outside = [pk for pk in ids if pk not in roster]
-        if outside:  # the same answer for an unknown id and for someone of another institution
-            raise RuleViolation(
-                "attendance_not_allowed",
-                _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(map(str, outside))},
-                fields={"participants": outside},
-            )
-        found = Participant.objects.in_bulk(ids)
-        marks = [(found[mark["participant_id"]], mark["status"]) for mark in serializer.validated_data]
+        marks = [(mark["participant_id"], mark["status"]) for mark in serializer.validated_data]
         rows = services.attendance_record(session=session, marks=marks, by=request.user)
         return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)
 

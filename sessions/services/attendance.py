@@ -134,10 +134,11 @@ def _complete_if_marked(session: TrainingSession, marked: set[int]) -> None:
 def attendance_record(
     *,
     session: TrainingSession,
-    marks: Sequence[tuple[Participant, str]],
+    marks: Sequence[tuple[Participant | int, str]],
     by: AbstractBaseUser | None = None,
 ) -> list[Attendance]:
-    """Record or correct attendance after the session ends, for people on its roster.
+    """Record or correct attendance after the session ends, for people on its roster. ``marks``
+    are (participant or participant id, status).
 
     ``attendance_not_allowed`` before the end, on a cancelled session, or for someone not on the
     roster. Sending the same marks again changes nothing. An eligible mark issues the person's
@@ -156,7 +157,7 @@ def attendance_record(
         )
     if not marks:
         raise RuleViolation("invalid", _("Give at least one mark."))
-    ids = [participant.pk for participant, _status in marks]
+    ids = [getattr(participant, "pk", participant) for participant, _status in marks]
     if len(set(ids)) != len(ids):
         raise RuleViolation("invalid", _("Each participant is marked once."))
     bad = [status for _p, status in marks if status not in AttendanceStatus.values]
@@ -167,14 +168,16 @@ def attendance_record(
             fields={"status": [_("Not a valid choice: %(value)s.") % {"value": bad[0]}]},
         )
     roster = roster_participant_ids(session)
-    outside = [p for p, _status in marks if p.pk not in set(roster)]
-    if outside:
+    outside = [pk for pk in ids if pk not in set(roster)]
+    if outside:  # the same answer for an unknown id and for someone of another institution
         raise RuleViolation(
             "attendance_not_allowed",
             # Ids, not names: whoever sends an id that is not on the roster learns nothing of that person.
-            _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(str(p.pk) for p in outside)},
-            fields={"participants": [p.pk for p in outside]},
+            _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(map(str, outside))},
+            fields={"participants": outside},
         )
+    people = Participant.objects.in_bulk(ids)
+    marks = [(people[pk], status) for pk, (_p, status) in zip(ids, marks, strict=True)]
     recorded = {a.participant_id: a for a in session.attendance.all()}
     by_user = by if by is not None and by.pk else None
     answer = []
