@@ -44,12 +44,13 @@ def code_normalise(text: str) -> str:
     return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
 
 
-def serial_next(year: int) -> str:
-    """The next serial of the program year, taken under the counter row's lock."""
+def serials_take(year: int, count: int) -> list[str]:
+    """The next ``count`` serials of the program year, taken at once under the counter row's lock
+    (held to the end of the transaction: a rollback gives them back)."""
     SerialCounter.objects.get_or_create(year=year)  # a savepoint: a racing creator is harmless
-    SerialCounter.objects.filter(year=year).update(last=F("last") + 1)  # the UPDATE takes the row lock
+    SerialCounter.objects.filter(year=year).update(last=F("last") + count)  # the UPDATE takes the row lock
     last = SerialCounter.objects.values_list("last", flat=True).get(year=year)
-    return f"KSM-{year}-{last:06d}"
+    return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def certificate_rule(session, institution_id: int) -> str:
@@ -76,7 +77,7 @@ def _place(session) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _issue(session, participant, now, institution_name: str) -> Certificate:
+def _issue(session, participant, now, institution_name: str, serial: str) -> Certificate:
     local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
     for _attempt in range(5):  # a repeated random code (1 in 2**80) is simply drawn again
         try:
@@ -85,7 +86,7 @@ def _issue(session, participant, now, institution_name: str) -> Certificate:
                     participant=participant,
                     session=session,
                     institution_id=participant.institution_id,
-                    serial=serial_next(session.program.year),
+                    serial=serial,
                     code=code_new(),
                     language=participant.language,
                     participant_name=participant.full_name,
@@ -122,16 +123,21 @@ def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser |
     rules: dict[int, str] = {}
     names = dict(Institution.objects.filter(pk__in={p.institution_id for p, _s in marks}).values_list("pk", "name"))
     now = timezone.now()
-    issued = []
+    to_issue = []
     for participant, status in marks:
         if participant.institution_id not in rules:
             rules[participant.institution_id] = certificate_rule(session, participant.institution_id)
         wanted = eligible(rules[participant.institution_id], status)
         current = live.get(participant.pk)
         if wanted and current is None:
-            issued.append(_issue(session, participant, now, names[participant.institution_id]))
+            to_issue.append(participant)
         elif not wanted and current is not None:
             _revoke(current, reason=CORRECTED, by=by, now=now)
+    serials = serials_take(session.program.year, len(to_issue)) if to_issue else []
+    issued = [
+        _issue(session, participant, now, names[participant.institution_id], serial)
+        for participant, serial in zip(to_issue, serials, strict=True)
+    ]
     for certificate in issued:
         render_later(certificate.pk)
     return issued
