@@ -1,14 +1,18 @@
 """Certificate PDFs: HTML → PDF with WeasyPrint, signed (``certificates.signing``), stored through
-Django's storage API. Runs in the worker (``certificates.tasks.render_certificate``, ``pdf`` queue).
+Django's storage API. Runs in the worker (``certificates.tasks.render_certificates``, ``pdf``
+queue), a batch of a session's certificates at a time: laid out as one document, a page each, and
+cut into one PDF per certificate (``certificates_pdf``), which spreads WeasyPrint's cost per
+document over the batch.
 
 Rendering is idempotent: a revoked certificate is never rendered, a ready one with its PDF is left
-alone unless forced, and the PDF is stored under the lock of the certificate's row, so however often
-(and however concurrently) the task runs, a certificate has one PDF.
+alone unless forced, and the PDFs are stored under the locks of the certificates' rows, so however
+often (and however concurrently) the task runs, a certificate has one PDF.
 
 What a worker keeps between renders: the WeasyPrint font configuration (the two shipped DejaVu
-faces) and the parsed stylesheet, built once on the first render (``_assets``), and the signer
-(``certificates.signing``). Nothing else: WeasyPrint's image cache is made per render and dies with
-it (the one image, the QR code, is a small ``data:`` PNG). So memory stays flat over a long batch.
+faces) and the parsed stylesheet, built once (``_assets``; ``warm_up`` as a ``pdf`` worker process
+starts), and the signer (``certificates.signing``). Nothing else: WeasyPrint's image cache is made
+per render and dies with it (the one image, the QR code, is a small ``data:`` PNG). So memory stays
+flat over a long batch.
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from certificates import signing
 from certificates.models import Certificate, CertificateStatus
+from kamusm_portal.db import history_copy
 from kamusm_portal.text import tr_upper
 
 logger = logging.getLogger(__name__)
@@ -38,7 +45,8 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 FONT_DIR = HERE / "fonts"
 STYLESHEET = HERE / "certificate.css"
-TEMPLATE = "certificates/certificate.html"
+DOCUMENT_TEMPLATE = "certificates/certificate_document.html"  # the document: its pages in a row
+TEMPLATE = "certificates/certificate.html"  # one certificate, one page
 DATE_FORMAT = "%d.%m.%Y"
 ERROR_LENGTH = 2000
 # The sweep leaves a certificate that failed this often to staff (admin: re-render).
@@ -87,7 +95,22 @@ def qr_image(text: str) -> str:
 
 
 def certificate_html(certificate: Certificate) -> str:
-    """The certificate as HTML, in its language."""
+    """The certificate as an HTML document, in its language."""
+    return certificates_html([certificate])
+
+
+def certificates_html(certificates: list[Certificate]) -> str:
+    """One HTML document of the certificates, a page each, each page in its certificate's
+    language (a batch may mix Turkish and English)."""
+    pages = [_page_html(certificate) for certificate in certificates]
+    first = certificates[0]
+    with translation.override(first.language or settings.LANGUAGE_CODE):
+        return render_to_string(
+            DOCUMENT_TEMPLATE, {"language": translation.get_language(), "title": _title(first), "pages": pages}
+        )
+
+
+def _page_html(certificate: Certificate) -> SafeString:
     url = verify_url(certificate)
     with translation.override(certificate.language or settings.LANGUAGE_CODE):
         return render_to_string(
@@ -102,6 +125,12 @@ def certificate_html(certificate: Certificate) -> str:
                 "qr_image": qr_image(url),
             },
         )
+
+
+def _title(certificate: Certificate) -> str:
+    """The PDF's title: ``Katılım Sertifikası KSM-2026-000123``."""
+    with translation.override(certificate.language or settings.LANGUAGE_CODE):
+        return f"{gettext('Certificate of Participation')} {certificate.serial}"
 
 
 # --- HTML → PDF --------------------------------------------------------------------------------
@@ -144,71 +173,183 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
+def certificates_pdf(certificates: list[Certificate]) -> list[bytes]:
+    """Each certificate as an unsigned one-page PDF, in order.
+
+    Several are laid out as one document, a page each, and that PDF is cut into one file per page:
+    WeasyPrint's cost per document (building the font subsets, writing the file) is paid once per
+    batch instead of once per certificate. Each file carries its own page, with the fonts'
+    subset of the batch (glyphs, no text of the other pages). Should a page not come out as
+    exactly one (it never does with the layout's fixed frame), each is rendered alone."""
+    if len(certificates) == 1:
+        return [certificate_pdf(certificates[0])]
+    font_config, stylesheet, fetcher = _assets()
+    from weasyprint import HTML
+
+    document = HTML(string=certificates_html(certificates), base_url=str(HERE), url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=font_config
+    )
+    if len(document.pages) != len(certificates):
+        logger.warning("a batch of %s certificates made %s pages", len(certificates), len(document.pages))
+        return [certificate_pdf(certificate) for certificate in certificates]
+    return _pages(document.write_pdf(), [_title(certificate) for certificate in certificates])
+
+
+def _pages(pdf: bytes, titles: list[str]) -> list[bytes]:
+    """A PDF of n pages as n one-page PDFs, each with its own title."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(BytesIO(pdf))
+    producer = reader.metadata.get("/Producer", "") if reader.metadata else ""
+    files = []
+    for page, title in zip(reader.pages, titles, strict=True):
+        writer = PdfWriter()
+        writer.add_page(page)
+        writer.add_metadata({"/Title": title, "/Producer": producer})
+        out = BytesIO()
+        writer.write(out)
+        files.append(out.getvalue())
+    return files
+
+
+def warm_up() -> None:
+    """Build what a worker keeps (fonts, stylesheet, signer) and run each library once, on two
+    certificates that are never saved."""
+    from datetime import date
+
+    sample = {
+        "code": "0" * 16,
+        "participant_name": "Işık Çağlar Öztürk",
+        "institution_name": "Kamu SM",
+        "course_title": "E-İmza",
+        "hours": 1,
+        "starts_on": date(2000, 1, 1),
+        "ends_on": date(2000, 1, 1),
+    }
+    pair = [Certificate(serial=f"KSM-2000-00000{n}", **sample) for n in (1, 2)]
+    for pdf in certificates_pdf(pair):
+        signing.pdf_sign(pdf)
+
+
 # --- The task's work ---------------------------------------------------------------------------
 
 
 def certificate_render(*, certificate_id: int, force: bool = False) -> str:
-    """Render, sign and store one certificate's PDF; answers what happened (``ready``, ``revoked``,
-    ``missing``, or ``unchanged`` when a ready PDF was left as it was).
+    """Render, sign and store one certificate's PDF (``certificates_render`` of one)."""
+    return certificates_render(certificate_ids=[certificate_id], force=force)[certificate_id]
 
-    Idempotent: the record is read afresh; a revoked certificate is never rendered; a ready one
-    with its PDF returns at once unless ``force``. A failure marks the certificate ``failed`` with
-    the error and raises again, so Celery retries with backoff (and the sweep after that)."""
-    certificate = Certificate.objects.select_related("participant").filter(pk=certificate_id).first()
-    if certificate is None:
-        return "missing"
-    if certificate.status == CertificateStatus.REVOKED:
-        return "revoked"
-    if certificate.status == CertificateStatus.READY and certificate.pdf and not force:
-        return "unchanged"
+
+def certificates_render(*, certificate_ids: list[int], force: bool = False) -> dict[int, str]:
+    """Render, sign and store the PDFs of some certificates (a batch of one session's, as
+    ``render_later_many`` queues them); answers what happened to each: ``ready``, ``revoked``,
+    ``missing``, or ``unchanged`` when a ready PDF was left as it was.
+
+    Idempotent: the records are read afresh; a revoked certificate is never rendered; a ready one
+    with its PDF is left alone unless ``force``. When the batch fails to render, each certificate
+    is rendered alone, so one bad record fails alone: it is marked ``failed`` with its error, the
+    others are stored, and the error is raised again so that Celery retries the task with backoff
+    (a retry renders only what is still missing; the sweep comes after that)."""
+    found = Certificate.objects.select_related("participant").in_bulk(certificate_ids)
+    outcome: dict[int, str] = {}
+    todo = []
+    for pk in certificate_ids:
+        certificate = found.get(pk)
+        if certificate is None:
+            outcome[pk] = "missing"
+        elif certificate.status == CertificateStatus.REVOKED:
+            outcome[pk] = "revoked"
+        elif certificate.status == CertificateStatus.READY and certificate.pdf and not force:
+            outcome[pk] = "unchanged"
+        elif pk not in {c.pk for c in todo}:
+            todo.append(certificate)
+    if not todo:
+        return outcome
+    signed: dict[int, bytes] = {}
+    errors: dict[int, Exception] = {}
     try:
-        signed = signing.pdf_sign(certificate_pdf(certificate))
-        outcome = _store(certificate_id, signed, force=force, notify=bool(certificate.participant.email))
+        for certificate, pdf in zip(todo, certificates_pdf(todo), strict=True):
+            signed[certificate.pk] = signing.pdf_sign(pdf)
     except Exception as exc:
-        _mark_failed(certificate_id, exc)
-        raise
+        if len(todo) == 1:
+            errors[todo[0].pk] = exc
+        else:
+            logger.warning("a batch of %s certificates failed; rendering each alone", len(todo), exc_info=True)
+            for certificate in todo:
+                if certificate.pk in signed:
+                    continue
+                try:
+                    signed[certificate.pk] = signing.pdf_sign(certificate_pdf(certificate))
+                except Exception as one:
+                    errors[certificate.pk] = one
+    if signed:
+        notify = {c.pk for c in todo if c.participant.email}
+        try:
+            outcome.update(_store(signed, force=force, notify=notify))
+        except Exception as exc:
+            for pk in signed:
+                errors.setdefault(pk, exc)
+    for pk, exc in errors.items():
+        _mark_failed(pk, exc)
+    if errors:
+        raise next(iter(errors.values()))
     return outcome
 
 
-def _store(certificate_id: int, pdf: bytes, *, force: bool, notify: bool) -> str:
-    """Save the signed PDF and mark the certificate ready, under its row lock (on SQLite, the
-    IMMEDIATE transaction), re-checking that nothing changed meanwhile: revoked, or made ready by
-    another run. The file is ``certificates/<serial>.pdf``; a file of that name that the record
-    does not stand behind (a run that died between saving and committing) is replaced, and the
-    previous PDF of a re-render is deleted once the new one is committed."""
-    saved = None
+def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> dict[int, str]:
+    """Save the signed PDFs and mark their certificates ready, in one transaction under their row
+    locks (on SQLite, the IMMEDIATE transaction), re-checking that nothing changed meanwhile:
+    revoked, or made ready by another run. A file is ``certificates/<serial>.pdf``; a file of that
+    name that the record does not stand behind (a run that died between saving and committing) is
+    replaced, and the previous PDF of a re-render is deleted once the new one is committed. The
+    participants of ``notify`` whose certificate became ready for the first time are e-mailed
+    after commit (one task for the batch)."""
+    saved: list[tuple] = []
+    outcome: dict[int, str] = {}
     try:
         with transaction.atomic():
-            certificate = Certificate.objects.select_for_update(of=("self",)).filter(pk=certificate_id).first()
-            if certificate is None:
-                return "missing"
-            if certificate.status == CertificateStatus.REVOKED:
-                return "revoked"
-            if certificate.status == CertificateStatus.READY and certificate.pdf and not force:
-                return "unchanged"
-            previous = certificate.pdf.name or ""
-            storage = certificate.pdf.storage
-            target = certificate.pdf.field.generate_filename(certificate, f"{certificate.serial}.pdf")
-            live = certificate.status == CertificateStatus.READY and previous == target
-            if not live and storage.exists(target):
-                storage.delete(target)  # an orphan, or the old PDF of a pending re-render
-            first_time = certificate.ready_at is None
-            certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
-            saved = certificate.pdf.name
-            certificate.status = CertificateStatus.READY
-            certificate.ready_at = timezone.now()
-            certificate.error = ""
-            certificate.attempts += 1
-            certificate.save(update_fields=["pdf", "status", "ready_at", "error", "attempts"])
-            if live or (previous and previous not in (saved, target)):
-                transaction.on_commit(functools.partial(_delete_quietly, storage, previous))
-            if first_time and notify:
-                transaction.on_commit(functools.partial(_announce_ready, certificate_id))
+            locked = Certificate.objects.select_for_update(of=("self",)).in_bulk(list(pdfs))
+            announce, changed = [], []
+            now = timezone.now()
+            for pk, pdf in pdfs.items():
+                certificate = locked.get(pk)
+                if certificate is None:
+                    outcome[pk] = "missing"
+                    continue
+                if certificate.status == CertificateStatus.REVOKED:
+                    outcome[pk] = "revoked"
+                    continue
+                if certificate.status == CertificateStatus.READY and certificate.pdf and not force:
+                    outcome[pk] = "unchanged"
+                    continue
+                previous = certificate.pdf.name or ""
+                storage = certificate.pdf.storage
+                target = certificate.pdf.field.generate_filename(certificate, f"{certificate.serial}.pdf")
+                live = certificate.status == CertificateStatus.READY and previous == target
+                if not live and storage.exists(target):
+                    storage.delete(target)  # an orphan, or the old PDF of a pending re-render
+                first_time = certificate.ready_at is None
+                certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
+                saved.append((storage, certificate.pdf.name))
+                certificate.status = CertificateStatus.READY
+                certificate.ready_at = now
+                certificate.error = ""
+                certificate.attempts += 1
+                changed.append(certificate)
+                if live or (previous and previous not in (certificate.pdf.name, target)):
+                    transaction.on_commit(functools.partial(_delete_quietly, storage, previous))
+                if first_time and pk in notify:
+                    announce.append(pk)
+                outcome[pk] = "ready"
+            if changed:  # one UPDATE for the batch, and one INSERT for its history
+                Certificate.objects.bulk_update(changed, ["pdf", "status", "ready_at", "error", "attempts"])
+                history_copy(Certificate.objects.filter(pk__in=[c.pk for c in changed]), when=now)
+            if announce:
+                transaction.on_commit(functools.partial(_announce_ready, announce))
     except BaseException:
-        if saved:
-            _delete_quietly(storage, saved)
+        for storage, name in saved:
+            _delete_quietly(storage, name)
         raise
-    return "ready"
+    return outcome
 
 
 def _mark_failed(certificate_id: int, exc: BaseException) -> None:
@@ -233,19 +374,19 @@ def _delete_quietly(storage, name: str) -> None:
         logger.warning("could not delete %s from storage", name, exc_info=True)
 
 
-def _announce_ready(certificate_id: int) -> None:
-    """Queue the participant's e-mail (``email`` queue). A broker that is down costs the e-mail,
-    never the certificate."""
+def _announce_ready(certificate_ids: list[int]) -> None:
+    """Queue the participants' e-mails (``email`` queue), one task for the batch. A broker that is
+    down costs the e-mails, never the certificates."""
     from certificates import tasks
 
     try:
-        tasks.send_certificate_ready.apply_async(
-            (certificate_id,),
+        tasks.send_certificates_ready.apply_async(
+            (certificate_ids,),
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
         )
     except Exception:
-        logger.warning("certificate %s: could not queue its e-mail", certificate_id, exc_info=True)
+        logger.warning("certificates %s: could not queue their e-mails", certificate_ids, exc_info=True)
 
 
 # --- The sweep ---------------------------------------------------------------------------------
@@ -257,7 +398,7 @@ def certificates_stale_requeue(*, after_seconds: int | None = None, batch: int |
     was saved, a worker died mid-render, or Celery's retries ran out. At most ``batch``
     (CERTIFICATE_SWEEP_BATCH) per run, oldest first; a certificate that failed SWEEP_MAX_ATTEMPTS
     times is left to staff. Answers how many were queued."""
-    from certificates import tasks
+    from certificates.services import publish_renders
 
     after = settings.CERTIFICATE_SWEEP_AFTER_SECONDS if after_seconds is None else after_seconds
     limit = settings.CERTIFICATE_SWEEP_BATCH if batch is None else batch
@@ -275,10 +416,7 @@ def certificates_stale_requeue(*, after_seconds: int | None = None, batch: int |
         .order_by("issued_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    queued = 0
-    for certificate_id in stale:
-        tasks.render_certificate.apply_async((certificate_id,))
-        queued += 1
+    queued = publish_renders(list(stale))
     if queued:
         logger.info("sweep: queued %s certificate PDFs again", queued)
     return queued

@@ -10,10 +10,12 @@ counter row, in the same transaction (a rolled-back attendance gives its number 
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from certificates.models import Certificate, CertificateStatus, SerialCounter
 from entitlements.models import CertificateRule, Entitlement, Institution
+from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
 
 logger = logging.getLogger(__name__)
@@ -77,32 +80,51 @@ def _place(session) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _issue(session, participant, now, institution_name: str, serial: str) -> Certificate:
+def _issue_all(session, people: list, now, names: dict[int, str], serials: list[str], by) -> list[Certificate]:
+    """The certificates of ``people`` (participants), in one INSERT and their history rows in one
+    more, whatever their number (the attendance transaction of a whole session stays short)."""
     local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
-    for _attempt in range(5):  # a repeated random code (1 in 2**80) is simply drawn again
+    shared = {
+        "session": session,
+        "course_title": session.course.title_tr,
+        "course_title_en": session.course.title_en,
+        "hours": session.counted_hours,
+        "starts_on": local_start.date(),
+        "ends_on": local_end.date(),
+        "place": _place(session),
+        "issued_at": now,
+    }
+    rows = [
+        Certificate(
+            participant=participant,
+            institution_id=participant.institution_id,
+            serial=serial,
+            language=participant.language,
+            participant_name=participant.full_name,
+            institution_name=names[participant.institution_id],
+            **shared,
+        )
+        for participant, serial in zip(people, serials, strict=True)
+    ]
+    for _attempt in range(5):  # a repeated random code (1 in 2**80 each) is simply drawn again
+        for row in rows:
+            row.code = code_new()
         try:
             with transaction.atomic():
-                return Certificate.objects.create(
-                    participant=participant,
-                    session=session,
-                    institution_id=participant.institution_id,
-                    serial=serial,
-                    code=code_new(),
-                    language=participant.language,
-                    participant_name=participant.full_name,
-                    institution_name=institution_name,
-                    course_title=session.course.title_tr,
-                    course_title_en=session.course.title_en,
-                    hours=session.counted_hours,
-                    starts_on=local_start.date(),
-                    ends_on=local_end.date(),
-                    place=_place(session),
-                    issued_at=now,
-                )
+                issued = Certificate.objects.bulk_create(rows)
+                break
         except IntegrityError as exc:
             if "code" not in str(exc).lower():
                 raise
-    raise RuntimeError("no free verification code")  # pragma: no cover - 80 random bits
+    else:  # pragma: no cover - 80 random bits
+        raise RuntimeError("no free verification code")
+    history_copy(
+        Certificate.objects.filter(pk__in=[c.pk for c in issued]),
+        when=now,
+        user_id=by.pk if by is not None and by.pk else None,
+        kind="+",
+    )
+    return issued
 
 
 def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser | None = None) -> list[Certificate]:
@@ -133,13 +155,11 @@ def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser |
             to_issue.append(participant)
         elif not wanted and current is not None:
             _revoke(current, reason=CORRECTED, by=by, now=now)
-    serials = serials_take(session.program.year, len(to_issue)) if to_issue else []
-    issued = [
-        _issue(session, participant, now, names[participant.institution_id], serial)
-        for participant, serial in zip(to_issue, serials, strict=True)
-    ]
-    for certificate in issued:
-        render_later(certificate.pk)
+    if not to_issue:
+        return []
+    serials = serials_take(session.program.year, len(to_issue))
+    issued = _issue_all(session, to_issue, now, names, serials, by)
+    render_later_many([c.pk for c in issued])
     return issued
 
 
@@ -185,19 +205,34 @@ def certificate_rerender(*, certificate: Certificate, by: AbstractBaseUser | Non
 
 
 def render_later(certificate_id: int, *, force: bool = False) -> None:
-    """Queue the PDF after commit. Publishing never fails the caller nor waits long on a broker
-    that is down: the sweep picks up whatever stays pending."""
+    """Queue one certificate's PDF after commit (``render_later_many`` of one)."""
+    render_later_many([certificate_id], force=force)
+
+
+def render_later_many(certificate_ids: list[int], *, force: bool = False) -> None:
+    """Queue the PDFs after commit, in batches of CERTIFICATE_RENDER_BATCH (one task each).
+    Publishing never fails the caller nor waits long on a broker that is down: the sweep picks up
+    whatever stays pending."""
+    transaction.on_commit(functools.partial(publish_renders, list(certificate_ids), force=force))
+
+
+def publish_renders(certificate_ids: list[int], *, force: bool = False) -> int:
+    """Publish the render tasks of ``certificate_ids`` now, in batches; answers how many were
+    queued (the rest stay as they are for the sweep)."""
     from certificates import tasks
 
-    def publish() -> None:
+    size = max(settings.CERTIFICATE_RENDER_BATCH, 1)
+    queued = 0
+    for start in range(0, len(certificate_ids), size):
+        batch = certificate_ids[start : start + size]
         try:
-            tasks.render_certificate.apply_async(
-                (certificate_id,),
+            tasks.render_certificates.apply_async(
+                (batch,),
                 {"force": force},
                 retry=True,
                 retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
             )
-        except Exception:  # the broker is down: the record is safe, the sweep will queue it
-            logger.warning("certificate %s: could not queue its PDF; the sweep will", certificate_id, exc_info=True)
-
-    transaction.on_commit(publish)
+            queued += len(batch)
+        except Exception:  # the broker is down: the records are safe, the sweep will queue them
+            logger.warning("certificates %s: could not queue their PDFs; the sweep will", batch, exc_info=True)
+    return queued

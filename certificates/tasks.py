@@ -2,10 +2,14 @@
 ``email`` queue (settings.CELERY_TASK_ROUTES). Thin tasks: they take a primary key, re-fetch and call
 ``certificates.rendering`` / ``certificates.notifications``."""
 
+import logging
 import time
 
 from celery import Task, shared_task
+from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
 
 BROKER_PAUSE_SECONDS = 10.0
 
@@ -34,18 +38,31 @@ class SkipWhileBrokerDown(Task):
         SkipWhileBrokerDown._down_until = 0.0
 
 
-@shared_task(
-    base=SkipWhileBrokerDown,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=8,
-)
+RENDER_OPTIONS = {
+    "base": SkipWhileBrokerDown,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RENDER_OPTIONS)
+def render_certificates(certificate_ids: list[int], force: bool = False) -> dict[str, str]:
+    """Render and sign a batch of certificates' PDFs (``certificates.services.render_later_many``
+    queues a session's in batches). Idempotent: a ready certificate is left as it is (unless
+    ``force``), a revoked one is never rendered. Answers what happened to each, by id."""
+    from certificates.rendering import certificates_render
+
+    done = certificates_render(certificate_ids=list(certificate_ids), force=force)
+    return {str(pk): outcome for pk, outcome in done.items()}
+
+
+@shared_task(**RENDER_OPTIONS)
 def render_certificate(certificate_id: int, force: bool = False) -> str:
-    """Render and sign one certificate's PDF. Idempotent: a ready certificate is left as it is
-    (unless ``force``), a revoked one is never rendered."""
+    """Render and sign one certificate's PDF (``render_certificates`` of one)."""
     from certificates.rendering import certificate_render
 
     return certificate_render(certificate_id=certificate_id, force=force)
@@ -60,9 +77,36 @@ def sweep_certificates() -> int:
     return certificates_stale_requeue()
 
 
-@shared_task(base=SkipWhileBrokerDown, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+EMAIL_OPTIONS = {"base": SkipWhileBrokerDown, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True}
+
+
+@shared_task(**EMAIL_OPTIONS, max_retries=5)
+def send_certificates_ready(certificate_ids: list[int]) -> int:
+    """E-mail the participants of a batch that their certificates are ready, with the verification
+    links, over one connection."""
+    from certificates.notifications import certificates_ready_send
+
+    return certificates_ready_send(certificate_ids=list(certificate_ids))
+
+
+@shared_task(**EMAIL_OPTIONS, max_retries=5)
 def send_certificate_ready(certificate_id: int) -> int:
     """E-mail the participant that their certificate is ready, with its verification link."""
     from certificates.notifications import certificate_ready_send
 
     return certificate_ready_send(certificate_id=certificate_id)
+
+
+@worker_process_init.connect
+def _warm_up(**kwargs) -> None:
+    """A worker process that takes the ``pdf`` queue builds its font configuration, stylesheet and
+    signer as it starts (about a second), not on its first certificate."""
+    from certificates.rendering import warm_up
+    from kamusm_portal.celery import app
+
+    if "pdf" not in {queue.name for queue in app.amqp.queues.consume_from.values()}:
+        return
+    try:
+        warm_up()
+    except Exception:  # a signing key that is missing is reported by the checks and by each task
+        logger.warning("the certificate renderer could not warm up", exc_info=True)

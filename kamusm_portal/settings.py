@@ -205,12 +205,16 @@ CELERY_TASK_ROUTES = {
     "sessions.tasks.send_*": {"queue": "email"},
     "sessions.tasks.expire_waitlists": {"queue": "default"},
     "certificates.tasks.render_certificate": {"queue": "pdf"},
+    "certificates.tasks.render_certificates": {"queue": "pdf"},
     "certificates.tasks.send_*": {"queue": "email"},
     "certificates.tasks.sweep_certificates": {"queue": "default"},
 }
 # A message taken by a worker that dies (acks_late) comes back after this long; above the longest
 # retry countdown (300 s), so a retried task is never delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+# A pool process that takes the pdf queue warms its renderer up as it starts (about a second, more
+# on a busy machine): room for that before Celery gives up on the process (4 s by default).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "expire-waitlists": {"task": "sessions.tasks.expire_waitlists", "schedule": 60.0},
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60.0},
@@ -230,6 +234,10 @@ CERTIFICATE_SIGNING_DEMO_DIR = VAR_DIR / "signing"
 # The sweep (celery beat, every minute) queues again certificates left pending or failed this long.
 CERTIFICATE_SWEEP_AFTER_SECONDS = env.int("CERTIFICATE_SWEEP_AFTER_SECONDS", default=300)
 CERTIFICATE_SWEEP_BATCH = env.int("CERTIFICATE_SWEEP_BATCH", default=500)
+# Certificates rendered by one task, laid out as one document (a session's are queued in batches
+# of this many): larger batches spread WeasyPrint's cost per document over more certificates,
+# smaller ones share a session's work among more workers.
+CERTIFICATE_RENDER_BATCH = env.int("CERTIFICATE_RENDER_BATCH", default=10)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from certificates.services import certificates_sync
 from kamusm_portal.api import is_programme_staff
+from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
 from sessions.models import (
     Attendance,
@@ -180,15 +181,24 @@ def attendance_record(
     marks = [(people[pk], status) for pk, (_p, status) in zip(ids, marks, strict=True)]
     recorded = {a.participant_id: a for a in session.attendance.all()}
     by_user = by if by is not None and by.pk else None
+    fresh = [
+        Attendance(session=session, participant=participant, status=status, recorded_at=now, recorded_by=by_user)
+        for participant, status in marks
+        if participant.pk not in recorded
+    ]
+    if fresh:  # the first marks of a session: one INSERT, and one for their history
+        for row in Attendance.objects.bulk_create(fresh):
+            recorded[row.participant_id] = row
+        history_copy(
+            Attendance.objects.filter(pk__in=[row.pk for row in fresh]),
+            when=now,
+            user_id=by_user.pk if by_user else None,
+            kind="+",
+        )
     answer = []
     for participant, status in marks:
-        row = recorded.get(participant.pk)
-        if row is None:
-            row = Attendance.objects.create(
-                session=session, participant=participant, status=status, recorded_at=now, recorded_by=by_user
-            )
-            recorded[participant.pk] = row
-        elif row.status != status:
+        row = recorded[participant.pk]
+        if row.status != status:
             row.status = status
             row.recorded_at = now
             row.recorded_by = by_user
@@ -196,6 +206,6 @@ def attendance_record(
             row.save(update_fields=["status", "recorded_at", "recorded_by"])
         answer.append(row)
     # The certificates follow the marks, in this transaction (issued, or revoked on a correction).
-    certificates_sync(session=session, marks=[(row.participant, row.status) for row in answer], by=by)
+    certificates_sync(session=session, marks=[(people[row.participant_id], row.status) for row in answer], by=by)
     _complete_if_marked(session, set(recorded))
     return answer

@@ -9,13 +9,14 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from certificates import signing, tasks
+from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificate_render
 from entitlements.models import Program, Province
 from entitlements.services import official_create
 from sessions.models import Course
 from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.certificates.helpers import use_test_signing
 from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 
 USERNAME = "sukru.caglar"
@@ -35,20 +36,14 @@ pytestmark = [
 def _signing_and_media(settings, tmp_path):
     """The tests' own signing key (DEBUG is off in tests: no demo pair), and stored PDFs under a
     temporary media folder; the live server's thread reads the same settings."""
-    key_pem, cert_pem = signing.self_signed_pair("Kamu SM browser tests")
-    (tmp_path / "key.pem").write_bytes(key_pem)
-    (tmp_path / "cert.pem").write_bytes(cert_pem)
-    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "key.pem")
-    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "cert.pem")
-    settings.CERTIFICATE_SIGNING_KEY_PASSWORD = ""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    use_test_signing(settings, tmp_path, "Kamu SM browser tests")
 
 
 @pytest.fixture
 def certificate(monkeypatch) -> Certificate:
     """Full attendance of one participant of the official's category 1 institution at a finished
     on-site training: one certificate, then rendered here (not by the queue) so it is ready."""
-    monkeypatch.setattr(tasks.render_certificate, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.render_certificates, "apply_async", lambda *args, **kwargs: None)
     institution = onsite_institution(name="Iğdır Valiliği Şişli Ilıca Öğretmenevi")
     official_create(
         institution=institution,

@@ -31,6 +31,7 @@ from certificates.services import certificate_revoke
 from entitlements.models import Program, Province
 from sessions.models import Course
 from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.certificates.helpers import use_test_signing
 from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 
 pytestmark = pytest.mark.django_db
@@ -44,13 +45,7 @@ KIMLIK_NO = "12345678950"
 @pytest.fixture(autouse=True)
 def _signing_and_media(settings, tmp_path):
     """The tests' own signing key, and stored PDFs under a temporary media folder."""
-    key_pem, cert_pem = signing.self_signed_pair("Kamu SM rendering tests")
-    (tmp_path / "key.pem").write_bytes(key_pem)
-    (tmp_path / "cert.pem").write_bytes(cert_pem)
-    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "key.pem")
-    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "cert.pem")
-    settings.CERTIFICATE_SIGNING_KEY_PASSWORD = ""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    use_test_signing(settings, tmp_path, "Kamu SM rendering tests")
     settings.PORTAL_BASE_URL = "https://egitim.kamusm.example/"
 
 
@@ -338,7 +333,9 @@ def test_renders_go_to_the_pdf_queue_e_mails_to_email_and_the_sweep_to_default(s
     def queue(name: str) -> str:
         return app.amqp.router.route({}, name)["queue"].name
 
+    assert queue("certificates.tasks.render_certificates") == "pdf"
     assert queue("certificates.tasks.render_certificate") == "pdf"
+    assert queue("certificates.tasks.send_certificates_ready") == "email"
     assert queue("certificates.tasks.send_certificate_ready") == "email"
     assert queue("certificates.tasks.sweep_certificates") == "default"
     beat = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
@@ -376,8 +373,9 @@ def test_after_a_publish_fails_the_next_ones_of_the_process_fail_at_once_for_a_f
 
 @pytest.fixture
 def queued(monkeypatch):
+    """The ids the sweep queues (in batches of CERTIFICATE_RENDER_BATCH)."""
     calls = []
-    monkeypatch.setattr(tasks.render_certificate, "apply_async", lambda args, **kw: calls.append(args[0]))
+    monkeypatch.setattr(tasks.render_certificates, "apply_async", lambda args, *rest, **kw: calls.extend(args[0]))
     return calls
 
 

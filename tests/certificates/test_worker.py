@@ -32,13 +32,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from certificates import signing, tasks
+from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificates_stale_requeue
 from entitlements.models import Program, Province
 from kamusm_portal.celery import app
 from sessions.models import Course
 from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.certificates.helpers import use_test_signing
 from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -99,13 +100,7 @@ def broker(settings) -> Iterator[str]:
 
 @pytest.fixture
 def signer(tmp_path, settings) -> x509.Certificate:
-    key_pem, cert_pem = signing.self_signed_pair("Kamu SM worker tests")
-    (tmp_path / "signing.key").write_bytes(key_pem)
-    (tmp_path / "signing.pem").write_bytes(cert_pem)
-    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "signing.key")
-    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "signing.pem")
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return x509.load_pem_x509_certificate(cert_pem)
+    return use_test_signing(settings, tmp_path, "Kamu SM worker tests")
 
 
 class Workers:

@@ -1,0 +1,197 @@
+"""A session's certificates travel in batches: issued with the attendance in a fixed number of
+statements, queued CERTIFICATE_RENDER_BATCH to a task, laid out as one document and cut into one
+signed PDF per certificate, stored in one transaction, and e-mailed over one connection."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from certificates import rendering, tasks
+from certificates.models import Certificate, CertificateStatus
+from certificates.notifications import certificates_ready_send
+from certificates.rendering import certificates_render
+from kamusm_portal.text import tr_upper
+from sessions.models import Attendance
+from sessions.services import attendance_record
+from tests.certificates.helpers import use_test_signing
+from tests.certificates.test_issue import _onsite_finished
+from tests.entitlements.factories import ProgrammeStaffFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = [("Işıl", "Şıkoğlu", "tr"), ("İnci", "Güneş", "en"), ("Çağrı", "Öztürk", "tr")]
+
+
+@pytest.fixture(autouse=True)
+def _signing_and_media(settings, tmp_path) -> x509.Certificate:
+    return use_test_signing(settings, tmp_path, "Kamu SM batch tests")
+
+
+@pytest.fixture
+def no_queue(monkeypatch):
+    """What the attendance queues, kept here instead of rendered in-process: [(ids, force)]."""
+    calls = []
+    monkeypatch.setattr(
+        tasks.render_certificates, "apply_async", lambda args, kwargs=None, **kw: calls.append((args[0], kwargs))
+    )
+    return calls
+
+
+def _issued(people: int, no_queue) -> list[Certificate]:
+    session, participants = _onsite_finished(people)
+    for participant, (first, last, language) in zip(participants, NAMES * people, strict=False):
+        participant.first_name, participant.last_name, participant.language = first, last, language
+        participant.save()
+    attendance_record(session=session, marks=[(p, "full") for p in participants])
+    return list(Certificate.objects.filter(session=session).order_by("pk"))
+
+
+def _pdf(certificate: Certificate) -> bytes:
+    certificate.refresh_from_db()
+    with certificate.pdf.open("rb") as stored:
+        return stored.read()
+
+
+def test_a_batch_gives_each_certificate_its_own_signed_one_page_pdf_in_its_language(
+    no_queue, _signing_and_media, django_capture_on_commit_callbacks
+):
+    certificates = _issued(3, no_queue)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = certificates_render(certificate_ids=[c.pk for c in certificates])
+
+    assert outcome == {c.pk: "ready" for c in certificates}
+    root = asn1_x509.Certificate.load(_signing_and_media.public_bytes(serialization.Encoding.DER))
+    names = [tr_upper(c.participant_name) for c in certificates]
+    for certificate, name in zip(certificates, names, strict=True):
+        pdf = _pdf(certificate)
+        reader = PdfReader(BytesIO(pdf))
+        assert len(reader.pages) == 1
+        text = reader.pages[0].extract_text()
+        assert name in text and certificate.serial in text
+        assert [other for other in names if other != name and other in text] == []  # only its own page
+        english = certificate.language == "en"
+        assert ("Certificate of Participation" in text) is english
+        assert ("Katılım Sertifikası" in text) is not english
+        title = "Certificate of Participation" if english else "Katılım Sertifikası"
+        assert reader.metadata["/Title"] == f"{title} {certificate.serial}"
+        (embedded,) = PdfFileReader(BytesIO(pdf)).embedded_signatures
+        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root]))
+        assert (status.intact, status.valid, status.trusted) == (True, True, True)
+    assert certificates[0].pdf.name != certificates[1].pdf.name
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.participant.email for c in certificates)
+
+
+def test_one_certificate_that_cannot_be_rendered_fails_alone_and_the_task_is_retried(no_queue, monkeypatch):
+    certificates = _issued(3, no_queue)
+    bad = certificates[1]
+    single = rendering.certificate_pdf
+
+    def batch_breaks(batch):
+        raise ValueError("a page of the batch is broken")
+
+    def one(certificate):
+        if certificate.pk == bad.pk:
+            raise ValueError("this certificate is broken")
+        return single(certificate)
+
+    monkeypatch.setattr(rendering, "certificates_pdf", batch_breaks)
+    monkeypatch.setattr(rendering, "certificate_pdf", one)
+    with pytest.raises(ValueError, match="this certificate is broken"):
+        certificates_render(certificate_ids=[c.pk for c in certificates])
+
+    states = dict(Certificate.objects.values_list("pk", "status"))
+    assert states == {
+        certificates[0].pk: CertificateStatus.READY,
+        bad.pk: CertificateStatus.FAILED,
+        certificates[2].pk: CertificateStatus.READY,
+    }
+    bad.refresh_from_db()
+    assert (bad.error, bad.attempts) == ("ValueError: this certificate is broken", 1)
+
+    monkeypatch.undo()  # the retry of the whole batch renders only what is missing
+    again = certificates_render(certificate_ids=[c.pk for c in certificates])
+    assert again == {certificates[0].pk: "unchanged", bad.pk: "ready", certificates[2].pk: "unchanged"}
+
+
+def test_a_sessions_certificates_are_queued_in_batches_after_commit(
+    no_queue, settings, django_capture_on_commit_callbacks
+):
+    settings.CERTIFICATE_RENDER_BATCH = 4
+    with django_capture_on_commit_callbacks(execute=True):
+        certificates = _issued(10, no_queue)
+
+    ids = [c.pk for c in certificates]
+    assert no_queue == [(ids[:4], {"force": False}), (ids[4:8], {"force": False}), (ids[8:], {"force": False})]
+
+
+def test_saving_a_sessions_attendance_takes_the_same_statements_for_2_or_10_people(no_queue):
+    def statements(people: int) -> int:
+        session, participants = _onsite_finished(people)
+        with CaptureQueriesContext(connection) as queries:
+            attendance_record(session=session, marks=[(p, "full") for p in participants])
+        assert Certificate.objects.filter(session=session).count() == people
+        return len(queries)
+
+    statements(1)  # the program year's serial counter is made on the first certificate
+    assert statements(2) == statements(10) == 21
+
+
+def test_issued_certificates_and_first_marks_carry_their_history_with_who_and_when(no_queue):
+    session, participants = _onsite_finished(3)
+    staff = ProgrammeStaffFactory()
+
+    attendance_record(session=session, marks=[(p, "full") for p in participants], by=staff)
+
+    for model in (Certificate, Attendance):
+        rows = model.objects.filter(session=session)
+        history = model.history.model.objects.filter(id__in=rows.values("pk"))
+        assert history.count() == rows.count() == 3
+        assert {(h.history_type, h.history_user_id) for h in history} == {("+", staff.pk)}
+        for row, record in zip(rows.order_by("pk"), history.order_by("id"), strict=True):
+            assert record.history_date == (row.issued_at if model is Certificate else row.recorded_at)
+            assert record.status == row.status
+
+
+def test_becoming_ready_is_recorded_in_the_history_the_sweep_reads(no_queue):
+    certificates = _issued(2, no_queue)
+    certificates_render(certificate_ids=[c.pk for c in certificates])
+
+    for certificate in certificates:
+        certificate.refresh_from_db()
+        latest = certificate.history.order_by("-history_date", "-history_id").first()
+        assert (latest.history_type, latest.status, latest.pdf) == ("~", "ready", certificate.pdf.name)
+        assert latest.history_date == certificate.ready_at
+
+
+def test_a_batchs_emails_go_over_one_connection(no_queue, monkeypatch):
+    certificates = _issued(3, no_queue)
+    certificates_render(certificate_ids=[c.pk for c in certificates])
+    opened = []
+    real = mail.get_connection
+
+    def counted(*args, **kwargs):
+        opened.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("certificates.notifications.get_connection", counted)
+    assert certificates_ready_send(certificate_ids=[c.pk for c in certificates]) == 3
+    assert len(opened) == 1 and len(mail.outbox) == 3
+
+
+def test_a_worker_warms_up_its_renderer_without_the_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        rendering.warm_up()
+    assert rendering._assets.cache_info().currsize == 1
