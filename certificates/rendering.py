@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 FONT_DIR = HERE / "fonts"
 STYLESHEET = HERE / "certificate.css"
+USER_AGENT_STYLESHEET = HERE / "certificate-ua.css"
 DOCUMENT_TEMPLATE = "certificates/certificate_document.html"  # the document: its pages in a row
 TEMPLATE = "certificates/certificate.html"  # one certificate, one page
 DATE_FORMAT = "%d.%m.%Y"
@@ -138,14 +139,15 @@ def _title(certificate: Certificate) -> str:
 
 @functools.cache
 def _assets():
-    """(font configuration, parsed stylesheet, URL fetcher), built once per process.
+    """(font configuration, parsed stylesheet, URL fetcher, HTML class), built once per process.
 
     The fetcher reads only the shipped font files: a render never reaches the network or the rest
-    of the disk, whatever a certificate's text says."""
+    of the disk, whatever a certificate's text says. The HTML class brings the certificate's own
+    user-agent stylesheet (``certificate-ua.css``) instead of WeasyPrint's HTML5 one."""
     progress = logging.getLogger("weasyprint.progress")
     if progress.level == logging.NOTSET:  # seven INFO lines per render, unless LOGGING asks for them
         progress.setLevel(logging.WARNING)
-    from weasyprint import CSS
+    from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 
@@ -161,15 +163,19 @@ def _assets():
     fetcher = FontsOnly()
     font_config = FontConfiguration()
     stylesheet = CSS(filename=str(STYLESHEET), font_config=font_config, url_fetcher=fetcher)
-    return font_config, stylesheet, fetcher
+    user_agent = CSS(filename=str(USER_AGENT_STYLESHEET), url_fetcher=fetcher)
+
+    class CertificateHTML(HTML):
+        def _ua_stylesheets(self, forms=False):  # WeasyPrint's hook for its HTML5 stylesheet
+            return [user_agent]
+
+    return font_config, stylesheet, fetcher, CertificateHTML
 
 
 def certificate_pdf(certificate: Certificate) -> bytes:
     """The certificate as an unsigned PDF (A4 landscape, one page)."""
-    font_config, stylesheet, fetcher = _assets()  # first: it quietens WeasyPrint's progress log
-    from weasyprint import HTML
-
-    document = HTML(string=certificate_html(certificate), base_url=str(HERE), url_fetcher=fetcher)
+    font_config, stylesheet, fetcher, html_class = _assets()  # first: it quietens WeasyPrint's progress log
+    document = html_class(string=certificate_html(certificate), base_url=str(HERE), url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
@@ -183,10 +189,8 @@ def certificates_pdf(certificates: list[Certificate]) -> list[bytes]:
     exactly one (it never does with the layout's fixed frame), each is rendered alone."""
     if len(certificates) == 1:
         return [certificate_pdf(certificates[0])]
-    font_config, stylesheet, fetcher = _assets()
-    from weasyprint import HTML
-
-    document = HTML(string=certificates_html(certificates), base_url=str(HERE), url_fetcher=fetcher).render(
+    font_config, stylesheet, fetcher, html_class = _assets()
+    document = html_class(string=certificates_html(certificates), base_url=str(HERE), url_fetcher=fetcher).render(
         stylesheets=[stylesheet], font_config=font_config
     )
     if len(document.pages) != len(certificates):

@@ -4,6 +4,7 @@ signed PDF per certificate, stored in one transaction, and e-mailed over one con
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -195,3 +196,32 @@ def test_a_worker_warms_up_its_renderer_without_the_database(django_assert_num_q
     with django_assert_num_queries(0):
         rendering.warm_up()
     assert rendering._assets.cache_info().currsize == 1
+
+
+def _unsaved(serial: str, **fields) -> Certificate:
+    values = {
+        "code": "0123456789ABCDEF",
+        "participant_name": "Işıl Şıkoğlu",
+        "institution_name": "Kırşehir Valiliği",
+        "course_title": "E-İmza",
+        "hours": 8,
+        "starts_on": date(2026, 3, 4),
+        "ends_on": date(2026, 3, 4),
+        "place": "Ankara",
+    }
+    return Certificate(serial=serial, **{**values, **fields})
+
+
+def test_a_batch_whose_pages_do_not_match_its_certificates_renders_each_alone(caplog):
+    """The longest name and place the record allows spill onto a second page: the batch is not
+    cut by page then, or certificates would get each other's pages."""
+    spilling = _unsaved("KSM-2026-000002", participant_name="Şükrüoğlu Gülümser " * 11, place="Uzun yer adı, " * 21)
+    batch = [_unsaved("KSM-2026-000001"), spilling, _unsaved("KSM-2026-000003")]
+
+    files = rendering.certificates_pdf(batch)
+
+    assert "a batch of 3 certificates made 4 pages" in caplog.text
+    pages = [PdfReader(BytesIO(pdf)).pages for pdf in files]
+    assert [len(p) for p in pages] == [1, 2, 1]
+    for certificate, its_pages in zip(batch, pages, strict=True):
+        assert certificate.serial in "".join(page.extract_text() for page in its_pages)
