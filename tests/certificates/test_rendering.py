@@ -259,6 +259,40 @@ def test_the_certificates_own_user_agent_stylesheet_lays_out_as_weasyprints_html
     assert weasyprints.make_bookmark_tree() and not ours.make_bookmark_tree()
 
 
+def _longest(field: str, word: str) -> str:
+    """As long a text as the certificate's ``field`` holds, made of ``word``."""
+    length = Certificate._meta.get_field(field).max_length
+    return (word * (length // len(word) + 1))[:length]
+
+
+@pytest.mark.parametrize("language", ["tr", "en"])
+def test_the_longest_texts_the_record_holds_still_fit_on_one_page_above_the_footer(language):
+    certificate = _issue(language=language, days=3)
+    certificate.participant_name = _longest("participant_name", "Şükrüoğlu Gülümser Ağaoğlu ")
+    certificate.institution_name = _longest("institution_name", "Çok Uzun Kurum Adı ")
+    certificate.course_title = _longest("course_title", "Çok uzun kurs adı ")
+    certificate.course_title_en = _longest("course_title_en", "A very long course title ")
+    certificate.place = _longest("place", "Uzun yer adı, ")
+    font_config, stylesheet, fetcher, html_class = rendering._assets()
+    document = html_class(
+        string=rendering.certificates_html([certificate]), base_url=str(rendering.HERE), url_fetcher=fetcher
+    ).render(stylesheets=[stylesheet], font_config=font_config)
+
+    assert len(document.pages) == 1
+    paragraphs = {}
+
+    def walk(box) -> None:
+        if box.element_tag == "p" and box.element.get("class") not in paragraphs:
+            paragraphs[box.element.get("class")] = box
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(document.pages[0]._page_box)
+    place, footer = paragraphs["value place long longer"], paragraphs["footer"]
+    assert place.position_y + place.margin_height() < footer.position_y
+    assert "name long longer" in paragraphs and "course long" in paragraphs
+
+
 # --- One PDF, whatever happens ----------------------------------------------------------------
 
 
