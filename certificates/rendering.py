@@ -21,6 +21,7 @@ import atexit
 import base64
 import functools
 import logging
+import re
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -200,13 +201,27 @@ def certificates_pdf(certificates: list[Certificate]) -> list[bytes]:
 
 
 def _pages(pdf: bytes, titles: list[str]) -> list[bytes]:
-    """A PDF of n pages as n one-page PDFs, each with its own title."""
+    """A PDF of n pages as n one-page PDFs, each with its own title.
+
+    WeasyPrint gives all the pages of a document one resource dictionary, so each page's images
+    (the QR codes, which carry the verification codes) are named in every page's resources. Each
+    file keeps only the images its own page draws: nothing of the other certificates of the batch
+    but the fonts' subset (glyphs, no text)."""
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject
 
     reader = PdfReader(BytesIO(pdf))
     producer = reader.metadata.get("/Producer", "") if reader.metadata else ""
     files = []
     for page, title in zip(reader.pages, titles, strict=True):
+        resources = page["/Resources"].get_object()
+        if "/XObject" in resources:
+            drawn = {b"/" + name for name in _DRAWN.findall(page.get_contents().get_data())}
+            own = DictionaryObject(resources)
+            own[NameObject("/XObject")] = DictionaryObject(
+                {key: value for key, value in resources["/XObject"].get_object().items() if key.encode() in drawn}
+            )
+            page[NameObject("/Resources")] = own  # this page's own copy: the others keep theirs
         writer = PdfWriter()
         writer.add_page(page)
         writer.add_metadata({"/Title": title, "/Producer": producer})
@@ -214,6 +229,10 @@ def _pages(pdf: bytes, titles: list[str]) -> list[bytes]:
         writer.write(out)
         files.append(out.getvalue())
     return files
+
+
+# ``/Name Do``: a content stream drawing the external object (an image) of that name.
+_DRAWN = re.compile(rb"/([^\s/()<>\[\]{}%]+)\s*Do\b")
 
 
 def warm_up() -> None:
@@ -288,7 +307,9 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
     if signed:
         notify = {c.pk for c in todo if c.participant.email}
         try:
-            outcome.update(_store(signed, force=force, notify=notify))
+            stored, refused = _store(signed, force=force, notify=notify)
+            outcome.update(stored)
+            errors.update(refused)
         except Exception as exc:
             for pk in signed:
                 errors.setdefault(pk, exc)
@@ -299,22 +320,26 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
     return outcome
 
 
-def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> dict[int, str]:
+def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> tuple[dict[int, str], dict[int, Exception]]:
     """Save the signed PDFs and mark their certificates ready, in one transaction under their row
-    locks (on SQLite, the IMMEDIATE transaction), re-checking that nothing changed meanwhile:
-    revoked, or made ready by another run. A file is ``certificates/<serial>.pdf``; a file of that
-    name that the record does not stand behind (a run that died between saving and committing) is
-    replaced, and the previous PDF of a re-render is deleted once the new one is committed. The
-    participants of ``notify`` whose certificate became ready for the first time are e-mailed
-    after commit (one task for the batch)."""
+    locks (taken in id order; on SQLite, the IMMEDIATE transaction), re-checking that nothing
+    changed meanwhile: revoked, or made ready by another run. A file is
+    ``certificates/<serial>.pdf``; a file of that name that the record does not stand behind (a
+    run that died between saving and committing) is replaced, and the previous PDF of a re-render
+    is deleted once the new one is committed. A file the storage refuses fails its certificate
+    alone. The participants of ``notify`` whose certificate became ready for the first time are
+    e-mailed after commit (one task for the batch). Answers the outcomes, and the storage errors
+    by certificate id."""
     saved: list[tuple] = []
     outcome: dict[int, str] = {}
+    failures: dict[int, Exception] = {}
     try:
         with transaction.atomic():
-            locked = Certificate.objects.select_for_update(of=("self",)).in_bulk(list(pdfs))
+            rows = Certificate.objects.select_for_update(of=("self",)).filter(pk__in=list(pdfs)).order_by("pk")
+            locked = {certificate.pk: certificate for certificate in rows}
             announce, changed = [], []
             now = timezone.now()
-            for pk, pdf in pdfs.items():
+            for pk in sorted(pdfs):
                 certificate = locked.get(pk)
                 if certificate is None:
                     outcome[pk] = "missing"
@@ -325,22 +350,17 @@ def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> dict[int
                 if certificate.status == CertificateStatus.READY and certificate.pdf and not force:
                     outcome[pk] = "unchanged"
                     continue
-                previous = certificate.pdf.name or ""
-                storage = certificate.pdf.storage
-                target = certificate.pdf.field.generate_filename(certificate, f"{certificate.serial}.pdf")
-                live = certificate.status == CertificateStatus.READY and previous == target
-                if not live and storage.exists(target):
-                    storage.delete(target)  # an orphan, or the old PDF of a pending re-render
                 first_time = certificate.ready_at is None
-                certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
-                saved.append((storage, certificate.pdf.name))
+                try:
+                    _save_file(certificate, pdfs[pk], saved)
+                except Exception as exc:
+                    failures[pk] = exc
+                    continue
                 certificate.status = CertificateStatus.READY
                 certificate.ready_at = now
                 certificate.error = ""
                 certificate.attempts += 1
                 changed.append(certificate)
-                if live or (previous and previous not in (certificate.pdf.name, target)):
-                    transaction.on_commit(functools.partial(_delete_quietly, storage, previous))
                 if first_time and pk in notify:
                     announce.append(pk)
                 outcome[pk] = "ready"
@@ -353,7 +373,22 @@ def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> dict[int
         for storage, name in saved:
             _delete_quietly(storage, name)
         raise
-    return outcome
+    return outcome, failures
+
+
+def _save_file(certificate: Certificate, pdf: bytes, saved: list[tuple]) -> None:
+    """Store ``pdf`` as the certificate's file (call under its row lock; the row is saved by the
+    caller); ``saved`` collects what was written, for the caller to remove on a rollback."""
+    previous = certificate.pdf.name or ""
+    storage = certificate.pdf.storage
+    target = certificate.pdf.field.generate_filename(certificate, f"{certificate.serial}.pdf")
+    live = certificate.status == CertificateStatus.READY and previous == target
+    if not live and storage.exists(target):
+        storage.delete(target)  # an orphan, or the old PDF of a pending re-render
+    certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(pdf), save=False)
+    saved.append((storage, certificate.pdf.name))
+    if live or (previous and previous not in (certificate.pdf.name, target)):
+        transaction.on_commit(functools.partial(_delete_quietly, storage, previous))
 
 
 def _mark_failed(certificate_id: int, exc: BaseException) -> None:

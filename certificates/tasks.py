@@ -60,6 +60,7 @@ def render_certificates(certificate_ids: list[int], force: bool = False) -> dict
     return {str(pk): outcome for pk, outcome in done.items()}
 
 
+# Kept for messages queued before the batches (a worker drops a task whose name it does not know).
 @shared_task(**RENDER_OPTIONS)
 def render_certificate(certificate_id: int, force: bool = False) -> str:
     """Render and sign one certificate's PDF (``render_certificates`` of one)."""
@@ -78,18 +79,25 @@ def sweep_certificates() -> int:
 
 
 EMAIL_OPTIONS = {"base": SkipWhileBrokerDown, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True}
+EMAIL_MAX_RETRIES = 5
 
 
-@shared_task(**EMAIL_OPTIONS, max_retries=5)
-def send_certificates_ready(certificate_ids: list[int]) -> int:
+@shared_task(bind=True, base=SkipWhileBrokerDown, acks_late=True, max_retries=EMAIL_MAX_RETRIES)
+def send_certificates_ready(self, certificate_ids: list[int]) -> int:
     """E-mail the participants of a batch that their certificates are ready, with the verification
-    links, over one connection."""
+    links, over one connection. Those that could not be sent are retried with backoff, and only
+    they: the others are not e-mailed twice."""
     from certificates.notifications import certificates_ready_send
 
-    return certificates_ready_send(certificate_ids=list(certificate_ids))
+    sent, failures = certificates_ready_send(certificate_ids=list(certificate_ids))
+    if failures:
+        countdown = min(5 * 2**self.request.retries, 300)
+        raise self.retry(args=(sorted(failures),), exc=next(iter(failures.values())), countdown=countdown)
+    return sent
 
 
-@shared_task(**EMAIL_OPTIONS, max_retries=5)
+# Kept for messages queued before the batches (a worker drops a task whose name it does not know).
+@shared_task(**EMAIL_OPTIONS, max_retries=EMAIL_MAX_RETRIES)
 def send_certificate_ready(certificate_id: int) -> int:
     """E-mail the participant that their certificate is ready, with its verification link."""
     from certificates.notifications import certificate_ready_send

@@ -4,16 +4,24 @@ signed PDF per certificate, stored in one transaction, and e-mailed over one con
 
 from __future__ import annotations
 
+import smtplib
+from base64 import b64decode
 from datetime import date
 from io import BytesIO
 
+import celery.app.task
 import pytest
 from asn1crypto import x509 as asn1_x509
+from celery.exceptions import Retry
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core import mail
+from django.core.files.storage import FileSystemStorage
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from kombu.exceptions import OperationalError
+from PIL import Image, ImageChops
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -23,6 +31,7 @@ from certificates import rendering, tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.notifications import certificates_ready_send
 from certificates.rendering import certificates_render
+from certificates.services import publish_renders
 from kamusm_portal.text import tr_upper
 from sessions.models import Attendance
 from sessions.services import attendance_record
@@ -88,6 +97,9 @@ def test_a_batch_gives_each_certificate_its_own_signed_one_page_pdf_in_its_langu
         assert ("Katılım Sertifikası" in text) is not english
         title = "Certificate of Participation" if english else "Katılım Sertifikası"
         assert reader.metadata["/Title"] == f"{title} {certificate.serial}"
+        (image,) = reader.pages[0].images  # its own QR code, none of the batch's others
+        own = Image.open(BytesIO(b64decode(rendering.qr_image(rendering.verify_url(certificate)).split(",")[1])))
+        assert ImageChops.difference(image.image.convert("L"), own.convert("L")).getbbox() is None
         (embedded,) = PdfFileReader(BytesIO(pdf)).embedded_signatures
         status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root]))
         assert (status.intact, status.valid, status.trusted) == (True, True, True)
@@ -188,14 +200,100 @@ def test_a_batchs_emails_go_over_one_connection(no_queue, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr("certificates.notifications.get_connection", counted)
-    assert certificates_ready_send(certificate_ids=[c.pk for c in certificates]) == 3
+    assert certificates_ready_send(certificate_ids=[c.pk for c in certificates]) == (3, {})
     assert len(opened) == 1 and len(mail.outbox) == 3
 
 
-def test_a_worker_warms_up_its_renderer_without_the_database(django_assert_num_queries):
+def test_an_address_the_mail_server_refuses_is_retried_alone_and_the_others_are_not_sent_twice(no_queue, monkeypatch):
+    certificates = _issued(3, no_queue)
+    certificates_render(certificate_ids=[c.pk for c in certificates])
+    refused = certificates[1]
+    real = locmem.EmailBackend.send_messages
+
+    def refusing(self, messages):
+        if messages[0].to == [refused.participant.email]:
+            raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"mailbox unavailable")})
+        return real(self, messages)
+
+    retries = []
+
+    def retry(*, args, exc, countdown):
+        retries.append((args, type(exc), countdown))
+        return Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", refusing)
+    monkeypatch.setattr(tasks.send_certificates_ready, "retry", retry)
+    with pytest.raises(Retry):
+        tasks.send_certificates_ready.run([c.pk for c in certificates])
+
+    others = [c.participant.email for c in certificates if c.pk != refused.pk]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(others)
+    assert retries == [(([refused.pk],), smtplib.SMTPRecipientsRefused, 5)]  # only the refused one, later
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", real)  # the server takes it now
+    assert tasks.send_certificates_ready.run([refused.pk]) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(c.participant.email for c in certificates)
+
+
+def test_a_file_the_storage_refuses_fails_its_certificate_alone(no_queue, monkeypatch):
+    certificates = _issued(3, no_queue)
+    bad = certificates[2]
+    real = FileSystemStorage._save
+
+    def full_disk(self, name, content):
+        if bad.serial in name:
+            raise OSError(28, "No space left on device")
+        return real(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        certificates_render(certificate_ids=[c.pk for c in certificates])
+
+    states = dict(Certificate.objects.values_list("pk", "status"))
+    assert [states[c.pk] for c in certificates] == [CertificateStatus.READY, CertificateStatus.READY, "failed"]
+    monkeypatch.undo()
+    assert certificates_render(certificate_ids=[bad.pk]) == {bad.pk: "ready"}
+
+
+def test_with_the_broker_down_the_batches_after_the_first_are_not_even_tried(settings, monkeypatch):
+    """Saving the attendance of 30 people while Redis is down waits once on it, not once a batch."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CERTIFICATE_RENDER_BATCH = 10
+    attempts = []
+
+    def broker_down(self, *args, **kwargs):
+        attempts.append(self.name)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(celery.app.task.Task, "apply_async", broker_down)
+    tasks.SkipWhileBrokerDown.reset()
+    try:
+        assert publish_renders(list(range(1, 31))) == 0  # nothing raised: the sweep will queue them
+        assert attempts == ["certificates.tasks.render_certificates"]
+    finally:
+        tasks.SkipWhileBrokerDown.reset()
+
+
+@pytest.mark.parametrize(
+    ("queues", "warmed"), [(["pdf"], True), (["default", "email", "pdf"], True), (["email"], False)]
+)
+def test_a_worker_process_warms_up_its_renderer_only_when_it_takes_the_pdf_queue(monkeypatch, queues, warmed):
+    from kamusm_portal.celery import app
+
+    calls = []
+    monkeypatch.setattr(rendering, "warm_up", lambda: calls.append(1))
+    monkeypatch.setattr(app.amqp.queues, "_consume_from", {name: app.amqp.queues[name] for name in queues})
+    tasks._warm_up()
+    assert bool(calls) is warmed
+
+
+def test_warming_up_renders_and_signs_without_the_database(django_assert_num_queries, monkeypatch):
+    signed = []
+    real = rendering.signing.pdf_sign
+    monkeypatch.setattr(rendering.signing, "pdf_sign", lambda pdf: signed.append(real(pdf)))
     with django_assert_num_queries(0):
         rendering.warm_up()
-    assert rendering._assets.cache_info().currsize == 1
+    assert len(signed) == 2 and all(pdf.startswith(b"%PDF") for pdf in signed)
 
 
 def _unsaved(serial: str, **fields) -> Certificate:
