@@ -9,7 +9,6 @@ from base64 import b64decode
 from datetime import date
 from io import BytesIO
 
-import celery.app.task
 import pytest
 from asn1crypto import x509 as asn1_x509
 from celery.exceptions import Retry
@@ -20,7 +19,6 @@ from django.core.files.storage import FileSystemStorage
 from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from kombu.exceptions import OperationalError
 from PIL import Image, ImageChops
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -31,7 +29,6 @@ from certificates import rendering, tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.notifications import certificates_ready_send
 from certificates.rendering import certificates_render
-from certificates.services import publish_renders
 from kamusm_portal.text import tr_upper
 from sessions.models import Attendance
 from sessions.services import attendance_record
@@ -253,25 +250,6 @@ def test_a_file_the_storage_refuses_fails_its_certificate_alone(no_queue, monkey
     assert [states[c.pk] for c in certificates] == [CertificateStatus.READY, CertificateStatus.READY, "failed"]
     monkeypatch.undo()
     assert certificates_render(certificate_ids=[bad.pk]) == {bad.pk: "ready"}
-
-
-def test_with_the_broker_down_the_batches_after_the_first_are_not_even_tried(settings, monkeypatch):
-    """Saving the attendance of 30 people while Redis is down waits once on it, not once a batch."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CERTIFICATE_RENDER_BATCH = 10
-    attempts = []
-
-    def broker_down(self, *args, **kwargs):
-        attempts.append(self.name)
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(celery.app.task.Task, "apply_async", broker_down)
-    tasks.SkipWhileBrokerDown.reset()
-    try:
-        assert publish_renders(list(range(1, 31))) == 0  # nothing raised: the sweep will queue them
-        assert attempts == ["certificates.tasks.render_certificates"]
-    finally:
-        tasks.SkipWhileBrokerDown.reset()
 
 
 @pytest.mark.parametrize(

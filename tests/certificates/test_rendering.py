@@ -27,7 +27,7 @@ from pypdf import PdfReader
 from certificates import rendering, signing, tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificate_render, certificates_stale_requeue
-from certificates.services import certificate_revoke
+from certificates.services import certificate_revoke, publish_renders
 from entitlements.models import Program, Province
 from sessions.models import Course
 from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
@@ -411,30 +411,41 @@ def test_renders_go_to_the_pdf_queue_e_mails_to_email_and_the_sweep_to_default(s
     assert beat["certificates.tasks.sweep_certificates"] == 60.0
 
 
-def test_after_a_publish_fails_the_next_ones_of_the_process_fail_at_once_for_a_few_seconds(settings, monkeypatch):
-    """A batch saved while Redis is down waits once on it, not once per certificate."""
+@pytest.fixture
+def broker_down(settings, monkeypatch) -> list[str]:
+    """Redis refuses every publish; answers the names of the tasks whose publish was tried."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     attempts = []
 
-    def broker_down(self, *args, **kwargs):
+    def refused(self, *args, **kwargs):
         attempts.append(self.name)
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(celery.app.task.Task, "apply_async", broker_down)
+    monkeypatch.setattr(celery.app.task.Task, "apply_async", refused)
     tasks.SkipWhileBrokerDown.reset()
-    try:
-        for task in (tasks.render_certificate, tasks.render_certificate, tasks.send_certificate_ready):
-            with pytest.raises(OperationalError):
-                task.apply_async((1,))
-        assert attempts == ["certificates.tasks.render_certificate"]
+    yield attempts
+    tasks.SkipWhileBrokerDown.reset()
 
-        later = time.monotonic() + tasks.BROKER_PAUSE_SECONDS + 1
-        monkeypatch.setattr(tasks.time, "monotonic", lambda: later)
+
+def test_after_a_publish_fails_the_next_ones_of_the_process_fail_at_once_for_a_few_seconds(broker_down, monkeypatch):
+    """A batch saved while Redis is down waits once on it, not once per certificate."""
+    for task in (tasks.render_certificate, tasks.render_certificate, tasks.send_certificate_ready):
         with pytest.raises(OperationalError):
-            tasks.render_certificate.apply_async((1,))
-        assert len(attempts) == 2  # tried again after the pause
-    finally:
-        tasks.SkipWhileBrokerDown.reset()
+            task.apply_async((1,))
+    assert broker_down == ["certificates.tasks.render_certificate"]
+
+    later = time.monotonic() + tasks.BROKER_PAUSE_SECONDS + 1
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: later)
+    with pytest.raises(OperationalError):
+        tasks.render_certificate.apply_async((1,))
+    assert len(broker_down) == 2  # tried again after the pause
+
+
+def test_with_the_broker_down_the_batches_after_the_first_are_not_even_tried(broker_down, settings):
+    """Saving the attendance of 30 people while Redis is down waits once on it, not once a batch."""
+    settings.CERTIFICATE_RENDER_BATCH = 10
+    assert publish_renders(list(range(1, 31))) == 0  # nothing raised: the sweep will queue them
+    assert broker_down == ["certificates.tasks.render_certificates"]
 
 
 # --- The sweep -----------------------------------------------------------------------------------
