@@ -70,42 +70,14 @@ def signing_pair(folder: Path) -> tuple[Path, Path]:
 
 def build(*, certificates: int, per_session: int) -> list[tuple]:
     """Finished on-site sessions (a band-1 institution, request and trainer each) with enrolled
-    participants. Returns ``[(session, participants)]``."""
-    from datetime import timedelta
+    participants, a day apart. Returns ``[(session, participants)]``."""
+    from tests.certificates.helpers import onsite_finished
 
-    from django.utils import timezone
-
-    from entitlements.models import Program, Province
-    from sessions.models import Course
-    from sessions.services import enrolment_create, onsite_session_schedule, training_request_create
-    from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
-
-    program = Program.objects.get(year=2012)
-    course = Course.objects.get(code="EIMZA-101")
-    ankara = Province.objects.get(pk=6)
     plan = []
     left, day = certificates, 2
     while left > 0:
         people = min(per_session, left)
-        institution = onsite_institution()
-        request = training_request_create(
-            institution=institution,
-            program=program,
-            items=[{"course": course, "hours": 8}],
-            province=ankara,
-            expected_participants=people,
-        )
-        start = (timezone.localtime() - timedelta(days=day)).replace(hour=9, minute=0, second=0, microsecond=0)
-        session = onsite_session_schedule(
-            request=request,
-            course=course,
-            trainer=TrainerFactory(),
-            starts_at=start,
-            ends_at=start + timedelta(hours=8),
-        )
-        participants = [ParticipantFactory(institution=institution) for _ in range(people)]
-        enrolment_create(session=session, participants=participants)
-        plan.append((session, participants))
+        plan.append(onsite_finished(people, days_ago=day))
         left -= people
         day += 1
     return plan

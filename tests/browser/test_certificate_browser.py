@@ -3,21 +3,17 @@ the verification page opens from the code printed on it (typed in lower case, wi
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext
 
 from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificate_render
-from entitlements.models import Program, Province
 from entitlements.services import official_create
-from sessions.models import Course
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
-from tests.certificates.helpers import use_test_signing
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from sessions.services import attendance_record
+from tests.certificates.helpers import onsite_finished, use_test_signing
+from tests.sessions.factories import onsite_institution
 
 USERNAME = "sukru.caglar"
 PASSWORD = "Güçlü-Parola-2012!"
@@ -53,20 +49,7 @@ def certificate(monkeypatch) -> Certificate:
         last_name="Çağlar",
         password=PASSWORD,
     )
-    course = Course.objects.get(code="EIMZA-101")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
-    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    person = ParticipantFactory(institution=institution, first_name=FIRST_NAME, last_name=LAST_NAME)
-    enrolment_create(session=session, participants=[person])
+    session, (person,) = onsite_finished(1, institution=institution, first_name=FIRST_NAME, last_name=LAST_NAME)
     attendance_record(session=session, marks=[(person, "full")])
     made = Certificate.objects.get(participant=person)
     assert made.status == CertificateStatus.PENDING

@@ -1,12 +1,23 @@
-"""What the certificate tests share."""
+"""What the certificate tests share: their own signing key, finished on-site sessions to issue
+certificates on, and certificates made ready without the renderer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from certificates import signing
+from certificates.models import Certificate, CertificateStatus
+from entitlements.models import Program, Province
+from sessions.models import Course
+from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+
+FAKE_PDF = b"%PDF-1.4\n% a certificate, for the tests\n%%EOF\n"
 
 
 def use_test_signing(settings, folder: Path, name: str) -> x509.Certificate:
@@ -20,3 +31,45 @@ def use_test_signing(settings, folder: Path, name: str) -> x509.Certificate:
     settings.CERTIFICATE_SIGNING_KEY_PASSWORD = ""
     settings.MEDIA_ROOT = str(folder / "media")
     return x509.load_pem_x509_certificate(cert_pem)
+
+
+def onsite_finished(people: int = 3, *, institution=None, days_ago: int = 2, course: str = "EIMZA-101", **participant):
+    """A finished 8-hour on-site session (from 09:00, ``days_ago`` days back) of a band-1
+    institution, with ``people`` enrolled (``participant``: their fields). Answers
+    ``(session, participants)``."""
+    institution = institution or onsite_institution()
+    course_obj = Course.objects.get(code=course)
+    request = training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": course_obj, "hours": 8}],
+        province=Province.objects.get(pk=6),
+        expected_participants=max(people, 10),
+    )
+    start = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+    session = onsite_session_schedule(
+        request=request,
+        course=course_obj,
+        trainer=TrainerFactory(),
+        starts_at=start,
+        ends_at=start + timedelta(hours=8),
+    )
+    participants = [ParticipantFactory(institution=institution, **participant) for _ in range(people)]
+    enrolment_create(session=session, participants=participants)
+    return session, participants
+
+
+def issued(people: int = 1, **kwargs) -> list[Certificate]:
+    """Certificates issued by full attendance on a finished on-site session (status pending)."""
+    session, participants = onsite_finished(people, **kwargs)
+    attendance_record(session=session, marks=[(p, "full") for p in participants])
+    return list(Certificate.objects.filter(session=session).order_by("serial"))
+
+
+def make_ready(certificate: Certificate, content: bytes = FAKE_PDF) -> Certificate:
+    """What the renderer does, without rendering: a stored PDF and status ready."""
+    certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(content), save=False)
+    certificate.status = CertificateStatus.READY
+    certificate.ready_at = timezone.now()
+    certificate.save(update_fields=["pdf", "status", "ready_at"])
+    return certificate

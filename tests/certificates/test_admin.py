@@ -2,8 +2,6 @@
 Turkish-aware search that takes a code as typed from paper, the batch progress of a session, and
 revoke / re-render actions through the services."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -12,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus
-from entitlements.models import Program, Province
-from sessions.models import Course, TrainingSession
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from entitlements.models import Program
+from sessions.models import TrainingSession
+from sessions.services import attendance_record
+from tests.certificates.helpers import onsite_finished
 from tests.entitlements.factories import UserFactory
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 
 pytestmark = pytest.mark.django_db
 
@@ -29,29 +27,9 @@ def staff_client(client, staff_user):
     return client
 
 
-def _onsite_finished(people: int = 3, **participant):
-    """A finished on-site session (band 1, 8 hours) with ``people`` enrolled."""
-    institution = onsite_institution()
-    course = Course.objects.get(code="EIMZA-101")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
-    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    participants = [ParticipantFactory(institution=institution, **participant) for _ in range(people)]
-    enrolment_create(session=session, participants=participants)
-    return session, participants
-
-
 def _certified(people: int = 1, **participant) -> tuple[TrainingSession, list[Certificate]]:
     """A session whose ``people`` attended in full: one (pending) certificate each."""
-    session, participants = _onsite_finished(people, **participant)
+    session, participants = onsite_finished(people, **participant)
     attendance_record(session=session, marks=[(p, "full") for p in participants])
     return session, list(Certificate.objects.filter(session=session).order_by("pk"))
 

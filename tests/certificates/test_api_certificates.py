@@ -7,26 +7,19 @@ here with a small fake PDF, so these tests do not depend on the renderer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus
-from entitlements.models import Program, Province
-from sessions.models import Course
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
-from tests.sessions.api_factories import client_for, official_of, onsite_institution, plain_user
-from tests.sessions.factories import ParticipantFactory, TrainerFactory
+from sessions.services import attendance_record
+from tests.certificates.helpers import FAKE_PDF, issued, make_ready, onsite_finished
+from tests.sessions.api_factories import client_for, official_of, plain_user
 
 pytestmark = pytest.mark.django_db
 
 ROW_FIELDS = {"id", "serial", "code", "participant", "session", "status", "issued_at"}
-FAKE_PDF = b"%PDF-1.4\n% a certificate, for the tests\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)
@@ -36,49 +29,6 @@ def _media_and_limits(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
-
-
-# --- Helpers shared with the other certificate delivery tests -----------------------------------
-
-
-def onsite_finished(institution=None, people: int = 3, *, days_ago: int = 2, course: str = "EIMZA-101"):
-    """A finished 8-hour on-site session of a band-1 institution with ``people`` enrolled."""
-    institution = institution or onsite_institution()
-    course_obj = Course.objects.get(code=course)
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course_obj, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
-    start = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request,
-        course=course_obj,
-        trainer=TrainerFactory(),
-        starts_at=start,
-        ends_at=start + timedelta(hours=8),
-    )
-    participants = [ParticipantFactory(institution=institution) for _ in range(people)]
-    enrolment_create(session=session, participants=participants)
-    return session, participants
-
-
-def issued(institution=None, people: int = 1, **kwargs) -> list[Certificate]:
-    """Certificates issued by full attendance on a finished on-site session (status pending)."""
-    session, participants = onsite_finished(institution, people, **kwargs)
-    attendance_record(session=session, marks=[(p, "full") for p in participants])
-    return list(Certificate.objects.filter(session=session).order_by("serial"))
-
-
-def make_ready(certificate: Certificate, content: bytes = FAKE_PDF) -> Certificate:
-    """What the renderer does, without rendering: a stored PDF and status ready."""
-    certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(content), save=False)
-    certificate.status = CertificateStatus.READY
-    certificate.ready_at = timezone.now()
-    certificate.save(update_fields=["pdf", "status", "ready_at"])
-    return certificate
 
 
 @pytest.fixture
@@ -144,7 +94,7 @@ def test_anonymous_users_may_not_list_and_users_without_a_role_see_none(program)
 
 
 def test_the_list_runs_the_same_number_of_queries_for_one_row_and_for_ten(program):
-    session, participants = onsite_finished(people=10)
+    session, participants = onsite_finished(10)
     attendance_record(session=session, marks=[(participants[0], "full")])
     client = client_for(official_of(session.institution))
     with CaptureQueriesContext(connection) as one:

@@ -32,8 +32,7 @@ from certificates.rendering import certificates_render
 from kamusm_portal.text import tr_upper
 from sessions.models import Attendance
 from sessions.services import attendance_record
-from tests.certificates.helpers import use_test_signing
-from tests.certificates.test_issue import _onsite_finished
+from tests.certificates.helpers import onsite_finished, use_test_signing
 from tests.entitlements.factories import ProgrammeStaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +56,7 @@ def no_queue(monkeypatch):
 
 
 def _issued(people: int, no_queue) -> list[Certificate]:
-    session, participants = _onsite_finished(people)
+    session, participants = onsite_finished(people)
     for participant, (first, last, language) in zip(participants, NAMES * people, strict=False):
         participant.first_name, participant.last_name, participant.language = first, last, language
         participant.save()
@@ -149,7 +148,7 @@ def test_a_sessions_certificates_are_queued_in_batches_after_commit(
 
 def test_saving_a_sessions_attendance_takes_the_same_statements_for_2_or_10_people(no_queue):
     def statements(people: int) -> int:
-        session, participants = _onsite_finished(people)
+        session, participants = onsite_finished(people)
         with CaptureQueriesContext(connection) as queries:
             attendance_record(session=session, marks=[(p, "full") for p in participants])
         assert Certificate.objects.filter(session=session).count() == people
@@ -160,7 +159,7 @@ def test_saving_a_sessions_attendance_takes_the_same_statements_for_2_or_10_peop
 
 
 def test_issued_certificates_and_first_marks_carry_their_history_with_who_and_when(no_queue):
-    session, participants = _onsite_finished(3)
+    session, participants = onsite_finished(3)
     staff = ProgrammeStaffFactory()
 
     attendance_record(session=session, marks=[(p, "full") for p in participants], by=staff)

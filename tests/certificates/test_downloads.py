@@ -19,7 +19,7 @@ from django.urls import reverse
 from certificates.models import Certificate
 from certificates.views import zip_member_name, zip_stream
 from sessions.services import attendance_record
-from tests.certificates.test_api_certificates import issued, make_ready, onsite_finished
+from tests.certificates.helpers import issued, make_ready, onsite_finished
 from tests.sessions.api_factories import client_for, official_of, onsite_institution, plain_user
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +189,7 @@ def test_the_page_filters_by_session_and_status(batch):
 
 
 def test_the_page_runs_the_same_number_of_queries_for_one_row_and_for_ten(program):
-    session, participants = onsite_finished(onsite_institution(), 10)
+    session, participants = onsite_finished(10, institution=onsite_institution())
     attendance_record(session=session, marks=[(participants[0], "full")])
     client = _portal(official_of(session.institution))
     with CaptureQueriesContext(connection) as one:

@@ -8,44 +8,19 @@ from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus, SerialCounter
 from certificates.services import CROCKFORD, certificate_revoke, code_normalise
-from entitlements.models import Program, Province
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Course
 from sessions.services import (
     attendance_record,
-    enrolment_create,
-    onsite_session_schedule,
     reservation_create,
-    training_request_create,
 )
+from tests.certificates.helpers import onsite_finished
 from tests.sessions.factories import (
     ParticipantFactory,
     SessionFactory,
-    TrainerFactory,
-    onsite_institution,
     standard_institution,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _onsite_finished(people: int = 3):
-    institution = onsite_institution()
-    course = Course.objects.get(code="EIMZA-101")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
-    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    participants = [ParticipantFactory(institution=institution) for _ in range(people)]
-    enrolment_create(session=session, participants=participants)
-    return session, participants
 
 
 def _classroom_finished(people: int = 3):
@@ -60,7 +35,7 @@ def _classroom_finished(people: int = 3):
 
 
 def test_on_site_full_attendance_creates_exactly_one_certificate_partial_and_absent_none():
-    session, (full, partial, absent) = _onsite_finished()
+    session, (full, partial, absent) = onsite_finished()
     attendance_record(session=session, marks=[(full, "full"), (partial, "partial"), (absent, "absent")])
     assert list(Certificate.objects.values_list("participant_id", flat=True)) == [full.pk]
     attendance_record(session=session, marks=[(full, "full")])  # sent again: nothing new
@@ -74,7 +49,7 @@ def test_classroom_full_and_partial_each_create_one_absent_none():
 
 
 def test_the_certificate_keeps_what_it_says_and_starts_pending():
-    session, (person, *_rest) = _onsite_finished(1)
+    session, (person, *_rest) = onsite_finished(1)
     attendance_record(session=session, marks=[(person, "full")])
     certificate = Certificate.objects.get()
     assert certificate.status == CertificateStatus.PENDING
@@ -89,7 +64,7 @@ def test_the_certificate_keeps_what_it_says_and_starts_pending():
 
 
 def test_serial_numbers_follow_the_program_year_without_gaps():
-    session, people = _onsite_finished(3)
+    session, people = onsite_finished(3)
     attendance_record(session=session, marks=[(p, "full") for p in people])
     serials = sorted(Certificate.objects.values_list("serial", flat=True))
     assert serials == ["KSM-2012-000001", "KSM-2012-000002", "KSM-2012-000003"]
@@ -97,7 +72,7 @@ def test_serial_numbers_follow_the_program_year_without_gaps():
 
 
 def test_an_attendance_rolled_back_gives_its_serial_number_back():
-    session, (person,) = _onsite_finished(1)
+    session, (person,) = onsite_finished(1)
     with pytest.raises(RuntimeError), transaction.atomic():
         attendance_record(session=session, marks=[(person, "full")])
         assert Certificate.objects.get().serial == "KSM-2012-000001"
@@ -108,7 +83,7 @@ def test_an_attendance_rolled_back_gives_its_serial_number_back():
 
 
 def test_the_verification_code_is_80_random_bits_in_crockford_base_32():
-    session, people = _onsite_finished(3)
+    session, people = onsite_finished(3)
     attendance_record(session=session, marks=[(p, "full") for p in people])
     codes = list(Certificate.objects.values_list("code", flat=True))
     assert len(set(codes)) == 3
@@ -120,7 +95,7 @@ def test_the_verification_code_is_80_random_bits_in_crockford_base_32():
 
 
 def test_a_correction_that_makes_someone_ineligible_revokes_and_the_other_way_issues_again():
-    session, (person,) = _onsite_finished(1)
+    session, (person,) = onsite_finished(1)
     attendance_record(session=session, marks=[(person, "full")])
     first = Certificate.objects.get()
     attendance_record(session=session, marks=[(person, "partial")])
@@ -133,7 +108,7 @@ def test_a_correction_that_makes_someone_ineligible_revokes_and_the_other_way_is
 
 
 def test_the_database_refuses_a_second_live_certificate_for_one_person_and_session():
-    session, (person,) = _onsite_finished(1)
+    session, (person,) = onsite_finished(1)
     attendance_record(session=session, marks=[(person, "full")])
     certificate = Certificate.objects.get()
     certificate.pk = None
@@ -143,7 +118,7 @@ def test_the_database_refuses_a_second_live_certificate_for_one_person_and_sessi
 
 
 def test_staff_revoke_with_a_reason_and_the_record_stays():
-    session, (person,) = _onsite_finished(1)
+    session, (person,) = onsite_finished(1)
     attendance_record(session=session, marks=[(person, "full")])
     certificate = Certificate.objects.get()
     with pytest.raises(RuleViolation):

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from certificates.models import Certificate
-from entitlements.models import Program, Province
-from sessions.models import Course, Participant, TrainingSession
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from sessions.models import Participant, TrainingSession
+from sessions.services import attendance_record
+from tests.certificates.helpers import onsite_finished
 
 pytestmark = [
     pytest.mark.postgres,
@@ -28,21 +25,7 @@ PEOPLE = 3
 
 
 def _finished_session(days_ago: int) -> tuple[int, list[int]]:
-    institution = onsite_institution()
-    course = Course.objects.get(code="EIMZA-101")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=PEOPLE,
-    )
-    start = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    people = [ParticipantFactory(institution=institution) for _ in range(PEOPLE)]
-    enrolment_create(session=session, participants=people)
+    session, people = onsite_finished(PEOPLE, days_ago=days_ago)
     return session.pk, [p.pk for p in people]
 
 

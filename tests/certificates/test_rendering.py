@@ -28,11 +28,9 @@ from certificates import rendering, signing, tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificate_render, certificates_stale_requeue
 from certificates.services import certificate_revoke, publish_renders
-from entitlements.models import Program, Province
 from sessions.models import Course
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
-from tests.certificates.helpers import use_test_signing
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from tests.certificates.helpers import issued, use_test_signing
+from tests.sessions.factories import onsite_institution
 
 pytestmark = pytest.mark.django_db
 
@@ -53,30 +51,16 @@ def _issue(*, language: str = "tr", email: str = "isil.sikoglu@kurum.gov.tr", da
     """One pending certificate: full attendance of Işıl İnci Güneş Şıkoğlu on a finished on-site
     training of the course above."""
     Course.objects.filter(code="EIMZA-101").update(title_tr=COURSE_TR, title_en=COURSE_EN)
-    course = Course.objects.get(code="EIMZA-101")
-    institution = onsite_institution(name="Kırşehir Valiliği")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
-    start = (timezone.localtime() - timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    person = ParticipantFactory(
-        institution=institution,
+    (certificate,) = issued(
+        1,
+        institution=onsite_institution(name="Kırşehir Valiliği"),
+        days_ago=3,
         first_name="Işıl İnci",
         last_name="Güneş Şıkoğlu",
         email=email,
         language=language,
         kimlik_no=KIMLIK_NO,
     )
-    enrolment_create(session=session, participants=[person])
-    attendance_record(session=session, marks=[(person, "full")])
-    certificate = Certificate.objects.get(participant=person)
     if days > 1:  # a training over several days (the snapshot says so)
         Certificate.objects.filter(pk=certificate.pk).update(ends_on=certificate.starts_on + timedelta(days=days - 1))
         certificate.refresh_from_db()

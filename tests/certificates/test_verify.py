@@ -17,7 +17,7 @@ from django.urls import reverse
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import certificate_revoke
 from sessions.models import Participant
-from tests.certificates.test_api_certificates import FAKE_PDF, issued, make_ready
+from tests.certificates.helpers import FAKE_PDF, issued, make_ready
 from tests.sessions.api_factories import client_for, kimlik_no, official_of
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -27,7 +26,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.db import connection
-from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -35,12 +33,9 @@ from pyhanko_certvalidator import ValidationContext
 from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import certificates_stale_requeue
-from entitlements.models import Program, Province
 from kamusm_portal.celery import app
-from sessions.models import Course
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
-from tests.certificates.helpers import use_test_signing
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from sessions.services import attendance_record
+from tests.certificates.helpers import onsite_finished, use_test_signing
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -196,23 +191,7 @@ def workers(tmp_path, settings, broker, signer) -> Iterator[Workers]:
 
 
 def _finished_session(people: int = PEOPLE):
-    """A finished on-site training of a band-1 institution with ``people`` enrolled."""
-    course = Course.objects.get(code="EIMZA-101")
-    institution = onsite_institution()
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=people,
-    )
-    start = (timezone.localtime() - timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=start, ends_at=start + timedelta(hours=8)
-    )
-    participants = [ParticipantFactory(institution=institution) for _ in range(people)]
-    enrolment_create(session=session, participants=participants)
-    return session, participants
+    return onsite_finished(people)
 
 
 def _ready_count(session) -> int:
