@@ -27,7 +27,7 @@ from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
-from sessions.admin import ServiceHistoryAdmin
+from sessions.admin import ServiceHistoryAdmin, admin_page_context
 from sessions.models import TrainingSession
 
 # ``kamusm_portal.text.tr_fold`` in SQL, for a snapshot field without a stored search key: the
@@ -263,15 +263,14 @@ class CertificateAdmin(ServiceHistoryAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> HttpResponse | None:
         form = RevokeForm(request.POST if "apply" in request.POST else None)
         if not (form.is_bound and form.is_valid()):
-            context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "app_label": self.opts.app_label,
-                "title": gettext("Revoke certificates"),
-                "form": form,
-                "certificates": list(queryset),
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            }
+            context = admin_page_context(
+                self,
+                request,
+                title=gettext("Revoke certificates"),
+                form=form,
+                certificates=list(queryset),
+                action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+            )
             return TemplateResponse(request, "admin/certificates/certificate/revoke.html", context)
         done = 0
         for certificate in queryset:

@@ -69,8 +69,8 @@ def _is_account_manager(request: HttpRequest) -> bool:
     return request._manages_institutions
 
 
-def _view_context(model_admin: admin.ModelAdmin, request: HttpRequest, **extra) -> dict:
-    """The context every custom admin page of this module renders with."""
+def admin_page_context(model_admin: admin.ModelAdmin, request: HttpRequest, **extra) -> dict:
+    """The context every custom admin page renders with (here and in the certificates admin)."""
     return {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -710,7 +710,7 @@ class TrainerAdmin(WorkPlanAdmin):
         title = gettext("Trainers' calendar: %(month)s") % {
             "month": formats.date_format(calendar.month, "YEAR_MONTH_FORMAT")
         }
-        context = _view_context(self, request, title=title, calendar=calendar)
+        context = admin_page_context(self, request, title=title, calendar=calendar)
         return TemplateResponse(request, "admin/training_sessions/trainer/calendar.html", context)
 
 
@@ -1089,7 +1089,7 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
 
     def _reject_page(self, request: HttpRequest, form: RejectForm, requests: list) -> HttpResponse:
         """Asks for the reason; the page posts back to the ``reject`` action of the list."""
-        context = _view_context(
+        context = admin_page_context(
             self,
             request,
             title=gettext("Reject training requests"),
@@ -1182,7 +1182,7 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:training_sessions_trainingsession_change", session.pk)
-        context = _view_context(
+        context = admin_page_context(
             self,
             request,
             title=gettext("Schedule %(request)s") % {"request": training_request},
@@ -1215,7 +1215,7 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
                 tz=timezone.get_current_timezone(),
             )
         back = urlencode({key: request.GET[key] for key in PROPOSAL_KEYS if key in request.GET})
-        context = _view_context(
+        context = admin_page_context(
             self,
             request,
             title=gettext("Schedule proposal"),
