@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -226,6 +227,13 @@ class TrainingRequest(models.Model):
         return [(date.fromisoformat(w["from"]), date.fromisoformat(w["to"])) for w in self.preferred_dates or []]
 
 
+class TrainingRequestItemQuerySet(models.QuerySet):
+    def with_scheduled_hours(self) -> TrainingRequestItemQuerySet:
+        """Each item with ``scheduled``: the hours of its sessions that are not cancelled."""
+        live = ~Q(sessions__status=SessionStatus.CANCELLED)
+        return self.annotate(scheduled=Coalesce(Sum("sessions__hours", filter=live), 0))
+
+
 class TrainingRequestItem(models.Model):
     """One course of a request with the hours wanted; delivered in one session or split over several."""
 
@@ -234,6 +242,7 @@ class TrainingRequestItem(models.Model):
     hours = models.PositiveSmallIntegerField(_("hours"))
 
     history = HistoricalRecords()
+    objects = TrainingRequestItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["request", "pk"]

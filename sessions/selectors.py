@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -197,11 +197,7 @@ def requests_visible(user) -> QuerySet[TrainingRequest]:
 
 def items_with_scheduled_hours() -> QuerySet[TrainingRequestItem]:
     """Request items with ``scheduled`` (hours of their non-cancelled sessions) and their course."""
-    return (
-        TrainingRequestItem.objects.select_related("course")
-        .annotate(scheduled=Coalesce(Sum("sessions__hours", filter=~Q(sessions__status=SessionStatus.CANCELLED)), 0))
-        .order_by("pk")
-    )
+    return TrainingRequestItem.objects.select_related("course").with_scheduled_hours().order_by("pk")
 
 
 def request_list(*, user) -> QuerySet[TrainingRequest]:

@@ -43,7 +43,6 @@ from sessions.models import (
     Audience,
     CourseMaterial,
     Participant,
-    RequestStatus,
     Reservation,
     ReservationStatus,
     SessionKind,
@@ -72,6 +71,7 @@ from sessions.services import (
     attendance_record,
     enrolment_create,
     enrolment_delete,
+    enrolment_removable,
     institution_hours,
     institution_quota_remaining,
     live_q,
@@ -82,8 +82,10 @@ from sessions.services import (
     reservation_cancel,
     reservation_cancellable,
     reservation_create,
+    roster_open,
     trainer_calendar_link_renew,
     training_request_cancel,
+    training_request_cancellable,
     training_request_create,
     unavailability_create,
     unavailability_delete,
@@ -478,7 +480,7 @@ def requests(request: HttpRequest) -> HttpResponse:
         row.lines = lines
         row.hours_asked = sum(line.hours for line in lines)
         row.hours_scheduled = sum(line.scheduled for line in lines)
-        row.can_cancel = row.status == RequestStatus.SUBMITTED and row.hours_scheduled == 0
+        row.can_cancel = training_request_cancellable(row, scheduled=row.hours_scheduled > 0)
     return render(
         request,
         "sessions/requests.html",
@@ -546,7 +548,7 @@ def onsite_session(request: HttpRequest, pk: int) -> HttpResponse:
     session = _onsite_session_or_404(request, institution, pk)
     roster = list(onsite_roster(session=session))
     enrolled = {enrolment.participant_id for enrolment in roster}
-    open_roster = session.status == SessionStatus.ANNOUNCED
+    open_roster = roster_open(session)
     candidates = [p for p in participant_list(user=request.user) if p.pk not in enrolled] if open_roster else []
     form = EnrolmentForm(request.POST if request.method == "POST" else None, participants=candidates)
     if form.is_bound and form.is_valid():
@@ -563,7 +565,7 @@ def onsite_session(request: HttpRequest, pk: int) -> HttpResponse:
         marks = {participant.pk: mark for participant, mark in attendance_sheet(session=session) if mark is not None}
     for enrolment in roster:
         enrolment.mark = marks.get(enrolment.participant_id)
-        enrolment.can_remove = open_roster and enrolment.mark is None
+        enrolment.can_remove = enrolment_removable(session, marked=enrolment.mark is not None)
     return render(
         request,
         "sessions/onsite_session.html",

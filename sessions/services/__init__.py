@@ -12,7 +12,9 @@ from sessions.services.attendance import (
     attendance_record,
     enrolment_create,
     enrolment_delete,
+    enrolment_removable,
     may_record_attendance,
+    roster_open,
     roster_participant_ids,
 )
 from sessions.services.classroom import (
@@ -43,6 +45,7 @@ from sessions.services.onsite import (
     onsite_session_cancel,
     onsite_session_schedule,
     training_request_cancel,
+    training_request_cancellable,
     training_request_create,
     training_request_reject,
 )
@@ -63,6 +66,7 @@ __all__ = [
     "attendance_record",
     "enrolment_create",
     "enrolment_delete",
+    "enrolment_removable",
     "institution_hours",
     "institution_live_reservations",
     "institution_quota_remaining",
@@ -80,6 +84,7 @@ __all__ = [
     "reservation_cancel",
     "reservation_cancellable",
     "reservation_create",
+    "roster_open",
     "roster_participant_ids",
     "session_announce",
     "session_cancel",
@@ -92,6 +97,7 @@ __all__ = [
     "trainer_lock",
     "trainer_update",
     "training_request_cancel",
+    "training_request_cancellable",
     "training_request_create",
     "training_request_reject",
     "unavailability_create",

@@ -46,6 +46,17 @@ def may_record_attendance(user: AbstractBaseUser, session: TrainingSession) -> b
     return is_programme_staff(user) or (session.trainer_id is not None and session.trainer_id == user.pk)
 
 
+def roster_open(session: TrainingSession) -> bool:
+    """An on-site roster changes while its session is announced."""
+    return session.status == SessionStatus.ANNOUNCED
+
+
+def enrolment_removable(session: TrainingSession, *, marked: bool) -> bool:
+    """Someone leaves an on-site roster while it is open and until attendance is recorded for
+    them (``marked``)."""
+    return roster_open(session) and not marked
+
+
 @transaction.atomic
 def enrolment_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
@@ -57,7 +68,7 @@ def enrolment_create(
     session = session_lock(session)
     if session.kind != SessionKind.ONSITE:
         raise RuleViolation("invalid", _("A classroom session's roster is its confirmed seats: reserve them instead."))
-    if session.status not in (SessionStatus.ANNOUNCED,):
+    if not roster_open(session):
         raise RuleViolation(
             "invalid",
             _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
@@ -82,10 +93,7 @@ def enrolment_create(
         )
     participants = [current[pk] for pk in ids]
     existing = {e.participant_id: e for e in session.enrolments.all()}
-    wanted: list[Participant] = []
-    for participant in participants:
-        if participant.pk not in existing and participant.pk not in {p.pk for p in wanted}:
-            wanted.append(participant)
+    wanted = [p for p in dict.fromkeys(participants) if p.pk not in existing]  # in order, each once
     if len(existing) + len(wanted) > session.capacity:
         free = max(session.capacity - len(existing), 0)
         raise RuleViolation(
@@ -111,21 +119,23 @@ def enrolment_create(
 def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None) -> None:
     """Take someone off an on-site roster, until attendance is recorded for them. Locks the session row."""
     session = session_lock(enrolment.session)
-    if session.status != SessionStatus.ANNOUNCED:
+    if not roster_open(session):
         raise RuleViolation(
             "invalid",
             _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
         )
-    if session.attendance.filter(participant_id=enrolment.participant_id).exists():
+    marked = session.attendance.filter(participant_id=enrolment.participant_id).exists()
+    if not enrolment_removable(session, marked=marked):
         raise RuleViolation("invalid", _("Attendance is recorded for this person: they stay on the roster."))
     if Enrolment.objects.filter(pk=enrolment.pk).exists():
         enrolment.delete()
     _complete_if_marked(session, set(session.attendance.values_list("participant_id", flat=True)))
 
 
-def _complete_if_marked(session: TrainingSession, marked: set[int]) -> None:
-    """A session whose roster all have a mark is ``completed`` (call under the session lock)."""
-    roster = roster_participant_ids(session)
+def _complete_if_marked(session: TrainingSession, marked: set[int], roster: list[int] | None = None) -> None:
+    """A session whose roster (read again unless given) all have a mark is ``completed`` (call
+    under the session lock)."""
+    roster = roster_participant_ids(session) if roster is None else roster
     if session.status == SessionStatus.ANNOUNCED and roster and set(roster) <= marked:
         session.status = SessionStatus.COMPLETED
         session.save(update_fields=["status"])
@@ -169,7 +179,8 @@ def attendance_record(
             fields={"status": [_("Not a valid choice: %(value)s.") % {"value": bad[0]}]},
         )
     roster = roster_participant_ids(session)
-    outside = [pk for pk in ids if pk not in set(roster)]
+    on_roster = set(roster)
+    outside = [pk for pk in ids if pk not in on_roster]
     if outside:  # the same answer for an unknown id and for someone of another institution
         raise RuleViolation(
             "attendance_not_allowed",
@@ -207,5 +218,5 @@ def attendance_record(
         answer.append(row)
     # The certificates follow the marks, in this transaction (issued, or revoked on a correction).
     certificates_sync(session=session, marks=[(people[row.participant_id], row.status) for row in answer], by=by)
-    _complete_if_marked(session, set(recorded))
+    _complete_if_marked(session, set(recorded), roster)
     return answer

@@ -79,7 +79,7 @@ def onsite_hours(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tupl
             request__institution_id__in=institutions,
             request__program_id__in=programs,
         )
-        .annotate(scheduled=Coalesce(Sum("sessions__hours", filter=~Q(sessions__status=SessionStatus.CANCELLED)), 0))
+        .with_scheduled_hours()
         .values("request__institution_id", "request__program_id", "hours", "scheduled")
         .order_by()
     ):
@@ -249,6 +249,12 @@ def _not_open(request: TrainingRequest) -> RuleViolation:
     )
 
 
+def training_request_cancellable(request: TrainingRequest, *, scheduled: bool) -> bool:
+    """An official may withdraw a request while it is submitted and none of it is scheduled
+    (``scheduled``: a live session of the request exists)."""
+    return request.status == RequestStatus.SUBMITTED and not scheduled
+
+
 @transaction.atomic
 def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | None = None) -> TrainingRequest:
     """The official withdraws a request before it is scheduled, freeing the hours it held. A
@@ -257,7 +263,8 @@ def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | 
     _entitlement, request = _lock_for(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
-    if TrainingSession.objects.filter(LIVE_SESSION, request_item__request=request).exists():
+    scheduled = TrainingSession.objects.filter(LIVE_SESSION, request_item__request=request).exists()
+    if not training_request_cancellable(request, scheduled=scheduled):
         raise RuleViolation(
             "invalid",
             _("A session of this request is already scheduled: ask the centre to cancel it first."),
@@ -391,9 +398,8 @@ def onsite_session_schedule(
         announced_at=now,
     )
     booked_session_save(session)
-    if all(
-        i.hours <= item_scheduled_hours(i) for i in request.items.all()
-    ):  # every item delivered in full: the request leaves the queue
+    if all(item.hours <= item.scheduled for item in request.items.with_scheduled_hours()):
+        # every item delivered in full: the request leaves the queue
         request.status = RequestStatus.SCHEDULED
         request.closed_at = now
         request.save(update_fields=["status", "closed_at"])

@@ -155,7 +155,7 @@ def test_saving_a_sessions_attendance_takes_the_same_statements_for_2_or_10_peop
         return len(queries)
 
     statements(1)  # the program year's serial counter is made on the first certificate
-    assert statements(2) == statements(10) == 21
+    assert statements(2) == statements(10) == 20
 
 
 def test_issued_certificates_and_first_marks_carry_their_history_with_who_and_when(no_queue):
