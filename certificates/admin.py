@@ -9,7 +9,6 @@ account manager or a trainer (staff users without those permissions) sees nothin
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates import services
 from certificates.models import Certificate, CertificateStatus
+from certificates.rendering import verify_url
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
 from sessions.admin import ServiceHistoryAdmin, admin_page_context
@@ -61,11 +61,6 @@ def _folded(field: str):
     for letter, base in _FOLD:
         expression = Replace(expression, Value(letter), Value(base))
     return Lower(expression)
-
-
-def verify_url(certificate: Certificate) -> str:
-    """The public verification page of a certificate, as printed on it."""
-    return f"{settings.PORTAL_BASE_URL.rstrip('/')}/verify/{certificate.code}/"
 
 
 def _session_id(request: HttpRequest) -> int | None:
@@ -191,8 +186,7 @@ class CertificateAdmin(ServiceHistoryAdmin):
     @admin.display(description=_("session date"), ordering="starts_on")
     def session_date(self, obj):
         """The dates the certificate prints, linking to the list of the session's batch."""
-        first, last = obj.starts_on.strftime("%d.%m.%Y"), obj.ends_on.strftime("%d.%m.%Y")
-        text = first if first == last else f"{first} – {last}"
+        text = obj.dates_text
         url = f"{reverse('admin:certificates_certificate_changelist')}?{urlencode({'session': obj.session_id})}"
         return format_html('<a href="{}" title="{}">{}</a>', url, gettext("Certificates of this session"), text)
 

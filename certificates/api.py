@@ -183,7 +183,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         certificate = self.get_object()
         if certificate.status == CertificateStatus.REVOKED:
             raise RuleViolation("invalid", _("This certificate is revoked: it has no PDF."))
-        if certificate.status != CertificateStatus.READY or not certificate.pdf:
+        if not certificate.pdf_ready:
             response = Response(
                 {"code": "not_ready", "detail": _("The PDF is being made; ask again shortly."), "fields": {}},
                 status=status.HTTP_409_CONFLICT,

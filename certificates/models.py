@@ -106,5 +106,16 @@ class Certificate(models.Model):
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
 
     @property
+    def dates_text(self) -> str:
+        """The dates as printed: ``04.03.2026``, or ``04.03.2026 – 06.03.2026`` over several days."""
+        first = self.starts_on.strftime("%d.%m.%Y")
+        return first if self.ends_on == self.starts_on else f"{first} – {self.ends_on.strftime('%d.%m.%Y')}"
+
+    @property
+    def pdf_ready(self) -> bool:
+        """Its signed PDF can be handed out: ready, with the file stored."""
+        return self.status == CertificateStatus.READY and bool(self.pdf)
+
+    @property
     def is_valid(self) -> bool:
         return self.status != CertificateStatus.REVOKED

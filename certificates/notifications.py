@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from certificates.models import Certificate, CertificateStatus
-from certificates.rendering import course_title, date_text, verify_url
+from certificates.rendering import course_title, verify_url
 
 
 def certificate_ready_send(*, certificate_id: int) -> int:
@@ -59,7 +59,7 @@ def _message(certificate: Certificate) -> EmailMessage:
     context = {
         "certificate": certificate,
         "course": course_title(certificate),
-        "dates": date_text(certificate),
+        "dates": certificate.dates_text,
         "link": verify_url(certificate),
     }
     with translation.override(certificate.language or settings.LANGUAGE_CODE):

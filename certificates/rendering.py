@@ -49,7 +49,6 @@ STYLESHEET = HERE / "certificate.css"
 USER_AGENT_STYLESHEET = HERE / "certificate-ua.css"
 DOCUMENT_TEMPLATE = "certificates/certificate_document.html"  # the document: its pages in a row
 TEMPLATE = "certificates/certificate.html"  # one certificate, one page
-DATE_FORMAT = "%d.%m.%Y"
 ERROR_LENGTH = 2000
 # The sweep leaves a certificate that failed this often to staff (admin: re-render).
 SWEEP_MAX_ATTEMPTS = 10
@@ -68,14 +67,6 @@ def course_title(certificate: Certificate) -> str:
     if certificate.language == "en" and certificate.course_title_en:
         return certificate.course_title_en
     return certificate.course_title
-
-
-def date_text(certificate: Certificate) -> str:
-    """``04.03.2026``, or ``04.03.2026 – 06.03.2026`` for a training over several days."""
-    first = certificate.starts_on.strftime(DATE_FORMAT)
-    if certificate.ends_on == certificate.starts_on:
-        return first
-    return f"{first} – {certificate.ends_on.strftime(DATE_FORMAT)}"
 
 
 def qr_image(text: str) -> str:
@@ -122,7 +113,7 @@ def _page_html(certificate: Certificate) -> SafeString:
                 "language": translation.get_language(),
                 "name": tr_upper(certificate.participant_name),
                 "course": course_title(certificate),
-                "dates": date_text(certificate),
+                "dates": certificate.dates_text,
                 "verify_url": url,
                 "qr_image": qr_image(url),
             },
@@ -281,7 +272,7 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
             outcome[pk] = "missing"
         elif certificate.status == CertificateStatus.REVOKED:
             outcome[pk] = "revoked"
-        elif certificate.status == CertificateStatus.READY and certificate.pdf and not force:
+        elif certificate.pdf_ready and not force:
             outcome[pk] = "unchanged"
         elif pk not in {c.pk for c in todo}:
             todo.append(certificate)
@@ -347,7 +338,7 @@ def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> tuple[di
                 if certificate.status == CertificateStatus.REVOKED:
                     outcome[pk] = "revoked"
                     continue
-                if certificate.status == CertificateStatus.READY and certificate.pdf and not force:
+                if certificate.pdf_ready and not force:
                     outcome[pk] = "unchanged"
                     continue
                 first_time = certificate.ready_at is None

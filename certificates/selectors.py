@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.utils.dateformat import format as date_format
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import code_normalise
@@ -104,14 +103,6 @@ def certificate_by_code(code: str) -> Certificate | None:
     return Certificate.objects.filter(code=normalised).first()
 
 
-def certificate_dates(certificate: Certificate) -> str:
-    """``04.03.2026``, or ``04.03.2026 – 06.03.2026`` for a training over several days."""
-    first = date_format(certificate.starts_on, "d.m.Y")
-    if certificate.ends_on == certificate.starts_on:
-        return first
-    return f"{first} – {date_format(certificate.ends_on, 'd.m.Y')}"
-
-
 def certificate_public_facts(certificate: Certificate, *, english_title: bool = False) -> dict[str, Any]:
     """What anyone holding the code may read: what the certificate says, and whether it stands.
     The course in Turkish, or its English title when ``english_title`` and the course has one.
@@ -127,6 +118,6 @@ def certificate_public_facts(certificate: Certificate, *, english_title: bool = 
         "institution": certificate.institution_name,
         "course": course,
         "hours": certificate.hours,
-        "date": certificate_dates(certificate),
+        "date": certificate.dates_text,
         "place": certificate.place,
     }

@@ -199,7 +199,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "certificate": certificate,
                 "facts": facts,
-                "pdf_ready": certificate.status == CertificateStatus.READY and bool(certificate.pdf),
+                "pdf_ready": certificate.pdf_ready,
             },
         )
     response["X-Robots-Tag"] = "noindex, nofollow"  # names of people: not for search engines
@@ -214,7 +214,7 @@ def verify_pdf(request: HttpRequest, code: str) -> HttpResponse:
     if wait is not None:
         return _too_many(request, wait)
     certificate = certificate_by_code(code)
-    if certificate is None or certificate.status != CertificateStatus.READY or not certificate.pdf:
+    if certificate is None or not certificate.pdf_ready:
         raise Http404
     response = pdf_response(certificate, as_attachment=False)
     response["X-Robots-Tag"] = "noindex, nofollow"
