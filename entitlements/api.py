@@ -368,7 +368,9 @@ class InstitutionFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Unit.objects.filter(province_id=value).values("institution_id"))
 
 
-class OfficialCreateSerializer(serializers.Serializer):
+class AccountCreateSerializer(serializers.Serializer):
+    """A new account (an official's, a trainer's): ``entitlements.services.account_create``."""
+
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField()
     first_name = serializers.CharField(max_length=150)
@@ -381,6 +383,10 @@ class OfficialCreateSerializer(serializers.Serializer):
         style={"input_type": "password"},
         help_text=gettext_lazy("Optional; without it a link to set the password is e-mailed."),
     )
+
+
+class OfficialCreateSerializer(AccountCreateSerializer):
+    pass
 
 
 class OfficialCreatedSerializer(serializers.Serializer):

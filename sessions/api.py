@@ -18,7 +18,6 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +28,7 @@ from rest_framework import exceptions, mixins, permissions, serializers, status,
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entitlements.api import ProgrammeStaffOnObject, _errors
+from entitlements.api import AccountCreateSerializer, ProgrammeStaffOnObject, _errors
 from entitlements.models import Institution, Program, Province, Unit
 from entitlements.selectors import official_institution
 from kamusm_portal.api import IsProgrammeStaff, is_programme_staff
@@ -56,6 +55,16 @@ from sessions.models import (
 )
 
 User = get_user_model()
+
+
+def _acting_institution(request, chosen: Institution | None) -> Institution:
+    """The institution a create acts for: an official's own (whatever was sent), or the one
+    programme staff name (required of them)."""
+    if not is_programme_staff(request.user):
+        return official_institution(request.user)
+    if chosen is None:
+        raise serializers.ValidationError({"institution": [_("This field is required.")]})
+    return chosen
 
 
 class IsOfficialOrProgrammeStaff(permissions.BasePermission):
@@ -354,11 +363,7 @@ class ParticipantViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        institution = data.pop("institution", None)
-        if not is_programme_staff(request.user):
-            institution = official_institution(request.user)
-        elif institution is None:
-            raise serializers.ValidationError({"institution": [_("This field is required.")]})
+        institution = _acting_institution(request, data.pop("institution", None))
         participant = services.participant_create(institution=institution, data=data, by=request.user)
         return Response(self.get_serializer(self._fresh(participant)).data, status=status.HTTP_201_CREATED)
 
@@ -933,11 +938,7 @@ class TrainingRequestViewSet(
         serializer = TrainingRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        institution = data.pop("institution", None)
-        if not is_programme_staff(request.user):
-            institution = official_institution(request.user)
-        elif institution is None:
-            raise serializers.ValidationError({"institution": [_("This field is required.")]})
+        institution = _acting_institution(request, data.pop("institution", None))
         made = services.training_request_create(
             institution=institution,
             program=data["program"],
@@ -1024,20 +1025,8 @@ class TrainerSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
-class TrainerCreateSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = serializers.EmailField()
-    first_name = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
+class TrainerCreateSerializer(AccountCreateSerializer):
     home_province = ProvinceField(help_text=gettext_lazy("Plate code (1-81) of where the trainer is based."))
-    password = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        style={"input_type": "password"},
-        help_text=gettext_lazy("Optional; without it a link to set the password is e-mailed."),
-    )
 
 
 class UnavailabilitySerializer(serializers.ModelSerializer):

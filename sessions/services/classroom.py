@@ -361,11 +361,6 @@ def _session_not_open() -> RuleViolation:
     )
 
 
-def _session_open_check(session: TrainingSession, now: datetime) -> None:
-    if session.kind != SessionKind.CLASSROOM or session.status != SessionStatus.ANNOUNCED or session.starts_at <= now:
-        raise _session_not_open()
-
-
 def institution_live_reservations(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
     """Live reservations of an institution over all sessions of the program (completed included)."""
     return Reservation.objects.filter(institution=institution, session__program=program).filter(live_q(now)).count()
