@@ -25,9 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import verify_url
-from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
-from sessions.admin import ServiceHistoryAdmin, admin_page_context
+from sessions.admin import ServiceHistoryAdmin, admin_page_context, run_each
 from sessions.models import TrainingSession
 
 # ``kamusm_portal.text.tr_fold`` in SQL, for a snapshot field without a stored search key: the
@@ -266,16 +265,13 @@ class CertificateAdmin(ServiceHistoryAdmin):
                 action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
             )
             return TemplateResponse(request, "admin/certificates/certificate/revoke.html", context)
-        done = 0
-        for certificate in queryset:
-            try:
-                services.certificate_revoke(
-                    certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
-                )
-            except RuleViolation as exc:
-                self.message_user(request, f"{certificate}: {exc.message}", messages.ERROR)
-            else:
-                done += 1
+        reason = form.cleaned_data["reason"]
+        done = run_each(
+            self,
+            request,
+            queryset,
+            lambda row: services.certificate_revoke(certificate=row, reason=reason, by=request.user),
+        )
         if done:
             self.message_user(
                 request,
@@ -286,17 +282,13 @@ class CertificateAdmin(ServiceHistoryAdmin):
 
     @admin.action(description=_("Render the PDFs of the selected certificates again"), permissions=["rerender"])
     def rerender(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> None:
-        done = skipped = 0
-        for certificate in queryset:
-            if certificate.status == CertificateStatus.REVOKED:
-                skipped += 1
-                continue
-            try:
-                services.certificate_rerender(certificate=certificate, by=request.user)
-            except RuleViolation as exc:  # revoked since the list was shown
-                self.message_user(request, f"{certificate}: {exc.message}", messages.ERROR)
-            else:
-                done += 1
+        rows = list(queryset)
+        live = [row for row in rows if row.status != CertificateStatus.REVOKED]
+        skipped = len(rows) - len(live)
+        # one revoked since the list was shown is refused by the service, and reported
+        done = run_each(
+            self, request, live, lambda row: services.certificate_rerender(certificate=row, by=request.user)
+        )
         if done:
             self.message_user(
                 request,

@@ -80,6 +80,20 @@ def admin_page_context(model_admin: admin.ModelAdmin, request: HttpRequest, **ex
     }
 
 
+def run_each(model_admin: admin.ModelAdmin, request: HttpRequest, rows, call) -> int:
+    """An admin action's work: ``call(row)`` (a service) for each row; a refusal (RuleViolation)
+    is reported against its row and the others go on. Answers how many went through."""
+    done = 0
+    for row in rows:
+        try:
+            call(row)
+        except RuleViolation as exc:
+            model_admin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
+        else:
+            done += 1
+    return done
+
+
 class ServiceHistoryAdmin(SimpleHistoryAdmin):
     """History shown, never reverted from: every write of these models goes through a service."""
 
@@ -342,13 +356,11 @@ class TrainingSessionAdmin(WorkPlanAdmin):
         pass  # the form's clean() saved it through the service
 
     def _run(self, request, queryset, service, done_message):
-        for session in queryset:
-            try:
-                service(session=session, by=request.user)
-            except RuleViolation as exc:
-                self.message_user(request, f"{session}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, done_message % {"session": session}, messages.SUCCESS)
+        def one(session):
+            service(session=session, by=request.user)
+            self.message_user(request, done_message % {"session": session}, messages.SUCCESS)
+
+        run_each(self, request, queryset, one)
 
     @admin.action(description=_("Announce the selected sessions"), permissions=["change"])
     def announce(self, request, queryset):
@@ -434,11 +446,7 @@ class ReservationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Cancel the selected reservations (a freed seat goes to the waiting list)"))
     def cancel(self, request, queryset):
-        for reservation in queryset:
-            try:
-                services.reservation_cancel(reservation=reservation, by=request.user)
-            except RuleViolation as exc:
-                self.message_user(request, f"{reservation}: {exc.message}", messages.ERROR)
+        run_each(self, request, queryset, lambda row: services.reservation_cancel(reservation=row, by=request.user))
 
 
 # --- On-site rosters and attendance (recorded in the portal and the API) ----------------------
@@ -1068,16 +1076,13 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
     def reject(self, request, queryset):
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
-            done = 0
-            for training_request in queryset:
-                try:
-                    services.training_request_reject(
-                        request=training_request, reason=form.cleaned_data["reason"], by=request.user
-                    )
-                except RuleViolation as exc:
-                    self.message_user(request, f"{training_request}: {exc.message}", messages.ERROR)
-                else:
-                    done += 1
+            reason = form.cleaned_data["reason"]
+            done = run_each(
+                self,
+                request,
+                queryset,
+                lambda row: services.training_request_reject(request=row, reason=reason, by=request.user),
+            )
             if done:
                 self.message_user(
                     request,
