@@ -603,19 +603,47 @@ def test_a_proposal_starts_tomorrow_at_the_earliest(staff_client, program):
 # --- Every list renders ---------------------------------------------------------------------------
 
 
-def test_every_changelist_of_the_app_renders_for_programme_staff(staff_client, staff_user):
+def _one_of_each(staff_user, *, people: int = 1, days_ago: int = 3, block_day: int = 20):
+    """A request, a trainer with a block of unavailability, an on-site session recorded after the
+    fact with ``people`` enrolled and marked, and a classroom session."""
     trainer = TrainerFactory()
     request = TrainingRequestFactory()
-    past = timezone.localdate() - timedelta(days=3)
-    session = _schedule(request, trainer, past, by=staff_user)  # recorded after the fact
-    person = ParticipantFactory(institution=request.institution)
-    enrolment_create(session=session, participants=[person], by=staff_user)
-    attendance_record(session=session, marks=[(person, "partial")], by=staff_user)
-    unavailability_create(trainer=trainer, starts_at=_at(_day(20), 9), ends_at=_at(_day(20), 12))
+    session = _schedule(request, trainer, timezone.localdate() - timedelta(days=days_ago), by=staff_user)
+    persons = [ParticipantFactory(institution=request.institution) for _ in range(people)]
+    enrolment_create(session=session, participants=persons, by=staff_user)
+    attendance_record(session=session, marks=[(person, "partial") for person in persons], by=staff_user)
+    unavailability_create(trainer=trainer, starts_at=_at(_day(block_day), 9), ends_at=_at(_day(block_day), 12))
     SessionFactory(trainer=trainer)
+    return request
+
+
+def _app_models() -> list:
+    return [m for m in admin.site._registry if m._meta.app_label == "training_sessions"]
+
+
+def test_every_changelist_of_the_app_runs_a_fixed_number_of_queries(
+    staff_client, staff_user, django_assert_max_num_queries
+):
+    _one_of_each(staff_user)
+    counts = {}
+    for model in _app_models():
+        url = reverse(f"admin:training_sessions_{model._meta.model_name}_changelist")
+        with CaptureQueriesContext(connection) as one:
+            assert staff_client.get(url).status_code == 200
+        counts[model] = len(one)
+    for n in range(3):  # more requests, trainers, sessions, rosters, marks and blocks
+        _one_of_each(staff_user, people=3, days_ago=4 + n, block_day=21 + n)
+    for model in _app_models():
+        url = reverse(f"admin:training_sessions_{model._meta.model_name}_changelist")
+        with django_assert_max_num_queries(counts[model]):
+            assert staff_client.get(url).status_code == 200
+
+
+def test_every_changelist_of_the_app_renders_for_programme_staff(staff_client, staff_user):
+    request = _one_of_each(staff_user)
     assert Enrolment.objects.exists() and Attendance.objects.exists() and TrainingRequest.objects.exists()
 
-    models = [m for m in admin.site._registry if m._meta.app_label == "training_sessions"]
+    models = _app_models()
     assert len(models) >= 10
     for model in models:
         name = model._meta.model_name

@@ -318,6 +318,28 @@ def test_cancelling_an_on_site_session_returns_its_hours_to_the_item(program, co
     assert (hours.used, hours.held, hours.remaining) == (0, 8, 0)
 
 
+def test_rejecting_a_partly_scheduled_request_keeps_its_sessions_and_a_later_cancel_frees_their_hours(program, course):
+    """DOMAIN.md: rejecting a request frees what it held; its sessions stay (and their hours stay
+    used); cancelling one afterwards gives its hours back to nobody: the request stays closed."""
+    institution = onsite_institution()
+    request = _request(institution, program, (course, 8))
+    session = onsite_session_schedule(
+        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
+    )
+    training_request_reject(request=request, reason="Kalan saatler planlanamadı")
+
+    session.refresh_from_db()
+    assert session.status == SessionStatus.ANNOUNCED
+    hours = _hours(institution, program)
+    assert (hours.used, hours.held, hours.remaining) == (4, 0, 4)
+
+    session_cancel(session=session)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.REJECTED
+    hours = _hours(institution, program)
+    assert (hours.used, hours.held, hours.remaining) == (0, 0, 8)
+
+
 def test_the_entitlement_shows_hours_used_held_and_remaining(program, course):
     institution = onsite_institution(users=20_000)  # 16 hours
     request = _request(institution, program, (course, 10))
