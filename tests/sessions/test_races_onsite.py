@@ -5,6 +5,8 @@
 - One institution's requests and schedulings at once never take it past its hours: with 6 hours
   remaining, ten 3-hour requests let exactly two in; on one 8-hour item, eight 2-hour sessions
   let exactly four in.
+- Ten officials' enrolments at once for the last two places of a room: exactly two get in, the
+  rest are ``roster_full`` (PostgreSQL).
 
 On PostgreSQL through the services, from threads with their own connections; on the embedded
 SQLite as concurrent HTTP requests to a live threaded server on a database file.
@@ -24,10 +26,19 @@ from django.utils import timezone
 
 from entitlements.models import Institution, Official, Program, Province
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Course, SessionKind, SessionStatus, Trainer, TrainingRequest, TrainingSession
-from sessions.services import institution_hours, onsite_session_schedule, training_request_create
+from sessions.models import (
+    Course,
+    Enrolment,
+    Participant,
+    SessionKind,
+    SessionStatus,
+    Trainer,
+    TrainingRequest,
+    TrainingSession,
+)
+from sessions.services import enrolment_create, institution_hours, onsite_session_schedule, training_request_create
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
-from tests.sessions.factories import TrainerFactory, onsite_institution
+from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 from tests.sessions.live import assert_clean, post_json
 
 SCHEDULINGS = 20
@@ -170,6 +181,37 @@ def test_concurrent_requests_and_schedulings_never_take_an_institution_past_its_
     calls = [ask] * 10 + [schedule(pk) for pk in scenario["trainers"]]
     codes = _together(calls)
     _check_hours(scenario, codes[:10], codes[10:])
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_officials_enrolling_at_once_for_the_last_places_never_overfill_the_roster_postgresql():
+    """A room for 10 with 8 enrolled; ten officials' enrolments of one person each at once:
+    exactly two get in, the rest are ``roster_full``."""
+    institution = onsite_institution()
+    request = _request(institution, 8)  # a room for 10
+    session = onsite_session_schedule(
+        request=request,
+        course=Course.objects.get(code="EIMZA-101"),
+        trainer=TrainerFactory(),
+        starts_at=_start(),
+        ends_at=_start() + timedelta(hours=8),
+    )
+    enrolment_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(8)])
+    waiting = [ParticipantFactory(institution=institution).pk for _ in range(10)]
+
+    def enrol(participant_pk):
+        return lambda: _code(
+            lambda: enrolment_create(
+                session=TrainingSession.objects.get(pk=session.pk),
+                participants=[Participant.objects.get(pk=participant_pk)],
+            )
+        )
+
+    codes = _together([enrol(pk) for pk in waiting])
+    assert Counter(codes) == Counter({"made": 2, "roster_full": 8}), Counter(codes)
+    assert Enrolment.objects.filter(session=session).count() == session.capacity == 10
 
 
 # --- SQLite: HTTP requests to a live threaded server on a database file -----------------------
