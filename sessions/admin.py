@@ -514,14 +514,11 @@ def _unavailability_replace(*, trainer: Trainer, old: Unavailability | None, dat
         )
 
 
-class _DryRun(Exception):
-    """Rolls a trial run of the inline's changes back."""
-
-
 class UnavailabilityFormSet(forms.BaseInlineFormSet):
     """Blocks are written through ``unavailability_create``/``unavailability_delete`` (a change is
-    a delete and a create). ``clean`` tries every change in a savepoint rolled back afterwards,
-    so a block over a booked session becomes an error on its row; ``apply`` does it for real."""
+    a delete and a create). ``clean`` checks each new or changed block with
+    ``unavailability_check``, so a block over a booked session becomes an error on its row;
+    ``apply`` writes them."""
 
     def changes(self):
         for form in self.forms:
@@ -552,15 +549,15 @@ class UnavailabilityFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors) or self.instance.pk is None:
             return
-        failures = []
-        try:
-            with transaction.atomic():
-                failures = self.apply(by=None)[3]
-                raise _DryRun
-        except _DryRun:
-            pass
-        for form, exc in failures:
-            add_rule_error(form, exc)
+        for form, _old, data in self.changes():
+            if data is None:
+                continue  # freeing a block is always allowed
+            try:
+                services.unavailability_check(
+                    trainer=self.instance, starts_at=data["starts_at"], ends_at=data["ends_at"]
+                )
+            except RuleViolation as exc:
+                add_rule_error(form, exc)
 
 
 class UnavailabilityInline(admin.TabularInline):

@@ -56,6 +56,7 @@ from sessions.services.trainers import (
     trainer_create,
     trainer_lock,
     trainer_update,
+    unavailability_check,
     unavailability_create,
     unavailability_delete,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "training_request_cancellable",
     "training_request_create",
     "training_request_reject",
+    "unavailability_check",
     "unavailability_create",
     "unavailability_delete",
     "waitlist_positions",

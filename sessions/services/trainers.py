@@ -126,17 +126,14 @@ def trainer_calendar_link_renew(*, trainer: Trainer) -> Trainer:
     return trainer
 
 
-@transaction.atomic
-def unavailability_create(
-    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: AbstractBaseUser | None = None
-) -> Unavailability:
-    """Block a time of the trainer's work plan. Refused over a session they are booked on
-    (``trainer_conflict``); blocks may overlap each other. Locks the trainer row."""
+def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: datetime) -> None:
+    """Whether a block may be made: it ends after it starts, and not over a session the trainer is
+    booked on (``trainer_conflict``); blocks may overlap each other. Reads only (forms check with
+    it; ``unavailability_create`` calls it under the trainer's lock)."""
     if ends_at <= starts_at:
         raise RuleViolation(
             "invalid", _("The block ends after it starts."), fields={"ends_at": [_("The block ends after it starts.")]}
         )
-    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
     clash = _session_clash(trainer, starts_at, ends_at)
     if clash is not None:
         message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {
@@ -146,6 +143,15 @@ def unavailability_create(
             "end": local_datetime(clash.ends_at),
         }
         raise RuleViolation("trainer_conflict", message, fields={"starts_at": [message], "session": clash.pk})
+
+
+@transaction.atomic
+def unavailability_create(
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: AbstractBaseUser | None = None
+) -> Unavailability:
+    """Block a time of the trainer's work plan (``unavailability_check``). Locks the trainer row."""
+    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
+    unavailability_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at)
     by_user = by if by is not None and by.pk else None
     return Unavailability.objects.create(
         trainer=trainer, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=by_user
