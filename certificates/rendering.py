@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -39,6 +40,7 @@ from django.utils.translation import gettext
 from certificates import signing
 from certificates.models import Certificate, CertificateStatus
 from kamusm_portal.db import history_copy
+from kamusm_portal.links import absolute_url
 from kamusm_portal.text import tr_upper
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ SWEEP_MAX_ATTEMPTS = 10
 
 def verify_url(certificate: Certificate) -> str:
     """The public verification page of a certificate (the QR code, the printed link, the e-mail)."""
-    return settings.PORTAL_BASE_URL.rstrip("/") + f"/verify/{certificate.code}/"
+    return absolute_url(reverse("certificates:verify", args=[certificate.code]))
 
 
 def course_title(certificate: Certificate) -> str:

@@ -10,6 +10,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from kamusm_portal.links import absolute_url
+
 
 def set_password_email_send(*, user) -> None:
     """Send a new official the one-time link to set their password (Django's reset token)."""
@@ -20,7 +22,7 @@ def set_password_email_send(*, user) -> None:
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {"user": user, "url": f"{settings.PORTAL_BASE_URL.rstrip('/')}{path}"}
+    context = {"user": user, "url": absolute_url(path)}
     with override(settings.LANGUAGE_CODE):
         subject = _("Your Kamu SM training portal account")
         body = render_to_string("registration/set_password_email.txt", context)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from entitlements.models import Delivery, Entitlement, Official
+from kamusm_portal.links import absolute_url
 from sessions.models import (
     RequestStatus,
     Reservation,
@@ -32,7 +33,7 @@ def _message(template: str, context: dict, *, language: str, to: list[str]) -> t
 
 
 def _session_context(session: TrainingSession) -> dict:
-    return {"session": session, "portal_url": settings.PORTAL_BASE_URL.rstrip("/")}
+    return {"session": session, "portal_url": absolute_url()}
 
 
 def _officials_by_institution(institution_ids) -> dict[int, list[Official]]:
@@ -106,7 +107,7 @@ def request_submitted_send(*, request_id: int) -> int:
     manager = request.institution.account_manager if request else None
     if manager is None or not manager.email or not manager.is_active:
         return 0
-    link = _absolute(reverse("admin:training_sessions_trainingrequest_change", args=[request.pk]))
+    link = absolute_url(reverse("admin:training_sessions_trainingrequest_change", args=[request.pk]))
     context = {"request": request, "items": list(request.items.select_related("course")), "link": link}
     language = getattr(getattr(manager, "official", None), "language", "") or settings.LANGUAGE_CODE
     return send_mass_mail([_message("request_submitted", context, language=language, to=[manager.email])])
@@ -119,7 +120,7 @@ def request_rejected_send(*, request_id: int) -> int:
     context = {
         "request": request,
         "items": list(request.items.select_related("course")),
-        "link": _absolute(reverse("sessions_portal:requests")),
+        "link": absolute_url(reverse("sessions_portal:requests")),
     }
     messages = [
         _message("request_rejected", context, language=o.language, to=[o.user.email])
@@ -140,17 +141,13 @@ def onsite_session_send(*, session_id: int, template: str) -> int:
         return 0
     context = {
         **_session_context(session),
-        "link": _absolute(reverse("sessions_portal:onsite_session", args=[session.pk])),
+        "link": absolute_url(reverse("sessions_portal:onsite_session", args=[session.pk])),
     }
     messages = [
         _message(template, context, language=o.language, to=[o.user.email])
         for o in _officials_by_institution([session.institution_id]).get(session.institution_id, [])
     ]
     if session.trainer_id and session.trainer.user.email:
-        mine = {**context, "to_trainer": True, "link": _absolute(reverse("sessions_portal:trainer_schedule"))}
+        mine = {**context, "to_trainer": True, "link": absolute_url(reverse("sessions_portal:trainer_schedule"))}
         messages.append(_message(template, mine, language=settings.LANGUAGE_CODE, to=[session.trainer.user.email]))
     return send_mass_mail(messages, fail_silently=False)
-
-
-def _absolute(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
