@@ -3,7 +3,7 @@
 #
 #   make run      migrate, load the demo data, print the demo logins, serve on http://127.0.0.1:8000
 #   make test     lint, then the whole test suite (on DATABASE_URL / CELERY_BROKER_URL when set)
-#   make lint     ruff check + ruff format --check
+#   make lint     ruff check + ruff format --check + lint-imports (the layers contract)
 #   make bench    every bench/*.py (not _helpers), with figures against their baselines
 #   make migrate  apply migrations;  make demo  load the demo data (idempotent)
 #   make clean    remove .venv and the local state under var/ (SQLite file, media, demo logins)
@@ -106,6 +106,7 @@ run: install system-deps-runtime demo
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # pytest's exit code 5 means "no tests collected": say so and pass; any failing test fails.
 test: install system-deps lint
@@ -125,5 +126,5 @@ bench: install
 
 # var/ is git-ignored local state: the SQLite database, media, collected static files, demo logins.
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .import_linter_cache .mypy_cache
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

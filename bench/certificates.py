@@ -1,7 +1,7 @@
 """Certificates end to end: attendance saved → signed PDF stored, by real Celery workers.
 
 1,000 certificates (34 finished on-site sessions, 30 enrolled participants each, the last one 10):
-the benchmark saves each session's attendance through ``sessions.services.attendance_record``
+the benchmark saves each session's attendance through ``certificates.services.attendance_record``
 (every participant ``full``), which issues the certificates and publishes, after commit, one
 ``certificates.tasks.render_certificates`` per batch of CERTIFICATE_RENDER_BATCH (10) of them. Two
 Celery worker processes (``celery -A kamusm_portal worker -Q pdf,email,default --pool prefork
@@ -308,7 +308,7 @@ def main() -> int:
     from django.db import connection
 
     from certificates.models import Certificate, CertificateStatus
-    from sessions.services import attendance_record
+    from certificates.services import attendance_record
 
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()

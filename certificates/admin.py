@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import verify_url
+from kamusm_portal.admin import ServiceHistoryAdmin, admin_page_context, run_each
 from kamusm_portal.text import tr_fold
-from sessions.admin import ServiceHistoryAdmin, admin_page_context, run_each
 from sessions.models import TrainingSession
 
 # ``kamusm_portal.text.tr_fold`` in SQL, for a snapshot field without a stored search key: the

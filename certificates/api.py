@@ -1,5 +1,6 @@
-"""The REST API of certificates (API.md): the list, each PDF, the streamed ZIP archive of a session
-or a program, revocation, and the public verification of a code.
+"""The REST API of attendance and certificates (docs/api.md): a session's attendance sheet and its
+recording (which issues the certificates), the certificates' list, each PDF, the streamed ZIP
+archive of a session or a program, revocation, and the public verification of a code.
 
 Views check the shape of what comes in and call services and selectors; rules live there.
 Who may do what: an official reads and downloads their own institution's certificates (another
@@ -27,7 +28,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,9 +36,12 @@ from rest_framework.views import APIView
 from certificates import selectors, services
 from certificates.models import Certificate, CertificateStatus
 from certificates.views import VerifyThrottle, archive_response, pdf_response
-from entitlements.api import ProgrammeStaffOnObject, _errors
-from kamusm_portal.api import ErrorSerializer, is_programme_staff
+from kamusm_portal.api import BareArrayOnPostSchema, ErrorSerializer, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.roles import is_programme_staff
+from sessions import selectors as session_selectors
+from sessions.models import AttendanceStatus, TrainingSession
+from sessions.services import may_record_attendance
 
 # Seconds a client is asked to wait before asking again for a PDF that is not ready yet.
 PDF_RETRY_AFTER = 30
@@ -137,9 +141,11 @@ CERTIFICATE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 @extend_schema_view(
     list=extend_schema(
         description="An official's institution's certificates; programme staff see all. Newest first.",
-        responses={200: CertificateSerializer(many=True), **_errors(400, 401)},
+        responses={200: CertificateSerializer(many=True), **error_responses(400, 401)},
     ),
-    retrieve=extend_schema(parameters=[CERTIFICATE_ID], responses={200: CertificateSerializer, **_errors(401, 404)}),
+    retrieve=extend_schema(
+        parameters=[CERTIFICATE_ID], responses={200: CertificateSerializer, **error_responses(401, 404)}
+    ),
     pdf=extend_schema(parameters=[CERTIFICATE_ID]),
     revoke=extend_schema(parameters=[CERTIFICATE_ID]),
 )
@@ -174,7 +180,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "A revoked certificate has no PDF: 400 `invalid`.",
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
-            **_errors(400, 401, 404),
+            **error_responses(400, 401, 404),
             **_error(409, gettext_lazy("The PDF is not made yet; ask again after `Retry-After` seconds.")),
         },
     )
@@ -198,7 +204,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "official's institution's; programme staff all institutions', or one with `?institution=`. The "
         "archive is streamed as it is made. Neither `session` nor `program`: 400 `invalid`.",
         parameters=[ArchiveQuerySerializer],
-        responses={(200, "application/zip"): OpenApiTypes.BINARY, **_errors(400, 401)},
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, **error_responses(400, 401)},
     )
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def archive(self, request):
@@ -216,7 +222,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "verification then says it is revoked (`valid: false`). An official: 403. Already revoked: 400 "
         "`invalid`.",
         request=CertificateRevokeSerializer,
-        responses={200: CertificateSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: CertificateSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def revoke(self, request, pk=None):
@@ -256,7 +262,7 @@ class CertificateVerifyView(APIView):
         parameters=[CODE],
         responses={
             200: VerificationSerializer,
-            **_errors(404),
+            **error_responses(404),
             **_error(429, gettext_lazy("Too many verifications from this address; wait `Retry-After` seconds.")),
         },
     )
@@ -267,3 +273,97 @@ class CertificateVerifyView(APIView):
         response = Response(VerificationSerializer(selectors.certificate_public_facts(certificate)).data)
         add_never_cache_headers(response)  # a revocation shows at once, never from a cache
         return response
+
+
+# --- Attendance ---------------------------------------------------------------------------------
+
+
+class AttendanceRecorder(permissions.BasePermission):
+    """Attendance: programme staff or the session's own trainer (anyone else who can see it: 403)."""
+
+    def has_object_permission(self, request, view, session: TrainingSession) -> bool:
+        return may_record_attendance(request.user, session)
+
+
+class AttendanceSerializer(serializers.Serializer):
+    """A mark: sent as ``{participant, status}``, answered with when it was recorded. (One serializer
+    both ways, so the schema has one attendance enum.)"""
+
+    participant = serializers.IntegerField(
+        min_value=1, source="participant_id", help_text=gettext_lazy("Participant id.")
+    )
+    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
+    recorded_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema_field(
+    {
+        "allOf": [{"type": "string", "enum": AttendanceStatus.values}],
+        "nullable": True,
+        "description": "full / partial / absent; null until recorded.",
+    }
+)
+class MarkOrNoneField(serializers.CharField):
+    """An attendance mark as read on the sheet, null while none is recorded."""
+
+
+class AttendanceSheetRowSerializer(serializers.Serializer):
+    """Someone on the roster with their mark so far."""
+
+    participant = serializers.IntegerField(help_text=gettext_lazy("Participant id."))
+    status = MarkOrNoneField(allow_null=True)
+    recorded_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema(tags=["sessions"])
+class SessionAttendanceView(generics.GenericAPIView):
+    """``/sessions/{id}/attendance/``: the attendance sheet of a session, and recording it (which
+    issues and revokes certificates in the same transaction, ``services.attendance_record``)."""
+
+    permission_classes = [permissions.IsAuthenticated, AttendanceRecorder]
+    schema = BareArrayOnPostSchema()
+    serializer_class = AttendanceSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return session_selectors.sessions_visible(self.request.user)
+
+    @extend_schema(
+        operation_id="v1_sessions_attendance_list",
+        summary="The attendance sheet of a session",
+        description="Programme staff and the session's trainer: everyone on the roster (confirmed seats, or "
+        "enrolments) with their mark so far, null until recorded.",
+        responses={200: AttendanceSheetRowSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, pk=None):
+        session = self.get_object()
+        rows = [
+            {
+                "participant": participant.pk,
+                "status": mark.status if mark else None,
+                "recorded_at": mark.recorded_at if mark else None,
+            }
+            for participant, mark in session_selectors.attendance_sheet(session=session)
+        ]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(AttendanceSheetRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="v1_sessions_attendance_create",
+        summary="Record attendance",
+        description="Programme staff and the session's trainer, after the session ends: a JSON array of marks, "
+        "which may cover part of the roster and may be sent again (the same marks change nothing; a "
+        "different one corrects it). Answers one row per mark, in the order sent. "
+        "`attendance_not_allowed` before the end, on a cancelled session, or for someone not on the "
+        "roster (whatever the id: the answer never tells whether a participant exists). Once everyone "
+        "on the roster has a mark the session is `completed`.",
+        request=AttendanceSerializer(many=True),
+        responses={200: AttendanceSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, pk=None):
+        session = self.get_object()
+        serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
+        serializer.is_valid(raise_exception=True)
+        marks = [(mark["participant_id"], mark["status"]) for mark in serializer.validated_data]
+        rows = services.attendance_record(session=session, marks=marks, by=request.user)
+        return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)

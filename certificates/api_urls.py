@@ -3,12 +3,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from certificates.api import CertificateVerifyView, CertificateViewSet
+from certificates.api import CertificateVerifyView, CertificateViewSet, SessionAttendanceView
 
 router = SimpleRouter()
 router.register("certificates", CertificateViewSet, basename="certificate")
 
 urlpatterns = [
+    path("sessions/<int:pk>/attendance/", SessionAttendanceView.as_view(), name="session-attendance"),
     path("certificates/verify/<str:code>/", CertificateVerifyView.as_view(), name="certificate-verify"),
     *router.urls,
 ]

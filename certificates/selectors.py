@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import code_normalise
 from entitlements.selectors import official_institution
-from kamusm_portal.api import is_programme_staff
+from kamusm_portal.roles import is_programme_staff
 
 
 def certificates_visible(user) -> QuerySet[Certificate]:

@@ -5,7 +5,7 @@
 import logging
 import time
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 
@@ -54,7 +54,7 @@ def render_certificates(certificate_ids: list[int], force: bool = False) -> dict
     """Render and sign a batch of certificates' PDFs (``certificates.services.render_later_many``
     queues a session's in batches). Idempotent: a ready certificate is left as it is (unless
     ``force``), a revoked one is never rendered. Answers what happened to each, by id."""
-    from certificates.rendering import certificates_render
+    from certificates.services import certificates_render
 
     done = certificates_render(certificate_ids=list(certificate_ids), force=force)
     return {str(pk): outcome for pk, outcome in done.items()}
@@ -64,7 +64,7 @@ def render_certificates(certificate_ids: list[int], force: bool = False) -> dict
 @shared_task(**RENDER_OPTIONS)
 def render_certificate(certificate_id: int, force: bool = False) -> str:
     """Render and sign one certificate's PDF (``render_certificates`` of one)."""
-    from certificates.rendering import certificate_render
+    from certificates.services import certificate_render
 
     return certificate_render(certificate_id=certificate_id, force=force)
 
@@ -73,7 +73,7 @@ def render_certificate(certificate_id: int, force: bool = False) -> str:
 def sweep_certificates() -> int:
     """Periodic (celery beat): queue again the certificates left pending or failed for a while
     (the broker was down when attendance was saved, or a worker died mid-render)."""
-    from certificates.rendering import certificates_stale_requeue
+    from certificates.services import certificates_stale_requeue
 
     return certificates_stale_requeue()
 
@@ -110,9 +110,8 @@ def _warm_up(**kwargs) -> None:
     """A worker process that takes the ``pdf`` queue builds its font configuration, stylesheet and
     signer as it starts (about a second), not on its first certificate."""
     from certificates.rendering import warm_up
-    from kamusm_portal.celery import app
 
-    if "pdf" not in {queue.name for queue in app.amqp.queues.consume_from.values()}:
+    if "pdf" not in {queue.name for queue in current_app.amqp.queues.consume_from.values()}:
         return
     try:
         warm_up()

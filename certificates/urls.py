@@ -12,4 +12,6 @@ urlpatterns = [
     path("certificates/", views.certificates, name="list"),
     path("certificates/archive/", views.certificate_archive, name="archive"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="pdf"),
+    # Programme staff and the session's trainer: the attendance sheet, which issues the certificates.
+    path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
 ]

@@ -1,5 +1,6 @@
-"""Pages of certificates: the public verification page (no login: the code is the key) and the
-officials' list with their PDFs and ZIP archives.
+"""Pages of attendance and certificates: the attendance sheet (programme staff and the session's
+trainer; recording it issues the certificates), the public verification page (no login: the code is
+the key) and the officials' list with their PDFs and ZIP archives.
 
 Also the delivery shared with the API (``certificates.api``): the per-address rate limit of
 verification, a certificate's PDF as a file answer and the streamed ZIP archive.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterable, Iterator
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
@@ -25,10 +27,11 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from certificates.forms import AttendanceForm
 from certificates.models import Certificate, CertificateStatus
 from certificates.selectors import (
     certificate_archive_rows,
@@ -39,10 +42,14 @@ from certificates.selectors import (
     certificate_public_facts,
     certificates_visible,
 )
-from certificates.services import code_normalise
+from certificates.services import attendance_record, code_normalise
 from entitlements.selectors import official_institution
-from kamusm_portal.api import is_programme_staff
+from kamusm_portal.errors import RuleViolation
+from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
+from sessions.models import SessionStatus, TrainingSession
+from sessions.selectors import attendance_sheet, trainer_of
+from sessions.services import may_record_attendance
 
 PAGE_SIZE = 100
 
@@ -283,3 +290,52 @@ def certificate_archive(request: HttpRequest) -> HttpResponse:
     if session is None and program is None:
         return HttpResponseBadRequest(_("Choose a session or a program."))
     return archive_response(request.user, session=session, program=program)
+
+
+# --- Attendance ---------------------------------------------------------------------------------
+
+
+def _sheet_session_or_404(request: HttpRequest, pk: int) -> TrainingSession:
+    """Any session for programme staff; for a trainer only their own; 404 for everyone else."""
+    sessions = TrainingSession.objects.select_related(
+        "course", "venue", "province", "institution", "trainer__user", "program"
+    )
+    if not is_programme_staff(request.user):
+        trainer = trainer_of(request.user)
+        if trainer is None:
+            raise Http404
+        sessions = sessions.filter(trainer=trainer)
+    session = sessions.filter(pk=pk).first()
+    if session is None or not may_record_attendance(request.user, session):
+        raise Http404
+    return session
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendance sheet of a session: after its end, full / partial / absent for each person
+    on its roster; before the end, when it can be filled."""
+    session = _sheet_session_or_404(request, pk)
+    sheet = attendance_sheet(session=session)
+    form = AttendanceForm(request.POST if request.method == "POST" else None, sheet=sheet)
+    if form.is_bound and form.is_valid():
+        try:
+            attendance_record(session=session, marks=form.marks(), by=request.user)
+        except RuleViolation as exc:  # its fields carry participant ids, not messages: the sentence on top
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Attendance is recorded."))
+            return redirect("certificates:attendance", pk=session.pk)
+    return render(
+        request,
+        "certificates/attendance.html",
+        {
+            "session": session,
+            "form": form,
+            "ended": session.has_ended,
+            "cancelled": session.status == SessionStatus.CANCELLED,
+            "recorded": sum(1 for _participant, mark in sheet if mark is not None),
+            "staff": is_programme_staff(request.user),
+        },
+    )

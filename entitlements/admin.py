@@ -27,22 +27,10 @@ from entitlements.models import (
     UnitLevel,
 )
 from entitlements.resources import UserCountImportMixin
-from kamusm_portal.api import is_programme_staff
+from kamusm_portal.admin import TurkishSearchMixin
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
-
-
-class TurkishSearchMixin:
-    """Search on the stored Turkish-folded key: ``istanbul``, ``İSTANBUL`` and ``ıstanbul`` match alike."""
-
-    search_key_field = "search_key"
-    search_fields = ("search_key",)  # shows the search box; the lookup itself is below
-
-    def get_search_results(self, request, queryset, search_term):
-        for word in tr_fold(search_term).split():
-            queryset = queryset.filter(**{f"{self.search_key_field}__contains": word})
-        return queryset, False
-
 
 # --- Programs and their category tables ------------------------------------------------------
 
@@ -433,7 +421,7 @@ class EntitlementAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("hours"))
     def hours_display(self, obj):
-        return obj.hours
+        return obj.band_hours
 
     @admin.action(description=_("Recompute the selected entitlements"))
     def recompute(self, request, queryset):

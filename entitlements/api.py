@@ -38,7 +38,6 @@ from rest_framework.views import APIView
 from entitlements import selectors, services
 from entitlements.models import (
     Category,
-    Delivery,
     District,
     Institution,
     InstitutionKind,
@@ -48,8 +47,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
-from entitlements.usage import NO_USAGE, entitlement_figures, entitlement_rows, entitlement_usage
-from kamusm_portal.api import ErrorSerializer, IsProgrammeStaff, is_programme_staff
+from kamusm_portal.api import ErrorSerializer, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
 
@@ -57,17 +55,6 @@ User = get_user_model()
 
 # The largest count a band can hold (PositiveIntegerField); anything above is in no band.
 MAX_BAND_USERS = 2_147_483_647
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    """Error answers of an operation for the schema, all with the body of API.md."""
-    descriptions = {
-        400: gettext_lazy("Invalid input or a broken rule (`code` names it)."),
-        401: gettext_lazy("Not logged in."),
-        403: gettext_lazy("Logged in, but the role may not do this."),
-        404: gettext_lazy("Not found, or not visible to this user."),
-    }
-    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
 
 
 # --- Authentication -------------------------------------------------------------------------
@@ -93,7 +80,7 @@ class TokenObtainView(APIView):
         tags=["auth"],
         auth=[],
         request=AuthTokenSerializer,
-        responses={200: TokenSerializer, **_errors(400)},
+        responses={200: TokenSerializer, **error_responses(400)},
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
@@ -151,7 +138,7 @@ class CalculatorQuerySerializer(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(auth=[], responses={200: ProgramSerializer(many=True)}),
-    retrieve=extend_schema(auth=[], responses={200: ProgramSerializer, **_errors(404)}),
+    retrieve=extend_schema(auth=[], responses={200: ProgramSerializer, **error_responses(404)}),
 )
 @extend_schema(tags=["programs"])
 class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
@@ -405,46 +392,6 @@ class OfficialSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(source="user.is_active")
 
 
-class CategoryRefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class EntitlementSerializer(serializers.Serializer):
-    """What the institution may receive in one program. A classroom band (Standard) gives seats and
-    an on-site band (1-5) gives hours: the other side shows 0. Remaining figures are not clamped; a
-    negative one means usage above the right, and ``flag`` says so."""
-
-    program = serializers.IntegerField(help_text=gettext_lazy("Program id."))
-    total_active_users = serializers.IntegerField()
-    category = CategoryRefSerializer(allow_null=True, help_text=gettext_lazy("The band, or null when in none."))
-    delivery = serializers.ChoiceField(choices=Delivery.choices, allow_null=True)
-    hours = serializers.IntegerField(help_text=gettext_lazy("On-site hours of the band; 0 for a classroom band."))
-    seat_quota = serializers.IntegerField(
-        help_text=gettext_lazy("Classroom reservations allowed (classroom band); 0 for an on-site band.")
-    )
-    seats_used = serializers.IntegerField()
-    seats_remaining = serializers.IntegerField(help_text=gettext_lazy("seat_quota - seats_used."))
-    hours_used = serializers.IntegerField(help_text=gettext_lazy("Hours of non-cancelled on-site sessions."))
-    hours_held = serializers.IntegerField(help_text=gettext_lazy("Hours of open request items not yet scheduled."))
-    hours_remaining = serializers.IntegerField(help_text=gettext_lazy("hours - hours_used - hours_held."))
-    flag = serializers.CharField(
-        allow_null=True,
-        help_text=gettext_lazy("null, or the reason: `no_users`, `above_last_band`, `usage_above_right`."),
-    )
-
-
-class ProgrammeStaffOnObject(permissions.BasePermission):
-    """On an object the user can see, only programme staff may act (an official on their own: 403).
-
-    Checked by ``get_object`` after the lookup in the visible institutions, so an institution the
-    user cannot see is 404 before this says 403.
-    """
-
-    def has_object_permission(self, request, view, obj) -> bool:
-        return is_programme_staff(request.user)
-
-
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -452,11 +399,11 @@ class ProgrammeStaffOnObject(permissions.BasePermission):
                 "search", str, description="Part of the name or code; Turkish case and letters are folded."
             )
         ],
-        responses={200: InstitutionSerializer(many=True), **_errors(400, 401)},
+        responses={200: InstitutionSerializer(many=True), **error_responses(400, 401)},
     ),
-    create=extend_schema(responses={201: InstitutionSerializer, **_errors(400, 401, 403)}),
-    retrieve=extend_schema(responses={200: InstitutionSerializer, **_errors(401, 404)}),
-    partial_update=extend_schema(responses={200: InstitutionSerializer, **_errors(400, 401, 403, 404)}),
+    create=extend_schema(responses={201: InstitutionSerializer, **error_responses(400, 401, 403)}),
+    retrieve=extend_schema(responses={200: InstitutionSerializer, **error_responses(401, 404)}),
+    partial_update=extend_schema(responses={200: InstitutionSerializer, **error_responses(400, 401, 403, 404)}),
 )
 @extend_schema(tags=["institutions"])
 class InstitutionViewSet(
@@ -514,13 +461,13 @@ class InstitutionViewSet(
     @extend_schema(
         methods=["GET"],
         summary="The officials of an institution (staff)",
-        responses={200: OfficialSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: OfficialSerializer(many=True), **error_responses(401, 403, 404)},
     )
     @extend_schema(
         methods=["POST"],
         summary="Make a new user an official of the institution (staff)",
         request=OfficialCreateSerializer,
-        responses={201: OfficialCreatedSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: OfficialCreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def officials(self, request, pk=None):
@@ -542,32 +489,3 @@ class InstitutionViewSet(
             by=request.user,
         )
         return Response({"id": user.pk, "username": user.get_username()}, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="The institution's entitlement in every program",
-        responses={200: EntitlementSerializer(many=True), **_errors(401, 404)},
-    )
-    @action(detail=True, methods=["get"], filterset_class=None)
-    def entitlements(self, request, pk=None):
-        """One row per program, always present: band, right, usage and what remains."""
-        institution = self.get_object()
-        rows = entitlement_rows(
-            institution=institution,
-            stored=selectors.entitlement_list(institution=institution),
-            total_active_users=institution.total_users,
-        )
-        usage = entitlement_usage(rows)
-        data = []
-        for row in rows:
-            figures = entitlement_figures(row, usage.get(row.pk, NO_USAGE))
-            data.append(
-                {
-                    "program": row.program_id,
-                    "total_active_users": row.total_active_users,
-                    "category": row.category,
-                    "delivery": row.category.delivery if row.category_id else None,
-                    **vars(figures),
-                }
-            )
-        page = self.paginate_queryset(data)
-        return self.get_paginated_response(EntitlementSerializer(page, many=True).data)

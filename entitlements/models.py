@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
@@ -11,9 +13,6 @@ from simple_history.models import HistoricalRecords
 
 from kamusm_portal.db import TurkishCollate
 from kamusm_portal.text import tr_fold
-
-PROGRAMME_STAFF_GROUP = "Programme staff"
-PROGRAMME_STAFF_PERMISSION = "entitlements.act_as_programme_staff"
 
 
 class Delivery(models.TextChoices):
@@ -264,11 +263,21 @@ class EntitlementFlag(models.TextChoices):
     USAGE_ABOVE_RIGHT = "usage_above_right", _("Usage above the right")
 
 
+@dataclass(frozen=True)
+class Right:
+    """What a band gives an institution in a program: classroom **seats** (a classroom band) or
+    on-site **hours** (an on-site band); the other side is 0, and both are 0 without a band."""
+
+    seats: int = 0
+    hours: int = 0
+
+
 class Entitlement(models.Model):
     """What an institution may receive in a program: its total, band and a flag for the centre.
 
-    Rows are written only by ``entitlement_recompute``; hours, delivery and quota come from the
-    band. Usage is never stored here: it is counted from the facts (reservations, sessions).
+    Rows are written only by ``entitlement_recompute``; the right comes from the band
+    (``right``). Usage is never stored here: it is counted from the facts, in one place
+    (``sessions.selectors.usage``).
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="entitlements")
@@ -299,9 +308,20 @@ class Entitlement(models.Model):
         return self.category.delivery if self.category else None
 
     @property
-    def hours(self) -> int:
+    def band_hours(self) -> int:
+        """The band's training hours as its table states them: the length of the classroom course
+        for a classroom band, the hours budget for an on-site band; 0 without a band."""
         return self.category.hours if self.category else 0
 
     @property
+    def right(self) -> Right:
+        """Seats for a classroom band (the program's quota), hours for an on-site band."""
+        if self.delivery == Delivery.CLASSROOM:
+            return Right(seats=self.program.classroom_quota)
+        if self.delivery == Delivery.ONSITE:
+            return Right(hours=self.band_hours)
+        return Right()
+
+    @property
     def seat_quota(self) -> int:
-        return self.program.classroom_quota if self.delivery == Delivery.CLASSROOM else 0
+        return self.right.seats

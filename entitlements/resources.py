@@ -43,8 +43,8 @@ from entitlements.imports import (
     user_counts_import,
 )
 from entitlements.models import UnitLevel
-from kamusm_portal.api import is_programme_staff
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.roles import is_programme_staff
 
 #: At most this many bad rows are listed on the page (all are counted).
 ERRORS_SHOWN = 1000

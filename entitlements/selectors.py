@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from entitlements.models import Entitlement, Institution, Official, Program, Unit
-from kamusm_portal.api import is_programme_staff
+from entitlements.models import Entitlement, EntitlementFlag, Institution, Official, Program, Unit
 from kamusm_portal.db import TurkishCollate
+from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
 
 
@@ -53,3 +55,36 @@ def entitlement_list(*, institution: Institution) -> QuerySet[Entitlement]:
 
 def programs_with_categories() -> QuerySet[Program]:
     return Program.objects.prefetch_related("categories")
+
+
+def entitlement_rows(
+    *, institution: Institution, stored: Iterable[Entitlement], total_active_users: int
+) -> list[Entitlement]:
+    """One entitlement per program, newest program first: the stored row where there is one.
+
+    ``entitlement_recompute`` makes rows for the open programs only, so a program that was never
+    open while the institution existed (e.g. one copied for next year, still closed) has none. For
+    it an unsaved row (``pk is None``) is computed the way the recomputation would: the band the
+    institution's current total falls into, flagged ``no_users`` at 0 and ``above_last_band``
+    above the table. Nothing is written on a read. Two queries (programs and their bands) besides
+    ``stored``, whatever the number of programs.
+    """
+    by_program = {e.program_id: e for e in stored}
+    rows: list[Entitlement] = []
+    for program in Program.objects.prefetch_related("categories"):
+        row = by_program.get(program.pk)
+        if row is None:
+            row = _unsaved_row(program=program, institution=institution, total=total_active_users)
+        rows.append(row)
+    return rows
+
+
+def _unsaved_row(*, program: Program, institution: Institution, total: int) -> Entitlement:
+    band = next((c for c in program.categories.all() if c.min_users <= total <= c.max_users), None)
+    if total == 0:
+        flag = EntitlementFlag.NO_USERS.value
+    elif band is None:
+        flag = EntitlementFlag.ABOVE_LAST_BAND.value
+    else:
+        flag = ""
+    return Entitlement(program=program, institution=institution, total_active_users=total, category=band, flag=flag)

@@ -4,7 +4,6 @@ from entitlements import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution_detail"),
     path("calculator/", views.calculator, name="calculator"),

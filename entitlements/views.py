@@ -1,4 +1,4 @@
-"""Pages of the officials' portal: landing, dashboard, institution detail, category calculator.
+"""Pages of the officials' portal: dashboard, institution detail, category calculator.
 
 Views only read through selectors and services; an official reaches their own institution
 only (another institution's page is a 404, never a 403 that would confirm it exists).
@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from entitlements.forms import CategoryCalculatorForm
 from entitlements.models import Delivery, Entitlement, Institution, UnitLevel
 from entitlements.selectors import entitlement_list, institution_list, official_institution
 from entitlements.services import category_for
-from kamusm_portal.api import is_programme_staff
-from sessions.selectors import trainer_of
 
 _LEVEL_ORDER = {UnitLevel.MERKEZ: 0, UnitLevel.IL: 1, UnitLevel.ILCE: 2}
 
@@ -31,21 +29,6 @@ def _institution_context(*, user, pk: int) -> dict:
     # Central unit first, then provincial, then district; the selector's Turkish name order within each.
     units = sorted(institution.units.all(), key=lambda unit: _LEVEL_ORDER.get(unit.level, 9))
     return {"institution": institution, "units": units, "entitlements": entitlements}
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """Officials go to their dashboard, trainers to their schedule, other staff to the admin,
-    everyone else sees the landing page."""
-    user = request.user
-    if user.is_authenticated:
-        if official_institution(user) is not None:
-            return redirect("portal:dashboard")
-        if user.is_staff:
-            if not is_programme_staff(user) and trainer_of(user) is not None:
-                return redirect("sessions_portal:trainer_schedule")  # a trainer's work is in the portal
-            return redirect("admin:index")
-    return render(request, "portal/home.html")
 
 
 @require_GET

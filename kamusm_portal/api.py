@@ -1,26 +1,49 @@
-"""API plumbing shared by every app: the error body of API.md and role checks."""
+"""API plumbing shared by every app's API: the error body (docs/api.md, "Errors"), its place in
+the OpenAPI schema, role permissions and the schema of the bare arrays answered to a POST."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, permissions, status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from entitlements.models import PROGRAMME_STAFF_PERMISSION
 from kamusm_portal.errors import RuleViolation
-
-
-def is_programme_staff(user) -> bool:
-    """Superusers and users holding the programme-staff permission (the "Programme staff" group)."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.has_perm(PROGRAMME_STAFF_PERMISSION)))
+from kamusm_portal.roles import is_programme_staff
 
 
 class IsProgrammeStaff(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return is_programme_staff(request.user)
+
+
+class ProgrammeStaffOnObject(permissions.BasePermission):
+    """On an object the user can see, only programme staff may act (an official on their own: 403).
+
+    Checked by ``get_object`` after the lookup in the objects the user may see, so one the user
+    cannot see is 404 before this says 403.
+    """
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return is_programme_staff(request.user)
+
+
+class BareArrayOnPostSchema(AutoSchema):
+    """Only GET lists are paginated and filtered: a list answered to a POST (reservations,
+    enrolments, attendance) is a bare JSON array, one element per item sent."""
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self.method == "GET" else None
+
+    def get_filter_backends(self) -> list[Any]:
+        return super().get_filter_backends() if self.method == "GET" else []
 
 
 def _flatten(detail) -> str:
@@ -36,7 +59,7 @@ def _flatten(detail) -> str:
 
 
 def exception_handler(exc, context):
-    """Turn every error into ``{"code", "detail", "fields"}`` (API.md, "Errors")."""
+    """Turn every error into ``{"code", "detail", "fields"}`` (docs/api.md, "Errors")."""
     if isinstance(exc, RuleViolation):
         return Response({"code": exc.code, "detail": exc.message, "fields": exc.fields}, status=exc.status)
     if isinstance(exc, Http404):
@@ -81,11 +104,9 @@ def _rule_code(codes) -> str:
 
 # --- The error body in the OpenAPI schema ---------------------------------------------------
 
-from rest_framework import serializers  # noqa: E402
-
 
 class ErrorSerializer(serializers.Serializer):
-    """The body of every error answer (API.md, "Errors"), for the OpenAPI schema."""
+    """The body of every error answer (docs/api.md, "Errors"), for the OpenAPI schema."""
 
     code = serializers.CharField(help_text="Stable lower_snake_case rule code, e.g. `invalid`, `no_category`.")
     detail = serializers.CharField(help_text="A sentence in the request's language.")
@@ -93,3 +114,16 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         help_text="Per-field messages (a list of sentences per field, nested for nested fields); `{}` when none.",
     )
+
+
+_ERROR_DESCRIPTIONS = {
+    400: gettext_lazy("Invalid input or a broken rule (`code` names it)."),
+    401: gettext_lazy("Not logged in."),
+    403: gettext_lazy("Logged in, but the role may not do this."),
+    404: gettext_lazy("Not found, or not visible to this user."),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The error answers of an operation for the schema, all with the error body."""
+    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in statuses}

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "entitlements",
     "sessions.apps.TrainingSessionsConfig",
     "certificates",
+    "kamusm_portal",  # the composition root: its management commands (seed_demo, run_scheduled)
 ]
 
 MIDDLEWARE = [

@@ -5,9 +5,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from kamusm_portal.views import healthz
+from kamusm_portal.views import healthz, home
 
 urlpatterns = [
+    path("", home, name="home"),
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kamusm_portal.api_urls")),

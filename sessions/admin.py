@@ -35,10 +35,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
-from entitlements.admin import TurkishSearchMixin
 from entitlements.models import Institution, Program, Province
-from kamusm_portal.api import is_programme_staff
+from kamusm_portal.admin import ServiceHistoryAdmin, TurkishSearchMixin, admin_page_context, run_each
 from kamusm_portal.errors import RuleViolation, add_rule_error
+from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
 from sessions.models import (
     Attendance,
@@ -67,43 +67,6 @@ def _is_account_manager(request: HttpRequest) -> bool:
             user.is_active and user.is_staff and Institution.objects.filter(account_manager=user).exists()
         )
     return request._manages_institutions
-
-
-def admin_page_context(model_admin: admin.ModelAdmin, request: HttpRequest, **extra) -> dict:
-    """The context every custom admin page renders with (here and in the certificates admin)."""
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "app_label": model_admin.opts.app_label,
-        "has_view_permission": model_admin.has_view_permission(request),
-        **extra,
-    }
-
-
-def run_each(model_admin: admin.ModelAdmin, request: HttpRequest, rows, call) -> int:
-    """An admin action's work: ``call(row)`` (a service) for each row; a refusal (RuleViolation)
-    is reported against its row and the others go on. Answers how many went through."""
-    done = 0
-    for row in rows:
-        try:
-            call(row)
-        except RuleViolation as exc:
-            model_admin.message_user(request, f"{row}: {exc.message}", messages.ERROR)
-        else:
-            done += 1
-    return done
-
-
-class ServiceHistoryAdmin(SimpleHistoryAdmin):
-    """History shown, never reverted from: every write of these models goes through a service."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 def _row_trainer_id(obj, path: str):
@@ -341,7 +304,7 @@ class TrainingSessionAdmin(WorkPlanAdmin):
                 "<div>{} · {} · {} · {}</div>",
                 (
                     (
-                        r.get_status_display() if r.position is None else f"{r.get_status_display()} #{r.position}",
+                        r.get_current_status_display() + (f" #{r.position}" if r.position else ""),
                         r.participant.full_name,
                         r.institution.name,
                         timezone.localtime(r.applied_at).strftime("%d.%m.%Y %H:%M:%S"),
@@ -1041,12 +1004,12 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
 
     @admin.display(description=_("institution's hours in the program"))
     def institution_hours(self, obj):
-        hours = services.institution_hours(institution=obj.institution, program=obj.program)
+        usage = selectors.usage_for(institution=obj.institution, program=obj.program)
         return gettext("right %(right)s, used %(used)s, held %(held)s, remaining %(remaining)s") % {
-            "right": hours.right,
-            "used": hours.used,
-            "held": hours.held,
-            "remaining": hours.remaining,
+            "right": usage.hours,
+            "used": usage.hours_used,
+            "held": usage.hours_held,
+            "remaining": usage.hours_remaining,
         }
 
     @admin.display(description=_("preferred dates"))

@@ -21,20 +21,19 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from entitlements.api import AccountCreateSerializer, ProgrammeStaffOnObject, _errors
-from entitlements.models import Institution, Program, Province, Unit
-from entitlements.selectors import official_institution
-from kamusm_portal.api import IsProgrammeStaff, is_programme_staff
+from entitlements.api import AccountCreateSerializer
+from entitlements.models import Delivery, Institution, Program, Province, Unit
+from entitlements.selectors import entitlement_list, entitlement_rows, institution_list, official_institution
+from kamusm_portal.api import BareArrayOnPostSchema, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.roles import is_programme_staff
 from sessions import selectors, services
 from sessions.models import (
-    AttendanceStatus,
     Audience,
     Course,
     CourseMaterial,
@@ -98,29 +97,11 @@ class RosterKeeper(permissions.BasePermission):
         return institution is not None and session.institution_id == institution.pk
 
 
-class AttendanceRecorder(permissions.BasePermission):
-    """Attendance: programme staff or the session's own trainer (anyone else who can see it: 403)."""
-
-    def has_object_permission(self, request, view, session: TrainingSession) -> bool:
-        return services.may_record_attendance(request.user, session)
-
-
 class ProgrammeStaffOrTheTrainer(permissions.BasePermission):
     """A trainer's row and work plan: programme staff, or that trainer (another user: 403)."""
 
     def has_object_permission(self, request, view, trainer: Trainer) -> bool:
         return is_programme_staff(request.user) or trainer.pk == request.user.pk
-
-
-class BareArrayOnPostSchema(AutoSchema):
-    """Only GET lists are paginated and filtered: a list answered to a POST (reservations,
-    enrolments, attendance) is a bare JSON array, one element per item sent (API.md)."""
-
-    def _get_paginator(self):
-        return super()._get_paginator() if self.method == "GET" else None
-
-    def get_filter_backends(self) -> list[Any]:
-        return super().get_filter_backends() if self.method == "GET" else []
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -184,8 +165,8 @@ class CourseFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: CourseSerializer(many=True), **_errors(401)}),
-    retrieve=extend_schema(responses={200: CourseSerializer, **_errors(401, 404)}),
+    list=extend_schema(responses={200: CourseSerializer(many=True), **error_responses(401)}),
+    retrieve=extend_schema(responses={200: CourseSerializer, **error_responses(401, 404)}),
 )
 @extend_schema(tags=["catalog"])
 class CourseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -212,8 +193,8 @@ class VenueSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: VenueSerializer(many=True), **_errors(401)}),
-    retrieve=extend_schema(responses={200: VenueSerializer, **_errors(401, 404)}),
+    list=extend_schema(responses={200: VenueSerializer(many=True), **error_responses(401)}),
+    retrieve=extend_schema(responses={200: VenueSerializer, **error_responses(401, 404)}),
 )
 @extend_schema(tags=["catalog"])
 class VenueViewSet(viewsets.ReadOnlyModelViewSet):
@@ -316,14 +297,14 @@ class ParticipantFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ParticipantSerializer(many=True), **_errors(400, 401)}),
-    create=extend_schema(responses={201: ParticipantSerializer, **_errors(400, 401, 403)}),
-    retrieve=extend_schema(responses={200: ParticipantSerializer, **_errors(401, 404)}),
-    partial_update=extend_schema(responses={200: ParticipantSerializer, **_errors(400, 401, 404)}),
+    list=extend_schema(responses={200: ParticipantSerializer(many=True), **error_responses(400, 401)}),
+    create=extend_schema(responses={201: ParticipantSerializer, **error_responses(400, 401, 403)}),
+    retrieve=extend_schema(responses={200: ParticipantSerializer, **error_responses(401, 404)}),
+    partial_update=extend_schema(responses={200: ParticipantSerializer, **error_responses(400, 401, 404)}),
     destroy=extend_schema(
         description="A participant with history is anonymised rather than deleted; one holding live "
         "reservations is refused (`participant_in_use`).",
-        responses={204: None, **_errors(400, 401, 404)},
+        responses={204: None, **error_responses(400, 401, 404)},
     ),
 )
 @extend_schema(tags=["participants"])
@@ -428,7 +409,7 @@ class SessionSerializer(serializers.Serializer):
         return session.institution_id
 
     def get_seats_free(self, session: TrainingSession) -> int:
-        return max(session.capacity - session.seats_confirmed, 0)
+        return session.seats_free
 
 
 class SessionWriteSerializer(serializers.Serializer):
@@ -474,36 +455,6 @@ class EnrolmentCreateSerializer(serializers.Serializer):
     )
 
 
-class AttendanceSerializer(serializers.Serializer):
-    """A mark: sent as ``{participant, status}``, answered with when it was recorded. (One serializer
-    both ways, so the schema has one attendance enum.)"""
-
-    participant = serializers.IntegerField(
-        min_value=1, source="participant_id", help_text=gettext_lazy("Participant id.")
-    )
-    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
-    recorded_at = serializers.DateTimeField(read_only=True)
-
-
-@extend_schema_field(
-    {
-        "allOf": [{"type": "string", "enum": AttendanceStatus.values}],
-        "nullable": True,
-        "description": "full / partial / absent; null until recorded.",
-    }
-)
-class MarkOrNoneField(serializers.CharField):
-    """An attendance mark as read on the sheet, null while none is recorded."""
-
-
-class AttendanceSheetRowSerializer(serializers.Serializer):
-    """Someone on the roster with their mark so far."""
-
-    participant = serializers.IntegerField(help_text=gettext_lazy("Participant id."))
-    status = MarkOrNoneField(allow_null=True)
-    recorded_at = serializers.DateTimeField(allow_null=True)
-
-
 class SessionFilter(django_filters.FilterSet):
     program = django_filters.NumberFilter(field_name="program_id")
     course = django_filters.NumberFilter(field_name="course_id")
@@ -516,13 +467,15 @@ class SessionFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: SessionSerializer(many=True), **_errors(400, 401)}),
-    retrieve=extend_schema(responses={200: SessionSerializer, **_errors(401, 404)}),
-    create=extend_schema(request=SessionWriteSerializer, responses={201: SessionSerializer, **_errors(400, 401, 403)}),
+    list=extend_schema(responses={200: SessionSerializer(many=True), **error_responses(400, 401)}),
+    retrieve=extend_schema(responses={200: SessionSerializer, **error_responses(401, 404)}),
+    create=extend_schema(
+        request=SessionWriteSerializer, responses={201: SessionSerializer, **error_responses(400, 401, 403)}
+    ),
     partial_update=extend_schema(
         request=SessionUpdateSerializer,
         description="Moving an announced session's start is checked against the notice period (`notice_period`).",
-        responses={200: SessionSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)},
     ),
 )
 @extend_schema(tags=["sessions"])
@@ -544,7 +497,7 @@ class SessionViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        if self.action in ("enrolments", "attendance"):
+        if self.action == "enrolments":
             return selectors.sessions_visible(self.request.user)
         return selectors.session_list(user=self.request.user)
 
@@ -555,8 +508,6 @@ class SessionViewSet(
             return [permissions.IsAuthenticated(), ProgrammeStaffOnObject()]
         if self.action == "enrolments":
             return [permissions.IsAuthenticated(), RosterKeeper()]
-        if self.action == "attendance":
-            return [permissions.IsAuthenticated(), AttendanceRecorder()]
         return [permissions.IsAuthenticated()]
 
     def _answer(self, session: TrainingSession, code: int = status.HTTP_200_OK) -> Response:
@@ -580,7 +531,7 @@ class SessionViewSet(
         request=None,
         description="Publish a draft session to officials; refused with `notice_period` when it starts "
         "less than the program's notice days ahead.",
-        responses={200: SessionSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def announce(self, request, pk=None):
@@ -592,7 +543,7 @@ class SessionViewSet(
         description="Cancel the session. Classroom: until it starts; its live reservations are cancelled "
         "and their officials notified. On-site: until attendance is recorded; its hours go back to its "
         "request item (held again, to be rescheduled) and the officials and the trainer are told.",
-        responses={200: SessionSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def cancel(self, request, pk=None):
@@ -604,7 +555,7 @@ class SessionViewSet(
         summary="The roster of an on-site session",
         description="Programme staff, the institution's officials and the session's trainer. A classroom "
         "session's roster is its confirmed seats (see `/reservations/?session=`): it has no enrolments.",
-        responses={200: EnrolmentSerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: EnrolmentSerializer(many=True), **error_responses(401, 403, 404)},
     )
     @extend_schema(
         methods=["POST"],
@@ -615,7 +566,7 @@ class SessionViewSet(
         "cancelled or completed is `invalid`; a participant the user cannot see is 404, one of another "
         "institution (staff) is `invalid`.",
         request=EnrolmentCreateSerializer,
-        responses={201: EnrolmentSerializer(many=True), **_errors(400, 401, 403, 404)},
+        responses={201: EnrolmentSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def enrolments(self, request, pk=None):
@@ -632,50 +583,23 @@ class SessionViewSet(
         made = services.enrolment_create(session=session, participants=[found[pk] for pk in ids], by=request.user)
         return Response(EnrolmentSerializer(made, many=True).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        methods=["GET"],
-        summary="The attendance sheet of a session",
-        description="Programme staff and the session's trainer: everyone on the roster (confirmed seats, or "
-        "enrolments) with their mark so far, null until recorded.",
-        responses={200: AttendanceSheetRowSerializer(many=True), **_errors(401, 403, 404)},
-    )
-    @extend_schema(
-        methods=["POST"],
-        summary="Record attendance",
-        description="Programme staff and the session's trainer, after the session ends: a JSON array of marks, "
-        "which may cover part of the roster and may be sent again (the same marks change nothing; a "
-        "different one corrects it). Answers one row per mark, in the order sent. "
-        "`attendance_not_allowed` before the end, on a cancelled session, or for someone not on the "
-        "roster (whatever the id: the answer never tells whether a participant exists). Once everyone "
-        "on the roster has a mark the session is `completed`.",
-        request=AttendanceSerializer(many=True),
-        responses={200: AttendanceSerializer(many=True), **_errors(400, 401, 403, 404)},
-    )
-    @action(detail=True, methods=["get", "post"], filterset_class=None)
-    def attendance(self, request, pk=None):
-        session = self.get_object()
-        if request.method == "GET":
-            rows = [
-                {
-                    "participant": participant.pk,
-                    "status": mark.status if mark else None,
-                    "recorded_at": mark.recorded_at if mark else None,
-                }
-                for participant, mark in selectors.attendance_sheet(session=session)
-            ]
-            page = self.paginate_queryset(rows)
-            return self.get_paginated_response(AttendanceSheetRowSerializer(page, many=True).data)
-        serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
-        serializer.is_valid(raise_exception=True)
-        marks = [(mark["participant_id"], mark["status"]) for mark in serializer.validated_data]
-        rows = services.attendance_record(session=session, marks=marks, by=request.user)
-        return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)
-
 
 # --- Reservations ---------------------------------------------------------------------------
 
 
+class CurrentStatusField(serializers.ChoiceField):
+    """A reservation's status as of now: ``current_status`` where the selector computed it (a waiting
+    place on a session that has started reads ``expired``), else the stored one (a row just made)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ReservationStatus.choices, read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return getattr(instance, "current_status", instance.status)
+
+
 class ReservationSerializer(serializers.ModelSerializer):
+    status = CurrentStatusField()
     position = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -703,7 +627,7 @@ class ReservationCreateSerializer(serializers.Serializer):
 
 class ReservationFilter(django_filters.FilterSet):
     session = django_filters.NumberFilter(field_name="session_id")
-    status = django_filters.ChoiceFilter(choices=ReservationStatus.choices)
+    status = django_filters.ChoiceFilter(field_name="current_status", choices=ReservationStatus.choices)
     institution = django_filters.NumberFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
@@ -714,8 +638,8 @@ class ReservationFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ReservationSerializer(many=True), **_errors(400, 401)}),
-    retrieve=extend_schema(responses={200: ReservationSerializer, **_errors(401, 404)}),
+    list=extend_schema(responses={200: ReservationSerializer(many=True), **error_responses(400, 401)}),
+    retrieve=extend_schema(responses={200: ReservationSerializer, **error_responses(401, 404)}),
     create=extend_schema(
         request=ReservationCreateSerializer,
         description="Apply for seats: one element per participant, in the order sent. Seats are confirmed "
@@ -723,7 +647,7 @@ class ReservationFilter(django_filters.FilterSet):
         "`not_entitled`, `duplicate_participant`, `institution_quota` (with `fields.remaining`) or "
         "`program_closed`. An unknown session id is 400 `invalid`; a participant the user cannot see "
         "is 404.",
-        responses={201: ReservationSerializer(many=True), **_errors(400, 401, 403, 404)},
+        responses={201: ReservationSerializer(many=True), **error_responses(400, 401, 403, 404)},
     ),
 )
 @extend_schema(tags=["reservations"])
@@ -769,7 +693,7 @@ class ReservationViewSet(
         request=None,
         description="Cancel until the session starts (`session_not_open` after); a freed seat goes at "
         "once to the first waitlisted.",
-        responses={200: ReservationSerializer, **_errors(400, 401, 404)},
+        responses={200: ReservationSerializer, **error_responses(400, 401, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def cancel(self, request, pk=None):
@@ -893,16 +817,16 @@ class TrainingRequestFilter(django_filters.FilterSet):
     list=extend_schema(
         description="Programme staff see every request; an account manager the requests of their "
         "institutions; an official their own institution's. Open requests first, newest first.",
-        responses={200: TrainingRequestSerializer(many=True), **_errors(400, 401)},
+        responses={200: TrainingRequestSerializer(many=True), **error_responses(400, 401)},
     ),
-    retrieve=extend_schema(responses={200: TrainingRequestSerializer, **_errors(401, 404)}),
+    retrieve=extend_schema(responses={200: TrainingRequestSerializer, **error_responses(401, 404)}),
     create=extend_schema(
         request=TrainingRequestCreateSerializer,
         description="An official submits for their institution; programme staff may submit for the "
         "institution they name (e.g. a request received by letter). Refused with `not_entitled` when the "
         "institution's band gives no on-site hours, `hours_exceeded` (with `fields.requested`, `used`, "
         "`held`, `remaining` and `right`) when it asks for more than remains, `program_closed`, or `invalid`.",
-        responses={201: TrainingRequestSerializer, **_errors(400, 401, 403)},
+        responses={201: TrainingRequestSerializer, **error_responses(400, 401, 403)},
     ),
 )
 @extend_schema(tags=["training-requests"])
@@ -956,7 +880,7 @@ class TrainingRequestViewSet(
         description="The institution's official withdraws a request before it is scheduled; the hours it "
         "held are free again. Refused (`invalid`) once it is closed or has a session scheduled. Programme "
         "staff reject instead (403 here).",
-        responses={200: TrainingRequestSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: TrainingRequestSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def cancel(self, request, pk=None):
@@ -967,7 +891,7 @@ class TrainingRequestViewSet(
         request=TrainingRequestRejectSerializer,
         description="Programme staff turn an open request down with a reason (required); what it still "
         "held is freed (sessions already scheduled stay) and the officials are e-mailed.",
-        responses={200: TrainingRequestSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: TrainingRequestSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reject(self, request, pk=None):
@@ -987,7 +911,7 @@ class TrainingRequestViewSet(
         "be split over several sessions while its hours last (`hours_exceeded` beyond). The trainer must be "
         "free: another of their sessions overlapping, or a block of unavailability, is `trainer_conflict` "
         "(sessions that merely touch are fine). Dates in the past record a training after the fact.",
-        responses={201: SessionSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: SessionSerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def schedule(self, request, pk=None):
@@ -1057,19 +981,19 @@ class TrainerFilter(django_filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(
         description="Programme staff see every trainer; a trainer only their own row; anyone else none.",
-        responses={200: TrainerSerializer(many=True), **_errors(400, 401)},
+        responses={200: TrainerSerializer(many=True), **error_responses(400, 401)},
     ),
     retrieve=extend_schema(
         parameters=[TRAINER_ID],
         description="Programme staff, or the trainer themself (anyone else: 403; trainers are the centre's "
         "staff, their ids appear on sessions, so their existence is not hidden).",
-        responses={200: TrainerSerializer, **_errors(401, 403, 404)},
+        responses={200: TrainerSerializer, **error_responses(401, 403, 404)},
     ),
     create=extend_schema(
         request=TrainerCreateSerializer,
         description="Programme staff make a new staff user who trains. Without `password` a set-password "
         "link is e-mailed.",
-        responses={201: TrainerSerializer, **_errors(400, 401, 403)},
+        responses={201: TrainerSerializer, **error_responses(400, 401, 403)},
     ),
 )
 @extend_schema(tags=["trainers"])
@@ -1118,7 +1042,7 @@ class TrainerViewSet(
         parameters=[TRAINER_ID],
         summary="A trainer's blocks of unavailability",
         description="Programme staff, or the trainer themself; in time order.",
-        responses={200: UnavailabilitySerializer(many=True), **_errors(401, 403, 404)},
+        responses={200: UnavailabilitySerializer(many=True), **error_responses(401, 403, 404)},
     )
     @extend_schema(
         methods=["POST"],
@@ -1127,7 +1051,7 @@ class TrainerViewSet(
         description="Programme staff, or the trainer for themself (another trainer: 403). Refused with "
         "`trainer_conflict` over a session the trainer is booked on; blocks may overlap each other.",
         request=UnavailabilitySerializer,
-        responses={201: UnavailabilitySerializer, **_errors(400, 401, 403, 404)},
+        responses={201: UnavailabilitySerializer, **error_responses(400, 401, 403, 404)},
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def unavailability(self, request, pk=None):
@@ -1139,3 +1063,75 @@ class TrainerViewSet(
         serializer.is_valid(raise_exception=True)
         block = services.unavailability_create(trainer=trainer, **serializer.validated_data, by=request.user)
         return Response(UnavailabilitySerializer(block).data, status=status.HTTP_201_CREATED)
+
+
+# --- An institution's right and usage --------------------------------------------------------------
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class EntitlementSerializer(serializers.Serializer):
+    """What the institution may receive in one program. A classroom band (Standard) gives seats and
+    an on-site band (1-5) gives hours: the other side shows 0. Remaining figures are not clamped; a
+    negative one means usage above the right, and ``flag`` says so."""
+
+    program = serializers.IntegerField(help_text=gettext_lazy("Program id."))
+    total_active_users = serializers.IntegerField()
+    category = CategoryRefSerializer(allow_null=True, help_text=gettext_lazy("The band, or null when in none."))
+    delivery = serializers.ChoiceField(choices=Delivery.choices, allow_null=True)
+    hours = serializers.IntegerField(help_text=gettext_lazy("On-site hours of the band; 0 for a classroom band."))
+    seat_quota = serializers.IntegerField(
+        help_text=gettext_lazy("Classroom reservations allowed (classroom band); 0 for an on-site band.")
+    )
+    seats_used = serializers.IntegerField()
+    seats_remaining = serializers.IntegerField(help_text=gettext_lazy("seat_quota - seats_used."))
+    hours_used = serializers.IntegerField(help_text=gettext_lazy("Hours of non-cancelled on-site sessions."))
+    hours_held = serializers.IntegerField(help_text=gettext_lazy("Hours of open request items not yet scheduled."))
+    hours_remaining = serializers.IntegerField(help_text=gettext_lazy("hours - hours_used - hours_held."))
+    flag = serializers.CharField(
+        allow_null=True,
+        help_text=gettext_lazy("null, or the reason: `no_users`, `above_last_band`, `usage_above_right`."),
+    )
+
+
+@extend_schema(tags=["institutions"])
+class InstitutionEntitlementsView(generics.GenericAPIView):
+    """``/institutions/{id}/entitlements/``: one row per program, always present: band, right,
+    usage and what remains (``selectors.usage_of``). An institution the user cannot see is 404."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = EntitlementSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return institution_list(user=self.request.user)
+
+    @extend_schema(
+        operation_id="v1_institutions_entitlements_list",
+        summary="The institution's entitlement in every program",
+        responses={200: EntitlementSerializer(many=True), **error_responses(401, 404)},
+    )
+    def get(self, request, pk=None):
+        """One row per program, always present: band, right, usage and what remains."""
+        institution = self.get_object()
+        rows = entitlement_rows(
+            institution=institution,
+            stored=entitlement_list(institution=institution),
+            total_active_users=institution.total_users,
+        )
+        usage = selectors.usage_of(rows)
+        data = [
+            {
+                "program": row.program_id,
+                "total_active_users": row.total_active_users,
+                "category": row.category,
+                "delivery": row.delivery,
+                **usage[(row.institution_id, row.program_id)].figures(),
+            }
+            for row in rows
+        ]
+        page = self.paginate_queryset(data)
+        return self.get_paginated_response(EntitlementSerializer(page, many=True).data)

@@ -1,9 +1,11 @@
 """Routes of the sessions API, included under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from sessions.api import (
     CourseViewSet,
+    InstitutionEntitlementsView,
     ParticipantViewSet,
     ReservationViewSet,
     SessionViewSet,
@@ -21,4 +23,7 @@ router.register("reservations", ReservationViewSet, basename="reservation")
 router.register("training-requests", TrainingRequestViewSet, basename="training-request")
 router.register("trainers", TrainerViewSet, basename="trainer")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("institutions/<int:pk>/entitlements/", InstitutionEntitlementsView.as_view(), name="institution-entitlements"),
+    *router.urls,
+]

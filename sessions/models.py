@@ -4,12 +4,13 @@ training requests, participants, reservations, rosters and attendance."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -302,6 +303,12 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+def free_places(capacity: int, taken: int) -> int:
+    """The one definition of **free places**: a session's capacity less the places taken (confirmed
+    seats of a classroom session, enrolments of an on-site roster), never below 0."""
+    return max(capacity - taken, 0)
+
+
 class TrainingSession(models.Model):
     """One delivery of a course. Classroom sessions are held at a venue and taken seat by seat."""
 
@@ -377,6 +384,11 @@ class TrainingSession(models.Model):
         return self.ends_at <= timezone.now()
 
     @property
+    def seats_free(self) -> int:
+        """Free seats of a session counted by ``with_seat_counts`` (``seats_confirmed``)."""
+        return free_places(self.capacity, self.seats_confirmed)
+
+    @property
     def counted_hours(self) -> int:
         """The hours of this delivery: set on on-site sessions, the course's for classroom ones."""
         return self.hours if self.hours is not None else self.course.hours
@@ -443,6 +455,40 @@ class ReservationStatus(models.TextChoices):
 LIVE_STATUSES = (ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED)
 
 
+def live_reservation_q(now: datetime | None = None, prefix: str = "") -> Q:
+    """The one definition of a **live** reservation, one that holds a place of the institution's
+    quota: confirmed, or waitlisted on a session that has not started. A waiting place expires when
+    its session starts, whether or not the scheduled job has written ``expired`` yet. ``prefix``
+    reaches reservations from another model (``"reservations__"``)."""
+    now = now or timezone.now()
+    return Q(**{f"{prefix}status": ReservationStatus.CONFIRMED}) | Q(
+        **{f"{prefix}status": ReservationStatus.WAITLISTED, f"{prefix}session__starts_at__gt": now}
+    )
+
+
+class ReservationQuerySet(models.QuerySet):
+    def live(self, now: datetime | None = None) -> ReservationQuerySet:
+        """The live reservations (``live_reservation_q``)."""
+        return self.filter(live_reservation_q(now))
+
+    def with_current_status(self, now: datetime | None = None) -> ReservationQuerySet:
+        """Each reservation with ``current_status``: its status as of ``now``. A waiting place on a
+        session that has started reads ``expired`` at once; the scheduled job
+        (``waitlists_expire``) writes the stored status later."""
+        now = now or timezone.now()
+        return self.annotate(
+            current_status=Case(
+                When(
+                    status=ReservationStatus.WAITLISTED,
+                    session__starts_at__lte=now,
+                    then=Value(ReservationStatus.EXPIRED.value),
+                ),
+                default=F("status"),
+                output_field=models.CharField(),
+            )
+        )
+
+
 class Reservation(models.Model):
     """A participant's seat (or place on the waiting list) in a classroom session.
 
@@ -463,6 +509,7 @@ class Reservation(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = ReservationQuerySet.as_manager()
 
     class Meta:
         ordering = ["session", "applied_at", "pk"]
@@ -482,6 +529,10 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} · {self.session}"
+
+    def get_current_status_display(self) -> str:
+        """The label of ``current_status`` (annotated by ``with_current_status``), else of ``status``."""
+        return ReservationStatus(getattr(self, "current_status", self.status)).label
 
 
 class Enrolment(models.Model):

@@ -8,7 +8,6 @@ urlpatterns = [
     path("catalog/materials/<int:pk>/", views.material_download, name="material_download"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/<int:pk>/reserve/", views.reserve, name="reserve"),
-    path("sessions/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("reservations/", views.reservations, name="reservations"),
     path("reservations/<int:pk>/cancel/", views.reservation_cancel_view, name="reservation_cancel"),
     path("participants/", views.participants, name="participants"),

@@ -26,11 +26,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from entitlements.models import Delivery, Entitlement, Institution, Unit, UnitLevel
 from entitlements.selectors import entitlement_list, institution_list, official_institution
-from kamusm_portal.api import is_programme_staff
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.calendar import trainer_by_token, trainer_calendar
 from sessions.forms import (
-    AttendanceForm,
     DateWindowFormSet,
     EnrolmentForm,
     ParticipantForm,
@@ -50,6 +48,8 @@ from sessions.models import (
     Trainer,
     TrainingSession,
     Unavailability,
+    free_places,
+    live_reservation_q,
 )
 from sessions.selectors import (
     attendance_sheet,
@@ -66,16 +66,12 @@ from sessions.selectors import (
     sessions_visible,
     trainer_of,
     trainer_work_plan,
+    usage_for,
 )
 from sessions.services import (
-    attendance_record,
     enrolment_create,
     enrolment_delete,
     enrolment_removable,
-    institution_hours,
-    institution_quota_remaining,
-    live_q,
-    may_record_attendance,
     participant_create,
     participant_delete,
     participant_update,
@@ -134,10 +130,6 @@ def catalog(request: HttpRequest) -> HttpResponse:
 # --- Sessions and reservations ----------------------------------------------------------------
 
 
-def _free_seats(session) -> int:
-    return max(session.capacity - session.seats_confirmed, 0)
-
-
 @require_GET
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
@@ -151,7 +143,6 @@ def sessions(request: HttpRequest) -> HttpResponse:
     upcoming = [s for s in rows if s.starts_at > now]
     started = sorted((s for s in rows if s.starts_at <= now), key=lambda s: s.starts_at, reverse=True)
     for session in rows:
-        session.free_seats = _free_seats(session)
         session.can_reserve = session.program_id in entitled and session_open_for_reservations(session, now)
     return render(
         request,
@@ -197,7 +188,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     live_here = set(
         reservations_visible(request.user)
         .filter(session=session)
-        .filter(live_q(now))
+        .filter(live_reservation_q(now))
         .values_list("participant_id", flat=True)
     )
     participants = [p for p in participant_list(user=request.user, now=now) if p.pk not in live_here]
@@ -212,8 +203,8 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("sessions_portal:reservations")
 
     program = session.program
-    free = _free_seats(session)
-    remaining = institution_quota_remaining(institution=institution, program=program, now=now)
+    free = session.seats_free
+    remaining = usage_for(institution=institution, program=program, now=now).seats_available
     return render(
         request,
         "sessions/reserve.html",
@@ -376,9 +367,9 @@ def _onsite_entitlement(institution: Institution) -> tuple[Entitlement | None, b
 
 def _hours_context(institution: Institution, entitlement: Entitlement | None) -> dict:
     if entitlement is None:
-        return {"hours": None, "program": None}
-    hours = institution_hours(institution=institution, program=entitlement.program, entitlement=entitlement)
-    return {"hours": hours, "program": entitlement.program}
+        return {"usage": None, "program": None}
+    usage = usage_for(institution=institution, program=entitlement.program, entitlement=entitlement)
+    return {"usage": usage, "program": entitlement.program}
 
 
 def _place_request_error(exc: RuleViolation, form, items, windows) -> None:
@@ -574,7 +565,7 @@ def onsite_session(request: HttpRequest, pk: int) -> HttpResponse:
             "roster": roster,
             "form": form,
             "open_roster": open_roster,
-            "free": max(session.capacity - len(roster), 0),
+            "free": free_places(session.capacity, len(roster)),
             "ended": session.has_ended,
         },
     )
@@ -691,49 +682,3 @@ def trainer_calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-cache"
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def _sheet_session_or_404(request: HttpRequest, pk: int) -> TrainingSession:
-    """Any session for programme staff; for a trainer only their own; 404 for everyone else."""
-    sessions = TrainingSession.objects.select_related(
-        "course", "venue", "province", "institution", "trainer__user", "program"
-    )
-    if not is_programme_staff(request.user):
-        trainer = trainer_of(request.user)
-        if trainer is None:
-            raise Http404
-        sessions = sessions.filter(trainer=trainer)
-    session = sessions.filter(pk=pk).first()
-    if session is None or not may_record_attendance(request.user, session):
-        raise Http404
-    return session
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    """The attendance sheet of a session: after its end, full / partial / absent for each person
-    on its roster; before the end, when it can be filled."""
-    session = _sheet_session_or_404(request, pk)
-    sheet = attendance_sheet(session=session)
-    form = AttendanceForm(request.POST if request.method == "POST" else None, sheet=sheet)
-    if form.is_bound and form.is_valid():
-        try:
-            attendance_record(session=session, marks=form.marks(), by=request.user)
-        except RuleViolation as exc:  # its fields carry participant ids, not messages: the sentence on top
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("Attendance is recorded."))
-            return redirect("sessions_portal:attendance", pk=session.pk)
-    return render(
-        request,
-        "sessions/attendance.html",
-        {
-            "session": session,
-            "form": form,
-            "ended": session.has_ended,
-            "cancelled": session.status == SessionStatus.CANCELLED,
-            "recorded": sum(1 for _participant, mark in sheet if mark is not None),
-            "staff": is_programme_staff(request.user),
-        },
-    )

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from entitlements.models import (
-    PROGRAMME_STAFF_GROUP,
     Entitlement,
     EntitlementFlag,
     Institution,
@@ -22,6 +21,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
+from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
 from sessions.models import (
     Attendance,
     Enrolment,

@@ -9,7 +9,7 @@ Callers import from here: ``from sessions.services import reservation_create``.
 """
 
 from sessions.services.attendance import (
-    attendance_record,
+    attendance_marks_record,
     enrolment_create,
     enrolment_delete,
     enrolment_removable,
@@ -18,11 +18,7 @@ from sessions.services.attendance import (
     roster_participant_ids,
 )
 from sessions.services.classroom import (
-    institution_live_reservations,
-    institution_quota_remaining,
     kimlik_no_clean,
-    live_q,
-    officials_of,
     participant_create,
     participant_delete,
     participant_update,
@@ -38,10 +34,7 @@ from sessions.services.classroom import (
     waitlists_expire,
 )
 from sessions.services.onsite import (
-    Hours,
-    institution_hours,
     item_scheduled_hours,
-    onsite_hours,
     onsite_session_cancel,
     onsite_session_schedule,
     training_request_cancel,
@@ -63,20 +56,13 @@ from sessions.services.trainers import (
 
 __all__ = [
     "TRAINERS_GROUP",
-    "Hours",
-    "attendance_record",
+    "attendance_marks_record",
     "enrolment_create",
     "enrolment_delete",
     "enrolment_removable",
-    "institution_hours",
-    "institution_live_reservations",
-    "institution_quota_remaining",
     "item_scheduled_hours",
     "kimlik_no_clean",
-    "live_q",
     "may_record_attendance",
-    "officials_of",
-    "onsite_hours",
     "onsite_session_cancel",
     "onsite_session_schedule",
     "participant_create",

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.services import certificates_sync
-from kamusm_portal.api import is_programme_staff
 from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.roles import is_programme_staff
+from kamusm_portal.services import service
 from sessions.models import (
     Attendance,
     AttendanceStatus,
@@ -28,6 +28,7 @@ from sessions.models import (
     SessionKind,
     SessionStatus,
     TrainingSession,
+    free_places,
 )
 from sessions.services.shared import local_datetime, session_lock
 
@@ -95,7 +96,7 @@ def enrolment_create(
     existing = {e.participant_id: e for e in session.enrolments.all()}
     wanted = [p for p in dict.fromkeys(participants) if p.pk not in existing]  # in order, each once
     if len(existing) + len(wanted) > session.capacity:
-        free = max(session.capacity - len(existing), 0)
+        free = free_places(session.capacity, len(existing))
         raise RuleViolation(
             "roster_full",
             _("The room holds %(capacity)s people: %(enrolled)s are enrolled, %(free)s places remain.")
@@ -141,21 +142,22 @@ def _complete_if_marked(session: TrainingSession, marked: set[int], roster: list
         session.save(update_fields=["status"])
 
 
-@transaction.atomic
-def attendance_record(
+@service
+def attendance_marks_record(
     *,
     session: TrainingSession,
     marks: Sequence[tuple[Participant | int, str]],
     by: AbstractBaseUser | None = None,
 ) -> list[Attendance]:
-    """Record or correct attendance after the session ends, for people on its roster. ``marks``
-    are (participant or participant id, status).
+    """Record or correct the marks of people on a session's roster, after the session ends.
+    ``marks`` are (participant or participant id, status). Certificates are not this layer's:
+    ``certificates.services.attendance_record`` calls this and makes them follow the marks in the
+    same transaction, and every face records attendance through it.
 
     ``attendance_not_allowed`` before the end, on a cancelled session, or for someone not on the
-    roster. Sending the same marks again changes nothing. An eligible mark issues the person's
-    certificate in this transaction, a correction that makes them ineligible revokes it. When every
-    person on the roster has a mark, the session becomes ``completed``. Answers the rows in the
-    order sent. Locks the session row (then the serial counter, when a certificate is issued).
+    roster. Sending the same marks again changes nothing. When every person on the roster has a
+    mark, the session becomes ``completed``. Answers the rows in the order sent, each with its
+    (locked) session and its participant. Locks the session row.
     """
     session = session_lock(session)
     now = timezone.now()
@@ -215,8 +217,7 @@ def attendance_record(
             row.recorded_by = by_user
             row._change_reason = "attendance corrected"
             row.save(update_fields=["status", "recorded_at", "recorded_by"])
+        row.session, row.participant = session, people[row.participant_id]
         answer.append(row)
-    # The certificates follow the marks, in this transaction (issued, or revoked on a correction).
-    certificates_sync(session=session, marks=[(people[row.participant_id], row.status) for row in answer], by=by)
     _complete_if_marked(session, set(recorded), roster)
     return answer

@@ -14,13 +14,13 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from stdnum.tr import tckimlik
 
-from entitlements.models import Category, Delivery, Entitlement, Institution, Official, Program, Unit
+from entitlements.models import Category, Delivery, Entitlement, Institution, Program, Unit
 from kamusm_portal.db import history_insert, history_insert_sql, history_params
 from kamusm_portal.errors import RuleViolation
 from sessions import tasks
@@ -35,20 +35,9 @@ from sessions.models import (
     Trainer,
     TrainingSession,
     Venue,
+    free_places,
 )
 from sessions.services.shared import booked_session_save, local_datetime, program_open_check, session_lock
-
-
-def live_q(now: datetime | None = None, prefix: str = "") -> Q:
-    """Reservations that count: confirmed, or waitlisted on a session that has not started.
-
-    A waiting list expires when its session starts (the periodic task then writes ``expired``);
-    reads and decisions treat it as expired from that moment, so no late promotion can happen.
-    """
-    now = now or timezone.now()
-    return Q(**{f"{prefix}status": ReservationStatus.CONFIRMED}) | Q(
-        **{f"{prefix}status": ReservationStatus.WAITLISTED, f"{prefix}session__starts_at__gt": now}
-    )
 
 
 def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> None:
@@ -169,7 +158,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
     if changed:
         booked_session_save(session, update_fields=changed)
     if "capacity" in changed and session.starts_at > now:
-        _waitlist_promote(session=session, free=session.capacity - confirmed, now=now)
+        _waitlist_promote(session=session, free=free_places(session.capacity, confirmed), now=now)
     return session
 
 
@@ -361,17 +350,6 @@ def _session_not_open() -> RuleViolation:
     )
 
 
-def institution_live_reservations(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
-    """Live reservations of an institution over all sessions of the program (completed included)."""
-    return Reservation.objects.filter(institution=institution, session__program=program).filter(live_q(now)).count()
-
-
-def institution_quota_remaining(*, institution: Institution, program: Program, now: datetime | None = None) -> int:
-    """How many more live reservations the institution may hold in the program (never below 0)."""
-    live = institution_live_reservations(institution=institution, program=program, now=now)
-    return max(program.classroom_quota - live, 0)
-
-
 def reservation_cancellable(reservation: Reservation, now: datetime | None = None) -> bool:
     """A live reservation may be cancelled until its session starts."""
     now = now or timezone.now()
@@ -537,7 +515,7 @@ def reservation_create(
                 fields={"remaining": remaining},
             )
         # 5. The seats: confirmed while free, then waitlisted; the history rows beside them.
-        free = max(capacity - confirmed, 0)
+        free = free_places(capacity, confirmed)
         applied_by = by if by is not None and by.pk else None
         created = [
             Reservation(
@@ -634,7 +612,7 @@ def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None 
     reservation.save(update_fields=["status", "cancelled_at"])
     if was_confirmed:
         confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
-        _waitlist_promote(session=session, free=session.capacity - confirmed, now=now)
+        _waitlist_promote(session=session, free=free_places(session.capacity, confirmed), now=now)
     return reservation
 
 
@@ -657,7 +635,3 @@ def waitlists_expire(*, now: datetime | None = None) -> int:
             reservation.save(update_fields=["status"])
             expired += 1
     return expired
-
-
-def officials_of(institution_ids: QuerySet | Sequence[int]) -> QuerySet[Official]:
-    return Official.objects.filter(institution_id__in=institution_ids, user__is_active=True).select_related("user")

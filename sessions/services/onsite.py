@@ -1,8 +1,8 @@
 """On-site training for categories 1-5: requests, their hours, scheduling and cancelling sessions.
 
-Hours are counted from the facts, never stored: **used** = hours of the institution's
-non-cancelled on-site sessions in the program; **held** = hours of the items of its open
-(submitted) requests not yet scheduled; **remaining** = the band's hours - used - held.
+Hours are counted from the facts, never stored, by ``sessions.selectors.usage``: **used** = hours of
+the institution's non-cancelled on-site sessions in the program; **held** = hours of the items of
+its open (submitted) requests not yet scheduled; **remaining** = the band's hours - used - held.
 
 Locks, in this order: the institution's entitlement row in the program (which guards its hours),
 then the request row, then the trainer row; each service recounts under them before deciding.
@@ -10,9 +10,7 @@ then the request row, then the trainer row; each service recounts under them bef
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,56 +34,11 @@ from sessions.models import (
     TrainingRequestItem,
     TrainingSession,
 )
+from sessions.selectors.usage import usage_for
 from sessions.services.shared import booked_session_save, program_open_check, session_lock
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
 
 LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
-
-
-@dataclass(frozen=True)
-class Hours:
-    """An institution's on-site hours in a program."""
-
-    right: int
-    used: int
-    held: int
-
-    @property
-    def remaining(self) -> int:
-        return self.right - self.used - self.held
-
-
-def onsite_hours(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
-    """``(used, held)`` for each ``(institution_id, program_id)`` asked, in two grouped queries."""
-    pairs = set(pairs)
-    if not pairs:
-        return {}
-    institutions = {i for i, _p in pairs}
-    programs = {p for _i, p in pairs}
-    used: dict[tuple[int, int], int] = defaultdict(int)
-    for row in (
-        TrainingSession.objects.filter(
-            LIVE_SESSION, kind=SessionKind.ONSITE, institution_id__in=institutions, program_id__in=programs
-        )
-        .values("institution_id", "program_id")
-        .annotate(hours=Sum("hours"))
-        .order_by()
-    ):
-        used[(row["institution_id"], row["program_id"])] = row["hours"] or 0
-    held: dict[tuple[int, int], int] = defaultdict(int)
-    for row in (
-        TrainingRequestItem.objects.filter(
-            request__status=RequestStatus.SUBMITTED,
-            request__institution_id__in=institutions,
-            request__program_id__in=programs,
-        )
-        .with_scheduled_hours()
-        .values("request__institution_id", "request__program_id", "hours", "scheduled")
-        .order_by()
-    ):
-        key = (row["request__institution_id"], row["request__program_id"])
-        held[key] += max(row["hours"] - row["scheduled"], 0)
-    return {pair: (used[pair], held[pair]) for pair in pairs}
 
 
 def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
@@ -105,33 +58,16 @@ def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlem
     return entitlement
 
 
-def institution_hours(*, institution: Institution, program: Program, entitlement: Entitlement | None = None) -> Hours:
-    """The right, used and held hours, counted now (call under the entitlement lock to decide)."""
-    if entitlement is None:
-        entitlement = (
-            Entitlement.objects.select_related("category").filter(program=program, institution=institution).first()
-        )
-    right = (
-        entitlement.category.hours
-        if entitlement is not None
-        and entitlement.category is not None
-        and entitlement.category.delivery == Delivery.ONSITE
-        else 0
-    )
-    used, held = onsite_hours([(institution.pk, program.pk)])[(institution.pk, program.pk)]
-    return Hours(right=right, used=used, held=held)
-
-
-def _hours_exceeded(hours: Hours, requested: int) -> RuleViolation:
-    figures = {"requested": requested, "used": hours.used, "held": hours.held, "remaining": hours.remaining}
+def _hours_exceeded(*, requested: int, right: int, used: int, held: int) -> RuleViolation:
+    figures = {"requested": requested, "used": used, "held": held, "remaining": right - used - held}
     return RuleViolation(
         "hours_exceeded",
         _(
             "%(requested)s hours are asked but %(remaining)s remain "
             "(right %(right)s, used %(used)s, held by open requests %(held)s)."
         )
-        % {**figures, "right": hours.right},
-        fields={**figures, "right": hours.right},
+        % {**figures, "right": right},
+        fields={**figures, "right": right},
     )
 
 
@@ -204,10 +140,10 @@ def training_request_create(
     windows = _windows_clean(preferred_dates)
     program_open_check(program)
     entitlement = _entitlement_lock(program=program, institution=institution)
-    hours = institution_hours(institution=institution, program=program, entitlement=entitlement)
+    usage = usage_for(institution=institution, program=program, entitlement=entitlement)
     requested = sum(item["hours"] for item in items)
-    if requested > hours.remaining:
-        raise _hours_exceeded(hours, requested)
+    if requested > usage.hours_remaining:
+        raise _hours_exceeded(requested=requested, right=usage.hours, used=usage.hours_used, held=usage.hours_held)
     by_user = by if by is not None and by.pk else None
     request = TrainingRequest.objects.create(
         program=program,
@@ -375,9 +311,9 @@ def onsite_session_schedule(
             message,
             fields={"hours": [message], "requested": hours, "item_hours": item.hours, "scheduled": scheduled},
         )
-    counted = institution_hours(institution=request.institution, program=request.program, entitlement=entitlement)
-    if counted.used + hours > counted.right:
-        raise _hours_exceeded(Hours(right=counted.right, used=counted.used, held=0), hours)
+    usage = usage_for(institution=request.institution, program=request.program, entitlement=entitlement)
+    if usage.hours_used + hours > usage.hours:
+        raise _hours_exceeded(requested=hours, right=usage.hours, used=usage.hours_used, held=0)
     trainer = trainer_lock(trainer)
     trainer_conflict_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at)
     now = timezone.now()

@@ -9,9 +9,8 @@ from django.utils.translation import gettext
 
 from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
-from certificates.rendering import certificate_render
+from certificates.services import attendance_record, certificate_render
 from entitlements.services import official_create
-from sessions.services import attendance_record
 from tests.certificates.helpers import onsite_finished, use_test_signing
 from tests.sessions.factories import onsite_institution
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from certificates import signing
 from certificates.models import Certificate, CertificateStatus
+from certificates.services import attendance_record
 from entitlements.models import Program, Province
 from sessions.models import Course
-from sessions.services import attendance_record, enrolment_create, onsite_session_schedule, training_request_create
+from sessions.services import enrolment_create, onsite_session_schedule, training_request_create
 from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 
 FAKE_PDF = b"%PDF-1.4\n% a certificate, for the tests\n%%EOF\n"

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus
+from certificates.services import attendance_record
 from entitlements.models import Program
 from sessions.models import TrainingSession
-from sessions.services import attendance_record
 from tests.certificates.helpers import onsite_finished
 from tests.entitlements.factories import UserFactory
 

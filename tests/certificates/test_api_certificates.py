@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certificates.models import Certificate, CertificateStatus
-from sessions.services import attendance_record
+from certificates.services import attendance_record
 from tests.certificates.helpers import FAKE_PDF, issued, make_ready, onsite_finished
 from tests.sessions.api_factories import client_for, official_of, plain_user
 

@@ -28,10 +28,9 @@ from pypdf import PdfReader
 from certificates import rendering, tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.notifications import certificates_ready_send
-from certificates.rendering import certificates_render
+from certificates.services import attendance_record, certificates_render
 from kamusm_portal.text import tr_upper
 from sessions.models import Attendance
-from sessions.services import attendance_record
 from tests.certificates.helpers import onsite_finished, use_test_signing
 from tests.entitlements.factories import ProgrammeStaffFactory
 

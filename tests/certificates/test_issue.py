@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatus, SerialCounter
-from certificates.services import CROCKFORD, certificate_revoke, code_normalise
+from certificates.services import attendance_record, certificate_revoke, code_normalise
+from certificates.services.issuing import CROCKFORD
 from kamusm_portal.errors import RuleViolation
 from sessions.services import (
-    attendance_record,
     reservation_create,
 )
 from tests.certificates.helpers import onsite_finished

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from certificates.models import Certificate
+from certificates.services import attendance_record
 from sessions.models import Participant, TrainingSession
-from sessions.services import attendance_record
 from tests.certificates.helpers import onsite_finished
 
 pytestmark = [

@@ -26,8 +26,13 @@ from pypdf import PdfReader
 
 from certificates import rendering, signing, tasks
 from certificates.models import Certificate, CertificateStatus
-from certificates.rendering import certificate_render, certificates_stale_requeue
-from certificates.services import certificate_revoke, publish_renders
+from certificates.services import (
+    certificate_render,
+    certificate_revoke,
+    certificates_stale_requeue,
+    pdfs,
+    publish_renders,
+)
 from sessions.models import Course
 from tests.certificates.helpers import issued, use_test_signing
 from tests.sessions.factories import onsite_institution
@@ -454,7 +459,7 @@ def test_the_sweep_queues_again_what_was_left_pending_or_failed_for_minutes(queu
     settings.CERTIFICATE_SWEEP_AFTER_SECONDS = 300
     stale_pending, stale_failed, fresh, ready, revoked, given_up = (_issue() for _ in range(6))
     Certificate.objects.filter(pk__in=[stale_failed.pk, given_up.pk]).update(status=CertificateStatus.FAILED)
-    Certificate.objects.filter(pk=given_up.pk).update(attempts=rendering.SWEEP_MAX_ATTEMPTS)
+    Certificate.objects.filter(pk=given_up.pk).update(attempts=pdfs.SWEEP_MAX_ATTEMPTS)
     certificate_render(certificate_id=ready.pk)
     certificate_revoke(certificate=revoked, reason="Kimlik hatası")
     for certificate in (stale_pending, stale_failed, ready, revoked, given_up):

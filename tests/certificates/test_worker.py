@@ -32,9 +32,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
-from certificates.rendering import certificates_stale_requeue
+from certificates.services import attendance_record, certificates_stale_requeue
 from kamusm_portal.celery import app
-from sessions.services import attendance_record
 from tests.certificates.helpers import onsite_finished, use_test_signing
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

@@ -3,7 +3,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from entitlements.models import (
-    PROGRAMME_STAFF_GROUP,
     Institution,
     InstitutionKind,
     Official,
@@ -11,6 +10,7 @@ from entitlements.models import (
     Unit,
     UnitLevel,
 )
+from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
 
 
 class UserFactory(factory.django.DjangoModelFactory):

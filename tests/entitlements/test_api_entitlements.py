@@ -1,11 +1,11 @@
 """An institution's entitlements over the API: one row per program, the band set by the sum of all
-units, flags, and the usage figures counted in one place (entitlements.usage)."""
+units, flags, and the usage figures counted in one place (sessions.selectors.usage)."""
 
 import pytest
 
 from entitlements import services
 from entitlements.models import Entitlement, EntitlementFlag, UnitLevel
-from entitlements.usage import Usage, entitlement_figures, entitlement_usage
+from sessions.selectors.usage import Usage, usage_of
 from tests.entitlements.api_factories import client_for, institution, official_of, unit
 
 pytestmark = pytest.mark.django_db
@@ -185,16 +185,17 @@ def test_usage_is_zero_until_reservations_and_sessions_exist(program):
     inst = institution(merkez=50)
     rows = list(Entitlement.objects.filter(institution=inst))
 
-    assert entitlement_usage(rows) == {rows[0].pk: Usage(seats_used=0, hours_used=0, hours_held=0)}
+    assert usage_of(rows) == {(inst.pk, program.pk): Usage(seat_quota=6, seats_used=0, hours_used=0, hours_held=0)}
 
 
 def test_usage_above_the_right_is_flagged_and_not_clamped(program):
     onsite = Entitlement.objects.select_related("program", "category").get(institution=institution(merkez=500))
     classroom = Entitlement.objects.select_related("program", "category").get(institution=institution(merkez=50))
 
-    hours = entitlement_figures(onsite, Usage(hours_used=6, hours_held=4))
-    seats = entitlement_figures(classroom, Usage(seats_used=7))
+    hours = Usage(hours=onsite.right.hours, hours_used=6, hours_held=4)
+    seats = Usage(seat_quota=classroom.right.seats, seats_used=7)
 
     assert (hours.hours, hours.hours_remaining, hours.flag) == (8, -2, EntitlementFlag.USAGE_ABOVE_RIGHT)
     assert (seats.seat_quota, seats.seats_remaining, seats.flag) == (6, -1, EntitlementFlag.USAGE_ABOVE_RIGHT)
-    assert entitlement_figures(onsite, Usage(hours_used=8)).flag is None
+    assert (hours.hours_available, seats.seats_available) == (0, 0)
+    assert Usage(hours=onsite.right.hours, hours_used=8).flag is None

@@ -291,13 +291,13 @@ def test_programme_staff_may_open_any_institution(client, staff_user, other):
 
 def test_home_sends_officials_to_their_dashboard_and_staff_to_the_admin(client, official, staff_user):
     client.force_login(official)
-    assert client.get(reverse("portal:home")).url == reverse("portal:dashboard")
+    assert client.get(reverse("home")).url == reverse("portal:dashboard")
     client.force_login(staff_user)
-    assert client.get(reverse("portal:home")).url == reverse("admin:index")
+    assert client.get(reverse("home")).url == reverse("admin:index")
 
 
 def test_home_for_anonymous_links_to_login_and_calculator(client, db):
-    html = client.get(reverse("portal:home")).content.decode()
+    html = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("login")}"' in html
     assert f'href="{reverse("portal:calculator")}"' in html
 

@@ -34,7 +34,7 @@ def test_above_the_last_band_is_flagged_not_clamped(program):
     entitlement_recompute()
     entitlement = _entitlement(institution, program)
     assert entitlement.category is None
-    assert entitlement.hours == 0
+    assert entitlement.right.hours == entitlement.band_hours == 0
     assert entitlement.flag == EntitlementFlag.ABOVE_LAST_BAND
 
 

@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import Group
 
-from entitlements.models import PROGRAMME_STAFF_GROUP, District, Province
+from entitlements.models import District, Province
+from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
 
 
 def test_all_81_provinces_with_their_plate_codes(db):

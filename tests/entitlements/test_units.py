@@ -90,7 +90,7 @@ def test_the_sum_over_central_provincial_and_district_units_decides_the_band(pro
     # No unit alone passes 100 (the Standard band), the sum of 110 is category 1.
     assert entitlement.total_active_users == 110
     assert entitlement.category.code == "1"
-    assert entitlement.hours == 8
+    assert entitlement.band_hours == entitlement.right.hours == 8
     assert entitlement.delivery == "onsite"
     assert entitlement.seat_quota == 0
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from certificates.services import attendance_record
 from entitlements.models import Province
 from sessions.models import (
     Attendance,
@@ -24,10 +25,9 @@ from sessions.models import (
     TrainingSession,
     Unavailability,
 )
+from sessions.selectors import usage_for
 from sessions.services import (
-    attendance_record,
     enrolment_create,
-    institution_hours,
     onsite_session_schedule,
     trainer_create,
     unavailability_create,
@@ -177,7 +177,7 @@ def test_staff_cannot_add_or_edit_requests_in_the_admin(staff_client):
 
 def test_rejecting_through_the_action_writes_the_reason_and_frees_the_hours(staff_client, program):
     request = TrainingRequestFactory()
-    assert institution_hours(institution=request.institution, program=program).held == 8
+    assert usage_for(institution=request.institution, program=program).hours_held == 8
 
     page = staff_client.post(reverse(CHANGELIST), {"action": "reject", "_selected_action": [request.pk]})
     assert page.status_code == 200
@@ -191,8 +191,8 @@ def test_rejecting_through_the_action_writes_the_reason_and_frees_the_hours(staf
     assert response.status_code == 302
     request.refresh_from_db()
     assert (request.status, request.rejection_reason) == (RequestStatus.REJECTED, "Eğitmen kapasitesi yok.")
-    hours = institution_hours(institution=request.institution, program=program)
-    assert (hours.held, hours.remaining) == (0, 8)
+    hours = usage_for(institution=request.institution, program=program)
+    assert (hours.hours_held, hours.hours_remaining) == (0, 8)
 
 
 def test_rejecting_without_a_reason_asks_again_and_changes_nothing(staff_client):
@@ -227,8 +227,8 @@ def test_the_schedule_page_creates_an_announced_onsite_session(staff_client, pro
     assert session.starts_at == _at(day, 9)
     request.refresh_from_db()
     assert request.status == RequestStatus.SCHEDULED
-    hours = institution_hours(institution=request.institution, program=program)
-    assert (hours.used, hours.held) == (8, 0)
+    hours = usage_for(institution=request.institution, program=program)
+    assert (hours.hours_used, hours.hours_held) == (8, 0)
 
 
 def test_a_conflicting_schedule_shows_trainer_conflict_next_to_the_trainer(staff_client):
@@ -300,8 +300,8 @@ def test_the_cancel_action_gives_an_onsite_sessions_hours_back(staff_client, pro
     )
     session.refresh_from_db()
     assert session.status == SessionStatus.CANCELLED
-    hours = institution_hours(institution=request.institution, program=program)
-    assert (hours.used, hours.held) == (0, 8)
+    hours = usage_for(institution=request.institution, program=program)
+    assert (hours.hours_used, hours.hours_held) == (0, 8)
 
 
 # --- Trainers and their unavailability ------------------------------------------------------------

@@ -351,8 +351,8 @@ def test_anonymous_gets_401(api_client, own, session, method, path):
 # --- Query budget ---------------------------------------------------------------------------
 
 # token, the user's two permission queries, (the official's institution,) count, reservations
-STAFF_LIST_QUERIES = 6  # + the expiry check of started sessions' waiting lists
-OFFICIAL_LIST_QUERIES = 7  # + the expiry check of started sessions' waiting lists
+STAFF_LIST_QUERIES = 5
+OFFICIAL_LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("count", [2, 6])

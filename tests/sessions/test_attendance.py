@@ -9,7 +9,7 @@ from entitlements.models import Program, Province
 from kamusm_portal.errors import RuleViolation
 from sessions.models import Attendance, Course, Enrolment, SessionStatus
 from sessions.services import (
-    attendance_record,
+    attendance_marks_record,
     enrolment_create,
     enrolment_delete,
     may_record_attendance,
@@ -94,7 +94,7 @@ def test_someone_can_leave_the_roster_until_their_attendance_is_recorded():
     session = _onsite(days=-3)
     people = _people(session.institution, 2)
     rows = enrolment_create(session=session, participants=people)
-    attendance_record(session=session, marks=[(people[0], "full")])
+    attendance_marks_record(session=session, marks=[(people[0], "full")])
     with pytest.raises(RuleViolation):
         enrolment_delete(enrolment=rows[0])
     enrolment_delete(enrolment=rows[1])
@@ -118,7 +118,7 @@ def test_attendance_before_the_end_is_refused():
     people = _people(session.institution, 1)
     enrolment_create(session=session, participants=people)
     with pytest.raises(RuleViolation) as exc:
-        attendance_record(session=session, marks=[(people[0], "full")])
+        attendance_marks_record(session=session, marks=[(people[0], "full")])
     assert exc.value.code == "attendance_not_allowed"
     assert not Attendance.objects.exists()
 
@@ -128,7 +128,7 @@ def test_attendance_for_someone_not_enrolled_is_refused_and_writes_nothing():
     enrolled, stranger = _people(session.institution, 2)
     enrolment_create(session=session, participants=[enrolled])
     with pytest.raises(RuleViolation) as exc:
-        attendance_record(session=session, marks=[(enrolled, "full"), (stranger, "full")])
+        attendance_marks_record(session=session, marks=[(enrolled, "full"), (stranger, "full")])
     assert exc.value.code == "attendance_not_allowed"
     assert not Attendance.objects.exists()
 
@@ -137,10 +137,10 @@ def test_a_session_is_completed_once_everyone_on_the_roster_has_a_mark():
     session = _onsite(days=-2)
     people = _people(session.institution, 3)
     enrolment_create(session=session, participants=people)
-    attendance_record(session=session, marks=[(people[0], "full"), (people[1], "partial")])
+    attendance_marks_record(session=session, marks=[(people[0], "full"), (people[1], "partial")])
     session.refresh_from_db()
     assert session.status == SessionStatus.ANNOUNCED
-    rows = attendance_record(session=session, marks=[(people[2], "absent")])
+    rows = attendance_marks_record(session=session, marks=[(people[2], "absent")])
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED
     assert [r.status for r in rows] == ["absent"]
@@ -151,12 +151,12 @@ def test_sending_the_same_marks_again_changes_nothing_and_a_correction_is_kept_i
     people = _people(session.institution, 2)
     enrolment_create(session=session, participants=people)
     marks = [(people[0], "full"), (people[1], "absent")]
-    attendance_record(session=session, marks=marks)
+    attendance_marks_record(session=session, marks=marks)
     before = Attendance.history.count()
-    again = attendance_record(session=session, marks=marks)
+    again = attendance_marks_record(session=session, marks=marks)
     assert Attendance.history.count() == before
     assert [a.status for a in again] == ["full", "absent"]
-    attendance_record(session=session, marks=[(people[1], "partial")])
+    attendance_marks_record(session=session, marks=[(people[1], "partial")])
     row = Attendance.objects.get(participant=people[1])
     assert row.status == "partial"
     assert row.history.first().history_change_reason == "attendance corrected"
@@ -171,9 +171,9 @@ def test_a_classroom_roster_is_its_confirmed_seats():
     session.ends_at = timezone.now() - timedelta(hours=1)
     session.save()
     with pytest.raises(RuleViolation) as exc:
-        attendance_record(session=session, marks=[(waiting, "full")])
+        attendance_marks_record(session=session, marks=[(waiting, "full")])
     assert exc.value.code == "attendance_not_allowed"
-    attendance_record(session=session, marks=[(seated, "partial")])
+    attendance_marks_record(session=session, marks=[(seated, "partial")])
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED
 
@@ -185,7 +185,7 @@ def test_attendance_on_a_cancelled_session_is_refused():
     session_cancel(session=session)
     session.refresh_from_db()
     with pytest.raises(RuleViolation) as exc:
-        attendance_record(session=session, marks=[(people[0], "full")])
+        attendance_marks_record(session=session, marks=[(people[0], "full")])
     assert exc.value.code == "attendance_not_allowed"
 
 
@@ -193,7 +193,7 @@ def test_a_session_with_attendance_cannot_be_cancelled():
     session = _onsite(days=-2)
     people = _people(session.institution, 1)
     enrolment_create(session=session, participants=people)
-    attendance_record(session=session, marks=[(people[0], "full")])
+    attendance_marks_record(session=session, marks=[(people[0], "full")])
     with pytest.raises(RuleViolation):
         session_cancel(session=session)
 
@@ -211,7 +211,7 @@ def test_taking_the_last_unmarked_person_off_the_roster_completes_the_session():
     session = _onsite(days=-2)
     marked, unmarked = _people(session.institution, 2)
     rows = enrolment_create(session=session, participants=[marked, unmarked])
-    attendance_record(session=session, marks=[(marked, "full")])
+    attendance_marks_record(session=session, marks=[(marked, "full")])
     enrolment_delete(enrolment=rows[1])
     session.refresh_from_db()
     assert session.status == SessionStatus.COMPLETED

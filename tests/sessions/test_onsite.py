@@ -7,11 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from entitlements.models import Entitlement, Official, Program
-from entitlements.usage import entitlement_figures, entitlement_usage
 from kamusm_portal.errors import RuleViolation
 from sessions.models import Course, RequestStatus, SessionKind, SessionStatus, TrainingRequest, TrainingSession
+from sessions.selectors import usage_for, usage_of
 from sessions.services import (
-    institution_hours,
     onsite_session_schedule,
     session_cancel,
     training_request_cancel,
@@ -62,7 +61,7 @@ def _day(days: int, hour: int = 9):
 
 
 def _hours(institution, program):
-    return institution_hours(institution=institution, program=program)
+    return usage_for(institution=institution, program=program)
 
 
 # --- Requests and their hours ---------------------------------------------------------------
@@ -72,7 +71,7 @@ def test_an_open_request_holds_its_hours(program, course):
     institution = onsite_institution()
     _request(institution, program, (course, 5))
     hours = _hours(institution, program)
-    assert (hours.right, hours.used, hours.held, hours.remaining) == (8, 0, 5, 3)
+    assert (hours.hours, hours.hours_used, hours.hours_held, hours.hours_remaining) == (8, 0, 5, 3)
 
 
 def test_a_request_for_9_hours_when_8_remain_is_refused_and_writes_nothing(program, course):
@@ -95,7 +94,7 @@ def test_the_hours_of_every_item_count_together(program, course, technical):
         _request(institution, program, (course, 4), (technical, 5))
     assert exc.value.code == "hours_exceeded"
     _request(institution, program, (course, 4), (technical, 4))
-    assert _hours(institution, program).remaining == 0
+    assert _hours(institution, program).hours_remaining == 0
 
 
 def test_held_hours_of_an_open_request_count_against_the_next_one(program, course):
@@ -166,7 +165,7 @@ def test_cancelling_a_request_frees_what_it_held(program, course):
     training_request_cancel(request=request)
     request.refresh_from_db()
     assert request.status == RequestStatus.CANCELLED
-    assert _hours(institution, program).remaining == 8
+    assert _hours(institution, program).hours_remaining == 8
 
 
 def test_a_request_with_a_scheduled_session_cannot_be_cancelled_by_the_official(program, course):
@@ -189,7 +188,7 @@ def test_rejecting_needs_a_reason_and_frees_the_hours(program, course, django_ca
         training_request_reject(request=request, reason="Takvim dolu")
     request.refresh_from_db()
     assert (request.status, request.rejection_reason) == (RequestStatus.REJECTED, "Takvim dolu")
-    assert _hours(institution, program).remaining == 8
+    assert _hours(institution, program).hours_remaining == 8
     assert any(m.to == [official.user.email] and "Takvim dolu" in m.body for m in mail.outbox)
 
 
@@ -219,7 +218,7 @@ def test_scheduling_moves_hours_from_held_to_used_and_announces_at_once(program,
     )
     assert (session.institution, session.province_id) == (institution, request.province_id)
     hours = _hours(institution, program)
-    assert (hours.used, hours.held, hours.remaining) == (8, 0, 0)
+    assert (hours.hours_used, hours.hours_held, hours.hours_remaining) == (8, 0, 0)
     request.refresh_from_db()
     assert request.status == RequestStatus.SCHEDULED
 
@@ -231,7 +230,7 @@ def test_an_item_may_be_split_over_several_sessions_while_its_hours_last(program
     onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(3), ends_at=_day(3, 13))
     request.refresh_from_db()
     assert request.status == RequestStatus.SUBMITTED
-    assert (_hours(institution, program).used, _hours(institution, program).held) == (4, 4)
+    assert (_hours(institution, program).hours_used, _hours(institution, program).hours_held) == (4, 4)
     with pytest.raises(RuleViolation) as exc:
         onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(4), ends_at=_day(4, 14))
     assert exc.value.code == "hours_exceeded"
@@ -315,7 +314,7 @@ def test_cancelling_an_on_site_session_returns_its_hours_to_the_item(program, co
     assert session.status == SessionStatus.CANCELLED
     assert request.status == RequestStatus.SUBMITTED  # open again, to be rescheduled
     hours = _hours(institution, program)
-    assert (hours.used, hours.held, hours.remaining) == (0, 8, 0)
+    assert (hours.hours_used, hours.hours_held, hours.hours_remaining) == (0, 8, 0)
 
 
 def test_rejecting_a_partly_scheduled_request_keeps_its_sessions_and_a_later_cancel_frees_their_hours(program, course):
@@ -331,13 +330,13 @@ def test_rejecting_a_partly_scheduled_request_keeps_its_sessions_and_a_later_can
     session.refresh_from_db()
     assert session.status == SessionStatus.ANNOUNCED
     hours = _hours(institution, program)
-    assert (hours.used, hours.held, hours.remaining) == (4, 0, 4)
+    assert (hours.hours_used, hours.hours_held, hours.hours_remaining) == (4, 0, 4)
 
     session_cancel(session=session)
     request.refresh_from_db()
     assert request.status == RequestStatus.REJECTED
     hours = _hours(institution, program)
-    assert (hours.used, hours.held, hours.remaining) == (0, 0, 8)
+    assert (hours.hours_used, hours.hours_held, hours.hours_remaining) == (0, 0, 8)
 
 
 def test_the_entitlement_shows_hours_used_held_and_remaining(program, course):
@@ -347,7 +346,7 @@ def test_the_entitlement_shows_hours_used_held_and_remaining(program, course):
         request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
     )
     entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
-    figures = entitlement_figures(entitlement, entitlement_usage([entitlement])[entitlement.pk])
+    figures = usage_of([entitlement])[(entitlement.institution_id, entitlement.program_id)]
     assert (figures.hours, figures.hours_used, figures.hours_held, figures.hours_remaining) == (16, 4, 6, 6)
     assert (figures.seat_quota, figures.seats_used) == (0, 0)
 
@@ -396,6 +395,6 @@ def test_hours_used_under_an_on_site_band_stay_and_are_flagged_after_a_drop_to_s
     unit.save()
     entitlement_recompute(institutions=type(institution).objects.filter(pk=institution.pk))
     entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
-    figures = entitlement_figures(entitlement, entitlement_usage([entitlement])[entitlement.pk])
+    figures = usage_of([entitlement])[(entitlement.institution_id, entitlement.program_id)]
     assert (figures.hours, figures.hours_used, figures.hours_remaining) == (0, 8, -8)
     assert figures.flag == "usage_above_right"

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from certificates.services import attendance_record
 from entitlements.models import Province
 from sessions.calendar import escape_text, fold
 from sessions.models import (
@@ -31,7 +32,6 @@ from sessions.models import (
     Unavailability,
 )
 from sessions.services import (
-    attendance_record,
     enrolment_create,
     onsite_session_cancel,
     onsite_session_schedule,
@@ -166,7 +166,7 @@ def _official_urls(session_pk: int, request_pk: int) -> list[tuple[str, str]]:
         ("get", reverse("sessions_portal:trainer_schedule")),
         ("post", reverse("sessions_portal:unavailability_delete", args=[1])),
         ("post", reverse("sessions_portal:trainer_calendar_renew")),
-        ("get", reverse("sessions_portal:attendance", args=[session_pk])),
+        ("get", reverse("certificates:attendance", args=[session_pk])),
     ]
 
 
@@ -344,9 +344,9 @@ def _requests_page_queries(client, institution, count, django_assert_max_num_que
     assert response.content.decode().count('data-testid="request-') == count
 
 
-# session, user, official (view), entitlements, entitlement-free hours (used, held), official and
-# permissions (selector), requests, their items
-REQUESTS_PAGE_QUERIES = 11
+# session, user, official (view), entitlements, usage (seats used, hours used, hours held), official
+# and permissions (selector), requests, their items
+REQUESTS_PAGE_QUERIES = 12
 
 
 @pytest.mark.parametrize("count", [1, 8])
@@ -477,7 +477,7 @@ def test_a_trainer_sees_upcoming_and_past_sessions_of_both_kinds_and_blocks(trai
     assert f'data-testid="trainer-session-{upcoming.pk}"' in upcoming_table
     assert f'data-testid="trainer-session-{classroom.pk}"' in upcoming_table
     assert f'data-testid="trainer-session-{past.pk}"' in past_table
-    assert reverse("sessions_portal:attendance", args=[past.pk]) in past_table
+    assert reverse("certificates:attendance", args=[past.pk]) in past_table
     assert "Record attendance" in past_table
     assert f'data-testid="block-{block.pk}"' in html and "Yıllık izin" in html
     assert f"trainer-session-{someone_else.pk}" not in html
@@ -578,7 +578,7 @@ def finished(institution, trainer):
 def test_trainer_records_attendance_on_their_finished_session(trainer, finished):
     first, second = [e.participant for e in finished.enrolments.order_by("pk")]
     client = _logged_in(trainer.user)
-    url = reverse("sessions_portal:attendance", args=[finished.pk])
+    url = reverse("certificates:attendance", args=[finished.pk])
     html = client.get(url).content.decode()
     assert html.count('type="radio"') == 6  # full, partial, absent for each of two people
     response = client.post(url, {f"mark_{first.pk}": "full", f"mark_{second.pk}": "partial"}, follow=True)
@@ -596,7 +596,7 @@ def test_trainer_records_attendance_on_their_finished_session(trainer, finished)
 def test_a_trainer_may_mark_part_of_the_roster_and_correct_it_later(trainer, finished):
     first, second = [e.participant for e in finished.enrolments.order_by("pk")]
     client = _logged_in(trainer.user)
-    url = reverse("sessions_portal:attendance", args=[finished.pk])
+    url = reverse("certificates:attendance", args=[finished.pk])
     client.post(url, {f"mark_{first.pk}": "absent"})
     finished.refresh_from_db()
     assert finished.status == SessionStatus.ANNOUNCED  # not everyone is marked yet
@@ -607,7 +607,7 @@ def test_a_trainer_may_mark_part_of_the_roster_and_correct_it_later(trainer, fin
 def test_a_trainer_gets_404_on_another_trainers_session(finished):
     stranger = TrainerFactory()
     client = _logged_in(stranger.user)
-    url = reverse("sessions_portal:attendance", args=[finished.pk])
+    url = reverse("certificates:attendance", args=[finished.pk])
     first = finished.enrolments.first().participant
     assert client.get(url).status_code == 404
     assert client.post(url, {f"mark_{first.pk}": "full"}).status_code == 404
@@ -615,14 +615,14 @@ def test_a_trainer_gets_404_on_another_trainers_session(finished):
 
 
 def test_an_official_gets_404_on_an_attendance_sheet_even_of_their_own_session(client_en, finished):
-    assert client_en.get(reverse("sessions_portal:attendance", args=[finished.pk])).status_code == 404
+    assert client_en.get(reverse("certificates:attendance", args=[finished.pk])).status_code == 404
 
 
 def test_the_attendance_sheet_says_not_yet_before_the_end(trainer, scheduled, institution):
     person = ParticipantFactory(institution=institution)
     enrolment_create(session=scheduled, participants=[person])
     client = _logged_in(trainer.user)
-    url = reverse("sessions_portal:attendance", args=[scheduled.pk])
+    url = reverse("certificates:attendance", args=[scheduled.pk])
     html = client.get(url).content.decode()
     end = timezone.localtime(scheduled.ends_at).strftime("%d.%m.%Y %H:%M")
     assert 'data-testid="not-yet"' in html
@@ -636,7 +636,7 @@ def test_the_attendance_sheet_says_not_yet_before_the_end(trainer, scheduled, in
 def test_programme_staff_may_open_any_sessions_sheet(staff_user, finished):
     first = finished.enrolments.order_by("pk").first().participant
     client = _logged_in(staff_user)
-    url = reverse("sessions_portal:attendance", args=[finished.pk])
+    url = reverse("certificates:attendance", args=[finished.pk])
     assert client.get(url).status_code == 200
     client.post(url, {f"mark_{first.pk}": "absent"})
     assert Attendance.objects.get(session=finished, participant=first).recorded_by == staff_user
@@ -652,7 +652,7 @@ def test_a_classroom_sessions_sheet_lists_its_confirmed_seats(trainer):
     type(session).objects.filter(pk=session.pk).update(
         starts_at=timezone.now() - timedelta(hours=5), ends_at=timezone.now() - timedelta(hours=1)
     )
-    html = _logged_in(trainer.user).get(reverse("sessions_portal:attendance", args=[session.pk])).content.decode()
+    html = _logged_in(trainer.user).get(reverse("certificates:attendance", args=[session.pk])).content.decode()
     for person in people:
         assert f'data-testid="attendance-{person.pk}"' in html
 

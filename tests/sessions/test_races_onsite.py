@@ -36,7 +36,8 @@ from sessions.models import (
     TrainingRequest,
     TrainingSession,
 )
-from sessions.services import enrolment_create, institution_hours, onsite_session_schedule, training_request_create
+from sessions.selectors import usage_for
+from sessions.services import enrolment_create, onsite_session_schedule, training_request_create
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
 from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
 from tests.sessions.live import assert_clean, post_json
@@ -126,9 +127,9 @@ def _check_hours(scenario: dict, request_codes: list[str], schedule_codes: list[
     assert Counter(request_codes) == Counter({"made": 2, "hours_exceeded": 8}), Counter(request_codes)
     assert Counter(schedule_codes) == Counter({"made": 4, "hours_exceeded": 4}), Counter(schedule_codes)
     institution = Institution.objects.get(pk=scenario["institution"])
-    hours = institution_hours(institution=institution, program=Program.objects.get(year=2012))
-    assert (hours.used, hours.held, hours.remaining) == (8, 8, 0)
-    assert hours.used + hours.held <= hours.right
+    hours = usage_for(institution=institution, program=Program.objects.get(year=2012))
+    assert (hours.hours_used, hours.hours_held, hours.hours_remaining) == (8, 8, 0)
+    assert hours.hours_used + hours.hours_held <= hours.hours
 
 
 # --- PostgreSQL: the services -----------------------------------------------------------------

@@ -9,8 +9,8 @@ from django.utils import timezone
 from entitlements.models import Official
 from kamusm_portal.errors import RuleViolation
 from sessions.models import Participant, Reservation, ReservationStatus, SessionStatus
+from sessions.selectors import usage_for
 from sessions.services import (
-    institution_live_reservations,
     reservation_cancel,
     reservation_create,
     session_cancel,
@@ -37,7 +37,7 @@ def test_the_seventh_live_reservation_of_an_institution_is_refused(session):
         reservation_create(session=SessionFactory(), participants=people[6:])
     assert exc.value.code == "institution_quota"
     assert "0" in exc.value.message
-    assert institution_live_reservations(institution=institution, program=session.program) == 6
+    assert usage_for(institution=institution, program=session.program).seats_used == 6
 
 
 def test_an_application_past_the_quota_is_refused_whole_saying_how_many_remain(session):
@@ -89,7 +89,7 @@ def test_cancelling_frees_quota(session):
     made = reservation_create(session=session, participants=people[:6])
     reservation_cancel(reservation=made[0])
     reservation_create(session=SessionFactory(), participants=people[6:])
-    assert institution_live_reservations(institution=institution, program=session.program) == 6
+    assert usage_for(institution=institution, program=session.program).seats_used == 6
 
 
 @pytest.mark.parametrize("status", [SessionStatus.DRAFT, SessionStatus.CANCELLED])
@@ -133,7 +133,7 @@ def test_a_waiting_list_expires_when_its_session_starts_freeing_quota(db):
     session.starts_at = timezone.now() - timedelta(minutes=5)
     session.save()
     # Checked on read before the periodic task runs: the waitlisted place no longer counts.
-    assert institution_live_reservations(institution=institution, program=session.program) == 1
+    assert usage_for(institution=institution, program=session.program).seats_used == 1
     with pytest.raises(RuleViolation):
         reservation_cancel(reservation=made[0])  # no late promotion
     assert waitlists_expire() == 1
@@ -150,7 +150,7 @@ def test_cancelling_a_session_frees_every_seat_and_keeps_the_rows(session, djang
         session_cancel(session=session)
     assert set(session.reservations.values_list("status", flat=True)) == {"cancelled"}
     assert session.reservations.first().history.count() == 2
-    assert institution_live_reservations(institution=institution, program=session.program) == 0
+    assert usage_for(institution=institution, program=session.program).seats_used == 0
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [official.user.email]
 
 
@@ -164,11 +164,10 @@ def test_reserving_in_a_closed_program_is_refused(session):
 
 
 def test_the_remaining_quota_shown_is_the_one_the_service_enforces(session):
-    from sessions.services import institution_quota_remaining
 
     institution = standard_institution()
     reservation_create(session=session, participants=_people(institution, 4))
-    assert institution_quota_remaining(institution=institution, program=session.program) == 2
+    assert usage_for(institution=institution, program=session.program).seats_available == 2
 
 
 def test_every_reservation_made_has_its_history_row_with_who_and_when(session):

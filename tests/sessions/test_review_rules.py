@@ -6,10 +6,9 @@ import pytest
 from django.utils import timezone
 
 from entitlements.models import Entitlement
-from entitlements.usage import entitlement_figures, entitlement_usage
 from kamusm_portal.errors import RuleViolation
 from sessions.models import ReservationStatus, SessionStatus, Venue
-from sessions.selectors import reservation_list
+from sessions.selectors import reservation_list, usage_of
 from sessions.services import participant_delete, reservation_create, session_cancel, session_update
 from tests.entitlements.factories import ProgrammeStaffFactory
 from tests.sessions.factories import ParticipantFactory, SessionFactory, TrainerFactory, standard_institution
@@ -51,8 +50,10 @@ def test_a_waiting_place_reads_as_expired_once_the_session_has_started(db):
     institution = standard_institution()
     reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(2)])
     _start(session)
-    rows = {r.status: r.position for r in reservation_list(user=ProgrammeStaffFactory())}
+    rows = {r.current_status: r.position for r in reservation_list(user=ProgrammeStaffFactory())}
     assert rows == {"confirmed": None, "expired": None}
+    # Read, not written: the scheduled job writes the stored status later.
+    assert sorted(session.reservations.values_list("status", flat=True)) == ["confirmed", "waitlisted"]
 
 
 def test_an_inactive_venue_or_an_inactive_trainer_is_refused(db):
@@ -72,5 +73,5 @@ def test_seats_used_and_remaining_count_live_reservations(program):
     session = SessionFactory()
     reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(4)])
     entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
-    figures = entitlement_figures(entitlement, entitlement_usage([entitlement])[entitlement.pk])
+    figures = usage_of([entitlement])[(entitlement.institution_id, entitlement.program_id)]
     assert (figures.seat_quota, figures.seats_used, figures.seats_remaining) == (6, 4, 2)

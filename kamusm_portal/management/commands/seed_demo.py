@@ -28,7 +28,6 @@ from django.db import transaction
 from django.db.models import Sum
 
 from entitlements.models import (
-    PROGRAMME_STAFF_GROUP,
     District,
     Institution,
     InstitutionKind,
@@ -37,6 +36,7 @@ from entitlements.models import (
     UnitLevel,
 )
 from entitlements.services import UnitData, institution_create, official_create
+from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
 from sessions.services import trainer_create
 
 User = get_user_model()
@@ -527,10 +527,10 @@ def _demo_onsite(staff) -> None:
 
     from django.utils import timezone
 
+    from certificates.services import attendance_record
     from entitlements.models import Program
     from sessions.models import Course, Participant, Trainer, TrainingRequest
     from sessions.services import (
-        attendance_record,
         enrolment_create,
         onsite_session_schedule,
         participant_create,

@@ -1,4 +1,4 @@
-"""Issuing, revoking and re-rendering certificates.
+"""Issuing, revoking and re-rendering certificate records.
 
 Eligibility follows the band (DOMAIN.md): each category band carries its rule, ``attended`` (full
 or partial: the Standard classroom) or ``full`` (categories 1-5). ``certificates_sync`` runs in the
@@ -10,12 +10,10 @@ counter row, in the same transaction (a rolled-back attendance gives its number 
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates.models import Certificate, CertificateStatus, SerialCounter
+from certificates.services.pdfs import render_later, render_later_many
 from entitlements.models import CertificateRule, Entitlement, Institution
 from kamusm_portal.db import history_copy
 from kamusm_portal.errors import RuleViolation
@@ -202,37 +201,3 @@ def certificate_rerender(*, certificate: Certificate, by: AbstractBaseUser | Non
     certificate.save(update_fields=["status", "error"])
     render_later(certificate.pk, force=True)
     return certificate
-
-
-def render_later(certificate_id: int, *, force: bool = False) -> None:
-    """Queue one certificate's PDF after commit (``render_later_many`` of one)."""
-    render_later_many([certificate_id], force=force)
-
-
-def render_later_many(certificate_ids: list[int], *, force: bool = False) -> None:
-    """Queue the PDFs after commit, in batches of CERTIFICATE_RENDER_BATCH (one task each).
-    Publishing never fails the caller nor waits long on a broker that is down: the sweep picks up
-    whatever stays pending."""
-    transaction.on_commit(functools.partial(publish_renders, list(certificate_ids), force=force))
-
-
-def publish_renders(certificate_ids: list[int], *, force: bool = False) -> int:
-    """Publish the render tasks of ``certificate_ids`` now, in batches; answers how many were
-    queued (the rest stay as they are for the sweep)."""
-    from certificates import tasks
-
-    size = max(settings.CERTIFICATE_RENDER_BATCH, 1)
-    queued = 0
-    for start in range(0, len(certificate_ids), size):
-        batch = certificate_ids[start : start + size]
-        try:
-            tasks.render_certificates.apply_async(
-                (batch,),
-                {"force": force},
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
-            )
-            queued += len(batch)
-        except Exception:  # the broker is down: the records are safe, the sweep will queue them
-            logger.warning("certificates %s: could not queue their PDFs; the sweep will", batch, exc_info=True)
-    return queued

@@ -1,0 +1,99 @@
+"""The frame every write service runs in (docs/architecture.md, "Services").
+
+``@service`` on a write service gives it:
+
+- **one transaction**: the outermost service call opens it (a savepoint when the caller is already
+  in a transaction); a service called by another service joins its caller's transaction without a
+  savepoint of its own, so a refusal anywhere rolls the whole call back. ``durable=True`` marks an
+  entry point that nothing else calls: Django then refuses to run it inside another transaction;
+- **the lock order**: the row locks it takes through ``kamusm_portal.locking`` are checked against
+  the one documented order for as long as the outermost service call lasts;
+- **its actor**: the ``by`` it is given (a user) is the user of every history row written while it
+  runs, also when it is called from a task or a command (``history_user``). A service called by
+  another one without ``by`` keeps its caller's actor. No ``by`` (a scheduled job, a worker's
+  render) records nobody.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, overload
+
+from django.db import transaction
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class ServiceCall:
+    """What the outermost service call running now knows: its actor and the locks taken so far."""
+
+    actor: Any = None
+    locks: list[str] = field(default_factory=list)
+    """Model labels in the order their rows were locked (``kamusm_portal.locking``)."""
+
+
+_current: ContextVar[ServiceCall | None] = ContextVar("service_call", default=None)
+
+
+def current_call() -> ServiceCall | None:
+    """The service call running now, or ``None`` outside every service."""
+    return _current.get()
+
+
+def _actor(by: Any) -> Any:
+    """A user with a primary key, or ``None`` (an anonymous or unsaved user records nobody)."""
+    return by if by is not None and getattr(by, "pk", None) is not None else None
+
+
+@overload
+def service(func: F, /) -> F: ...
+@overload
+def service(*, durable: bool = False) -> Callable[[F], F]: ...
+def service(func: Callable[..., Any] | None = None, /, *, durable: bool = False) -> Any:
+    """Run a write service in its transaction, with its lock order checked and its actor recorded."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            outer = _current.get()
+            actor = _actor(kwargs.get("by"))
+            if outer is None:
+                token = _current.set(ServiceCall(actor=actor))
+                try:
+                    with transaction.atomic(durable=durable):
+                        return fn(*args, **kwargs)
+                finally:
+                    _current.reset(token)
+            caller_actor = outer.actor
+            if actor is not None:
+                outer.actor = actor
+            try:
+                with transaction.atomic(savepoint=False, durable=durable):
+                    return fn(*args, **kwargs)
+            finally:
+                outer.actor = caller_actor
+
+        run.is_service = True  # type: ignore[attr-defined]
+        run.durable = durable  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return decorate(func) if func is not None else decorate
+
+
+def acting_user() -> Any:
+    """The actor of the service call running now (``None`` outside a service or without one)."""
+    call = _current.get()
+    return call.actor if call is not None else None
+
+
+def history_user(request: Any = None, **kwargs: Any) -> Any:
+    """The user of a history row (every model's ``HistoricalRecords(get_user=history_user)``): the
+    running service's actor, else the logged-in user of the web request, else nobody."""
+    actor = acting_user()
+    if actor is not None:
+        return actor
+    return getattr(request, "user", None)
