@@ -1,6 +1,7 @@
 """Every write and business rule of the sessions app, one module per room:
 
-- ``classroom``: classroom sessions, participants, reservations and waiting lists;
+- ``participants``: the people officials nominate (both kinds of training);
+- ``classroom``: sessions (classroom; cancelling either kind), reservations and waiting lists;
 - ``trainers``: trainers and their work plan (unavailability, conflicts);
 - ``onsite``: on-site training requests, their hours, scheduling and cancelling sessions;
 - ``attendance``: rosters and attendance of both kinds of session.
@@ -18,10 +19,6 @@ from sessions.services.attendance import (
     roster_participant_ids,
 )
 from sessions.services.classroom import (
-    kimlik_no_clean,
-    participant_create,
-    participant_delete,
-    participant_update,
     reservation_cancel,
     reservation_cancellable,
     reservation_create,
@@ -41,6 +38,12 @@ from sessions.services.onsite import (
     training_request_cancellable,
     training_request_create,
     training_request_reject,
+)
+from sessions.services.participants import (
+    kimlik_no_clean,
+    participant_create,
+    participant_delete,
+    participant_update,
 )
 from sessions.services.trainers import (
     TRAINERS_GROUP,

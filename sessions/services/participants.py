@@ -1,0 +1,139 @@
+"""Participants: the people an institution's officials nominate, for classroom seats and on-site
+rosters alike. A participant with history is anonymised rather than deleted, so counts and
+certificates stay true; the T.C. kimlik no is checked by its checksum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.tr import tckimlik
+
+from entitlements.models import Institution, Unit
+from kamusm_portal.errors import RuleViolation
+from sessions.models import (
+    LIVE_STATUSES,
+    Participant,
+    SessionStatus,
+)
+
+
+def kimlik_no_clean(value: str) -> str:
+    """A T.C. kimlik no with a valid checksum (python-stdnum), or ``invalid_kimlik_no``."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not tckimlik.is_valid(value):
+        raise RuleViolation(
+            "invalid_kimlik_no",
+            _("%(value)s is not a valid T.C. kimlik no.") % {"value": value},
+            fields={"kimlik_no": [_("Not a valid T.C. kimlik no.")]},
+        )
+    return tckimlik.compact(value)
+
+
+_PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kimlik_no", "multiplier", "language")
+
+
+def _participant_check(*, institution: Institution, values: dict[str, Any], exclude_pk: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    unit = values.get("unit")
+    if unit is not None and unit.institution_id != institution.pk:
+        errors["unit"] = [_("The unit is not one of this institution's units.")]
+    if not (values.get("first_name") or "").strip():
+        errors["first_name"] = [_("This field is required.")]
+    if not (values.get("last_name") or "").strip():
+        errors["last_name"] = [_("This field is required.")]
+    others = Participant.objects.filter(institution=institution, anonymised_at__isnull=True)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if values.get("email") and others.filter(email__iexact=values["email"]).exists():
+        errors["email"] = [_("A participant of this institution already has this e-mail.")]
+    if values.get("kimlik_no") and others.filter(kimlik_no=values["kimlik_no"]).exists():
+        errors["kimlik_no"] = [_("A participant of this institution already has this T.C. kimlik no.")]
+    if errors:
+        raise RuleViolation("invalid", next(iter(errors.values()))[0], fields=errors)
+
+
+@transaction.atomic
+def participant_create(
+    *, institution: Institution, data: dict[str, Any], by: AbstractBaseUser | None = None
+) -> Participant:
+    """Nominate a participant: unit of this institution (the central unit by default), unique
+    e-mail and kimlik no within the institution, kimlik no checked by its checksum."""
+    values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
+    values["kimlik_no"] = kimlik_no_clean(values.get("kimlik_no", ""))
+    values["email"] = (values.get("email") or "").strip().lower()
+    if values.get("unit") is None:
+        values["unit"] = Unit.objects.get(institution=institution, level="merkez")
+    _participant_check(institution=institution, values=values)
+    try:
+        with transaction.atomic():
+            return Participant.objects.create(institution=institution, **values)
+    except IntegrityError as exc:  # a concurrent nomination of the same person won
+        raise RuleViolation(
+            "invalid", _("A participant of this institution already has this e-mail or T.C. kimlik no.")
+        ) from exc
+
+
+@transaction.atomic
+def participant_update(
+    *, participant: Participant, data: dict[str, Any], by: AbstractBaseUser | None = None
+) -> Participant:
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.anonymised_at:
+        raise RuleViolation("invalid", _("An anonymised participant cannot be changed."))
+    values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
+    if "kimlik_no" in values:
+        values["kimlik_no"] = kimlik_no_clean(values["kimlik_no"])
+    if "email" in values:
+        values["email"] = (values["email"] or "").strip().lower()
+    merged = {f: values.get(f, getattr(participant, f)) for f in _PARTICIPANT_FIELDS}
+    _participant_check(institution=participant.institution, values=merged, exclude_pk=participant.pk)
+    changed = [f for f in values if getattr(participant, f) != values[f]]
+    for field in changed:
+        setattr(participant, field, values[field])
+    if changed:
+        participant.save(update_fields=changed)
+    return participant
+
+
+@transaction.atomic
+def participant_delete(*, participant: Participant, by: AbstractBaseUser | None = None) -> None:
+    """Remove a participant. One holding live reservations, or enrolled on an on-site session that
+    has not ended, is refused (``participant_in_use``); one with history is anonymised, so counts
+    and records stay true; otherwise the row goes."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    now = timezone.now()
+    upcoming = Q(status__in=LIVE_STATUSES, session__starts_at__gt=now)
+    if participant.reservations.filter(upcoming).exists():
+        raise RuleViolation(
+            "participant_in_use",
+            _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
+        )
+    if (
+        participant.enrolments.filter(session__ends_at__gt=now)
+        .exclude(session__status=SessionStatus.CANCELLED)
+        .exists()
+    ):
+        raise RuleViolation(
+            "participant_in_use",
+            _("%(name)s is enrolled on an on-site session: take them off its roster first.")
+            % {"name": participant.full_name},
+        )
+    if participant.reservations.exists() or participant.enrolments.exists() or participant.attendance.exists():
+        participant.first_name = _("Anonymised")
+        participant.last_name = f"#{participant.pk}"
+        participant.email = ""
+        participant.kimlik_no = ""
+        participant.anonymised_at = timezone.now()
+        participant.save(update_fields=["first_name", "last_name", "email", "kimlik_no", "anonymised_at"])
+        # The history keeps the change, not the person: earlier rows lose the name and e-mail too.
+        participant.history.update(first_name=participant.first_name, last_name=participant.last_name, email="")
+    else:
+        participant.delete()
