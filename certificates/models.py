@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from entitlements.models import Institution, Language
+from kamusm_portal.services import history_user
 
 
 class CertificateStatus(models.TextChoices):
@@ -76,7 +77,7 @@ class Certificate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

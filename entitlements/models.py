@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kamusm_portal.db import TurkishCollate
+from kamusm_portal.services import history_user
 from kamusm_portal.text import tr_fold
 
 
@@ -36,7 +37,7 @@ class Program(models.Model):
     classroom_size = models.PositiveSmallIntegerField(_("classroom size"), default=24)
     classroom_quota = models.PositiveSmallIntegerField(_("classroom quota per institution"), default=6)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-year", "name"]
@@ -65,7 +66,7 @@ class Category(models.Model):
         _("certificate for"), max_length=20, choices=CertificateRule.choices, default=CertificateRule.FULL
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["program", "min_users"]
@@ -147,7 +148,7 @@ class Institution(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     search_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
 
-    history = HistoricalRecords(excluded_fields=["search_key"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["search_key"])
 
     class Meta:
         ordering = [TurkishCollate("name")]
@@ -188,7 +189,7 @@ class Unit(models.Model):
     )
     active_users = models.PositiveIntegerField(_("active users"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["institution", "level", TurkishCollate("name")]
@@ -247,7 +248,7 @@ class Official(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         verbose_name = _("official")
@@ -290,7 +291,7 @@ class Entitlement(models.Model):
     flag = models.CharField(_("flag"), max_length=30, choices=EntitlementFlag.choices, blank=True, default="")
     recomputed_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["program", "institution"]

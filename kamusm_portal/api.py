@@ -15,7 +15,7 @@ from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.roles import is_programme_staff
 
 
@@ -70,7 +70,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ParseError):
-        response.data = {"code": "invalid", "detail": str(exc.detail), "fields": {}}
+        response.data = {"code": Code.INVALID, "detail": str(exc.detail), "fields": {}}
     elif isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         code = _rule_code(exc.get_codes())
@@ -78,17 +78,17 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
-        code = getattr(exc, "default_code", "error")
+        code = Code._value2member_map_.get(getattr(exc, "default_code", ""), Code.ERROR)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            code = "not_authenticated"
+            code = Code.NOT_AUTHENTICATED
         response.data = {"code": code, "detail": str(detail), "fields": {}}
     return response
 
 
-RULE_CODES_FROM_FIELDS = {"invalid_kimlik_no"}
+RULE_CODES_FROM_FIELDS = {Code.INVALID_KIMLIK_NO}
 
 
-def _rule_code(codes) -> str:
+def _rule_code(codes) -> Code:
     """A field check with a rule code of its own (e.g. ``invalid_kimlik_no``) lifts it to the top."""
     stack = [codes]
     while stack:
@@ -98,8 +98,8 @@ def _rule_code(codes) -> str:
         elif isinstance(item, list):
             stack.extend(item)
         elif item in RULE_CODES_FROM_FIELDS:
-            return item
-    return "invalid"
+            return Code(item)
+    return Code.INVALID
 
 
 # --- The error body in the OpenAPI schema ---------------------------------------------------
@@ -108,7 +108,9 @@ def _rule_code(codes) -> str:
 class ErrorSerializer(serializers.Serializer):
     """The body of every error answer (docs/api.md, "Errors"), for the OpenAPI schema."""
 
-    code = serializers.CharField(help_text="Stable lower_snake_case rule code, e.g. `invalid`, `no_category`.")
+    code = serializers.CharField(
+        help_text="Stable lower_snake_case rule code, e.g. `invalid`, `no_category` (docs/api.md lists them all)."
+    )
     detail = serializers.CharField(help_text="A sentence in the request's language.")
     fields = serializers.DictField(
         child=serializers.JSONField(),

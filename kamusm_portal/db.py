@@ -1,4 +1,7 @@
-"""Database helpers: Turkish collation for sorting (per vendor), history rows for set-based writes."""
+"""Database helpers: Turkish collation for sorting (per vendor), history rows for set-based writes.
+
+The history rows written here name the running service's actor (``kamusm_portal.services``)
+unless a ``user_id`` is given, as the rows simple-history writes on ``save()`` do."""
 
 import functools
 
@@ -7,6 +10,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import CharField, IntegerField, QuerySet, Value
 from django.db.models.functions import Collate
 
+from kamusm_portal.services import acting_user
 from kamusm_portal.text import tr_sort_key
 
 POSTGRES_TURKISH = "tr-TR-x-icu"
@@ -67,6 +71,14 @@ def _history_into(model, vendor: str) -> str:
     return f"INSERT INTO {connection.ops.quote_name(model.history.model._meta.db_table)} ({quoted}) "
 
 
+def _user_id(user_id: int | None) -> int | None:
+    """The given user, else the running service's actor."""
+    if user_id is not None:
+        return user_id
+    actor = acting_user()
+    return actor.pk if actor is not None else None
+
+
 def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> None:
     """Write the simple-history rows of ``rows`` in one INSERT … SELECT, as they are now.
 
@@ -79,7 +91,7 @@ def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: st
         .annotate(
             _history_date=Value(when),
             _history_type=Value(kind),
-            _history_user=Value(user_id, output_field=IntegerField()),
+            _history_user=Value(_user_id(user_id), output_field=IntegerField()),
             _history_reason=Value(reason[:100] if reason else None, output_field=CharField()),
         )
         .values_list(*tracked, "_history_date", "_history_type", "_history_user", "_history_reason")
@@ -99,7 +111,7 @@ def history_insert_sql(model, source: str, vendor: str) -> str:
 
 
 def history_params(*, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> list:
-    return [connection.ops.adapt_datetimefield_value(when), kind, user_id, reason[:100] if reason else None]
+    return [connection.ops.adapt_datetimefield_value(when), kind, _user_id(user_id), reason[:100] if reason else None]
 
 
 def history_insert(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from entitlements.models import Institution, Language, Program, Province, Unit
+from kamusm_portal.services import history_user
 
 
 class Audience(models.TextChoices):
@@ -37,7 +38,7 @@ class Course(models.Model):
     hours = models.PositiveSmallIntegerField(_("hours"))
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["audience", "code"]
@@ -125,7 +126,7 @@ class Trainer(models.Model):
     calendar_token = models.CharField(_("calendar link secret"), max_length=64, unique=True, default=_calendar_token)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords(excluded_fields=["calendar_token"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["calendar_token"])
 
     class Meta:
         ordering = ["user__first_name", "user__last_name", "user__username"]
@@ -147,7 +148,7 @@ class Unavailability(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["trainer", "starts_at"]
@@ -196,7 +197,7 @@ class TrainingRequest(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-submitted_at", "-pk"]
@@ -242,7 +243,7 @@ class TrainingRequestItem(models.Model):
     course = models.ForeignKey("Course", on_delete=models.PROTECT, related_name="+", verbose_name=_("course"))
     hours = models.PositiveSmallIntegerField(_("hours"))
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     objects = TrainingRequestItemQuerySet.as_manager()
 
     class Meta:
@@ -339,7 +340,7 @@ class TrainingSession(models.Model):
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -411,7 +412,7 @@ class Participant(models.Model):
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(excluded_fields=["kimlik_no"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["kimlik_no"])
 
     class Meta:
         ordering = ["institution", "last_name", "first_name", "pk"]
@@ -508,7 +509,7 @@ class Reservation(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
     objects = ReservationQuerySet.as_manager()
 
     class Meta:
@@ -546,7 +547,7 @@ class Enrolment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["session", "pk"]
@@ -575,7 +576,7 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["session", "participant"]

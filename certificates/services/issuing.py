@@ -24,7 +24,9 @@ from certificates.models import Certificate, CertificateStatus, SerialCounter
 from certificates.services.pdfs import render_later, render_later_many
 from entitlements.models import CertificateRule, Entitlement, Institution
 from kamusm_portal.db import history_copy
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock_one, locked_update
+from kamusm_portal.services import service
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def serials_take(year: int, count: int) -> list[str]:
     """The next ``count`` serials of the program year, taken at once under the counter row's lock
     (held to the end of the transaction: a rollback gives them back)."""
     SerialCounter.objects.get_or_create(year=year)  # a savepoint: a racing creator is harmless
-    SerialCounter.objects.filter(year=year).update(last=F("last") + count)  # the UPDATE takes the row lock
+    locked_update(SerialCounter.objects.filter(year=year), last=F("last") + count)  # the UPDATE takes the row lock
     last = SerialCounter.objects.values_list("last", flat=True).get(year=year)
     return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
@@ -126,6 +128,7 @@ def _issue_all(session, people: list, now, names: dict[int, str], serials: list[
     return issued
 
 
+@service
 def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser | None = None) -> list[Certificate]:
     """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
     (participant, status). An eligible mark without a live certificate issues one; a live
@@ -165,6 +168,13 @@ def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser |
 _LIVE = (CertificateStatus.PENDING, CertificateStatus.READY, CertificateStatus.FAILED)
 
 
+def _certificate_lock(certificate: Certificate) -> Certificate:
+    locked = lock_one(Certificate.objects.filter(pk=certificate.pk))
+    if locked is None:
+        raise Certificate.DoesNotExist
+    return locked
+
+
 def _revoke(certificate: Certificate, *, reason: str, by, now) -> None:
     certificate.status = CertificateStatus.REVOKED
     certificate.revoked_at = now
@@ -174,28 +184,28 @@ def _revoke(certificate: Certificate, *, reason: str, by, now) -> None:
     certificate.save(update_fields=["status", "revoked_at", "revoked_reason", "revoked_by"])
 
 
-@transaction.atomic
+@service(durable=True)
 def certificate_revoke(*, certificate: Certificate, reason: str, by: AbstractBaseUser | None = None) -> Certificate:
     """Programme staff revoke a certificate with a reason; the record and its code stay, and the
     verification page says it is revoked."""
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(
-            "invalid", _("Say why the certificate is revoked."), fields={"reason": [_("This field is required.")]}
+            Code.INVALID, _("Say why the certificate is revoked."), fields={"reason": [_("This field is required.")]}
         )
-    certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    certificate = _certificate_lock(certificate)
     if certificate.status == CertificateStatus.REVOKED:
-        raise RuleViolation("invalid", _("This certificate is already revoked."))
+        raise RuleViolation(Code.CERTIFICATE_REVOKED, _("This certificate is already revoked."))
     _revoke(certificate, reason=reason, by=by, now=timezone.now())
     return certificate
 
 
-@transaction.atomic
+@service(durable=True)
 def certificate_rerender(*, certificate: Certificate, by: AbstractBaseUser | None = None) -> Certificate:
-    """Render a live certificate's PDF again (e.g. after a font or layout fix)."""
-    certificate = Certificate.objects.select_for_update(of=("self",)).get(pk=certificate.pk)
+    """Render a live certificate's PDF again (e.g. after a font or layout fix). Locks the certificate."""
+    certificate = _certificate_lock(certificate)
     if certificate.status == CertificateStatus.REVOKED:
-        raise RuleViolation("invalid", _("A revoked certificate is not rendered."))
+        raise RuleViolation(Code.CERTIFICATE_REVOKED, _("A revoked certificate is not rendered."))
     certificate.status = CertificateStatus.PENDING
     certificate.error = ""
     certificate.save(update_fields=["status", "error"])

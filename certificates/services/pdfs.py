@@ -23,6 +23,8 @@ from django.utils import timezone
 from certificates import rendering, signing, tasks
 from certificates.models import Certificate, CertificateStatus
 from kamusm_portal.db import history_copy
+from kamusm_portal.locking import lock, lock_one
+from kamusm_portal.services import service
 
 logger = logging.getLogger(__name__)
 
@@ -134,57 +136,63 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
 
 def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> tuple[dict[int, str], dict[int, Exception]]:
     """Save the signed PDFs and mark their certificates ready, in one transaction under their row
-    locks (taken in id order; on SQLite, the IMMEDIATE transaction), re-checking that nothing
-    changed meanwhile: revoked, or made ready by another run. A file is
-    ``certificates/<serial>.pdf``; a file of that name that the record does not stand behind (a
-    run that died between saving and committing) is replaced, and the previous PDF of a re-render
-    is deleted once the new one is committed. A file the storage refuses fails its certificate
-    alone. The participants of ``notify`` whose certificate became ready for the first time are
-    e-mailed after commit (one task for the batch). Answers the outcomes, and the storage errors
-    by certificate id."""
+    locks (taken in id order), re-checking that nothing changed meanwhile: revoked, or made ready by
+    another run. A file is ``certificates/<serial>.pdf``; a file of that name that the record does
+    not stand behind (a run that died between saving and committing) is replaced, and the previous
+    PDF of a re-render is deleted once the new one is committed. A file the storage refuses fails its
+    certificate alone. The participants of ``notify`` whose certificate became ready for the first
+    time are e-mailed after commit (one task for the batch). Answers the outcomes, and the storage
+    errors by certificate id."""
     saved: list[tuple] = []
-    outcome: dict[int, str] = {}
-    failures: dict[int, Exception] = {}
     try:
-        with transaction.atomic():
-            rows = Certificate.objects.select_for_update(of=("self",)).filter(pk__in=list(pdfs)).order_by("pk")
-            locked = {certificate.pk: certificate for certificate in rows}
-            announce, changed = [], []
-            now = timezone.now()
-            for pk in sorted(pdfs):
-                certificate = locked.get(pk)
-                if certificate is None:
-                    outcome[pk] = "missing"
-                    continue
-                if certificate.status == CertificateStatus.REVOKED:
-                    outcome[pk] = "revoked"
-                    continue
-                if certificate.pdf_ready and not force:
-                    outcome[pk] = "unchanged"
-                    continue
-                first_time = certificate.ready_at is None
-                try:
-                    _save_file(certificate, pdfs[pk], saved)
-                except Exception as exc:
-                    failures[pk] = exc
-                    continue
-                certificate.status = CertificateStatus.READY
-                certificate.ready_at = now
-                certificate.error = ""
-                certificate.attempts += 1
-                changed.append(certificate)
-                if first_time and pk in notify:
-                    announce.append(pk)
-                outcome[pk] = "ready"
-            if changed:  # one UPDATE for the batch, and one INSERT for its history
-                Certificate.objects.bulk_update(changed, ["pdf", "status", "ready_at", "error", "attempts"])
-                history_copy(Certificate.objects.filter(pk__in=[c.pk for c in changed]), when=now)
-            if announce:
-                transaction.on_commit(functools.partial(_announce_ready, announce))
+        return _store_locked(pdfs, force=force, notify=notify, saved=saved)
     except BaseException:
         for storage, name in saved:
             _delete_quietly(storage, name)
         raise
+
+
+@service
+def _store_locked(
+    pdfs: dict[int, bytes], *, force: bool, notify: set[int], saved: list[tuple]
+) -> tuple[dict[int, str], dict[int, Exception]]:
+    """``_store``'s transaction: ``saved`` collects the files written, for ``_store`` to remove
+    should the transaction roll back. Locks the certificates."""
+    outcome: dict[int, str] = {}
+    failures: dict[int, Exception] = {}
+    locked = {certificate.pk: certificate for certificate in lock(Certificate.objects.filter(pk__in=list(pdfs)))}
+    announce, changed = [], []
+    now = timezone.now()
+    for pk in sorted(pdfs):
+        certificate = locked.get(pk)
+        if certificate is None:
+            outcome[pk] = "missing"
+            continue
+        if certificate.status == CertificateStatus.REVOKED:
+            outcome[pk] = "revoked"
+            continue
+        if certificate.pdf_ready and not force:
+            outcome[pk] = "unchanged"
+            continue
+        first_time = certificate.ready_at is None
+        try:
+            _save_file(certificate, pdfs[pk], saved)
+        except Exception as exc:
+            failures[pk] = exc
+            continue
+        certificate.status = CertificateStatus.READY
+        certificate.ready_at = now
+        certificate.error = ""
+        certificate.attempts += 1
+        changed.append(certificate)
+        if first_time and pk in notify:
+            announce.append(pk)
+        outcome[pk] = "ready"
+    if changed:  # one UPDATE for the batch, and one INSERT for its history
+        Certificate.objects.bulk_update(changed, ["pdf", "status", "ready_at", "error", "attempts"])
+        history_copy(Certificate.objects.filter(pk__in=[c.pk for c in changed]), when=now)
+    if announce:
+        transaction.on_commit(functools.partial(_announce_ready, announce))
     return outcome, failures
 
 
@@ -206,16 +214,21 @@ def _save_file(certificate: Certificate, pdf: bytes, saved: list[tuple]) -> None
 def _mark_failed(certificate_id: int, exc: BaseException) -> None:
     """``failed`` with the error, one more attempt; never over a revoked or ready certificate."""
     try:
-        with transaction.atomic():
-            certificate = Certificate.objects.select_for_update(of=("self",)).filter(pk=certificate_id).first()
-            if certificate is None or certificate.status in (CertificateStatus.REVOKED, CertificateStatus.READY):
-                return
-            certificate.status = CertificateStatus.FAILED
-            certificate.error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
-            certificate.attempts += 1
-            certificate.save(update_fields=["status", "error", "attempts"])
+        _failure_record(certificate_id, f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH])
     except Exception:  # the database is what failed: the original error is what the caller re-raises
         logger.exception("certificate %s: could not record its failure", certificate_id)
+
+
+@service
+def _failure_record(certificate_id: int, error: str) -> None:
+    """Locks the certificate."""
+    certificate = lock_one(Certificate.objects.filter(pk=certificate_id))
+    if certificate is None or certificate.status in (CertificateStatus.REVOKED, CertificateStatus.READY):
+        return
+    certificate.status = CertificateStatus.FAILED
+    certificate.error = error
+    certificate.attempts += 1
+    certificate.save(update_fields=["status", "error", "attempts"])
 
 
 def _delete_quietly(storage, name: str) -> None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kamusm_portal.db import history_copy
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.services import service
 from sessions.models import (
@@ -58,39 +58,45 @@ def enrolment_removable(session: TrainingSession, *, marked: bool) -> bool:
     return roster_open(session) and not marked
 
 
-@transaction.atomic
+@service
 def enrolment_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
 ) -> list[Enrolment]:
     """Put participants of the session's institution on an on-site session's roster. Someone
     already enrolled stays as they are; more people than the room holds is ``roster_full``.
-    Answers the enrolments of the participants sent, in the order sent. Locks the session row,
-    then the participants (re-read: one removed meanwhile is refused)."""
-    session = session_lock(session)
-    if session.kind != SessionKind.ONSITE:
-        raise RuleViolation("invalid", _("A classroom session's roster is its confirmed seats: reserve them instead."))
-    if not roster_open(session):
-        raise RuleViolation(
-            "invalid",
-            _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
-        )
+    Answers the enrolments of the participants sent, in the order sent. Locks the participants
+    (re-read: one removed meanwhile is refused), then the session row."""
     if not participants:
         raise RuleViolation(
-            "invalid", _("Choose at least one participant."), fields={"participants": [_("This field is required.")]}
+            Code.INVALID, _("Choose at least one participant."), fields={"participants": [_("This field is required.")]}
         )
-    # The participants as they are now, locked (a removal may have anonymised or deleted one).
+    # The participants as they are now, locked before the session (the lock order): a removal may
+    # have anonymised or deleted one meanwhile.
     ids = [p.pk for p in participants]
-    current = Participant.objects.select_for_update(of=("self",)).in_bulk(
-        Participant.objects.filter(
-            pk__in=ids, institution_id=session.institution_id, anonymised_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    strangers = [pk for pk in ids if pk not in current]
+    current = {p.pk: p for p in lock(Participant.objects.filter(pk__in=ids))}
+    session = session_lock(session)
+    if session.kind != SessionKind.ONSITE:
+        raise RuleViolation(
+            Code.WRONG_SESSION_KIND, _("A classroom session's roster is its confirmed seats: reserve them instead.")
+        )
+    if not roster_open(session):
+        raise RuleViolation(
+            Code.ROSTER_CLOSED,
+            _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
+        )
+    strangers = [pk for pk in ids if pk in current and current[pk].institution_id != session.institution_id]
     if strangers:
         raise RuleViolation(
-            "invalid",
+            Code.OTHER_INSTITUTION,
             _("Only the institution's own participants can be enrolled."),
             fields={"participants": strangers},
+        )
+    removed = [pk for pk in ids if pk not in current or current[pk].anonymised_at]
+    if removed:
+        raise RuleViolation(
+            Code.PARTICIPANT_REMOVED,
+            _("A participant was removed and can no longer be enrolled."),
+            fields={"participants": removed},
         )
     participants = [current[pk] for pk in ids]
     existing = {e.participant_id: e for e in session.enrolments.all()}
@@ -98,7 +104,7 @@ def enrolment_create(
     if len(existing) + len(wanted) > session.capacity:
         free = free_places(session.capacity, len(existing))
         raise RuleViolation(
-            "roster_full",
+            Code.ROSTER_FULL,
             _("The room holds %(capacity)s people: %(enrolled)s are enrolled, %(free)s places remain.")
             % {"capacity": session.capacity, "enrolled": len(existing), "free": free},
             fields={"remaining": free},
@@ -116,18 +122,20 @@ def enrolment_create(
     return [existing[p.pk] for p in participants]
 
 
-@transaction.atomic
+@service(durable=True)
 def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None) -> None:
     """Take someone off an on-site roster, until attendance is recorded for them. Locks the session row."""
     session = session_lock(enrolment.session)
     if not roster_open(session):
         raise RuleViolation(
-            "invalid",
+            Code.ROSTER_CLOSED,
             _("The roster of a %(status)s session cannot change.") % {"status": session.get_status_display()},
         )
     marked = session.attendance.filter(participant_id=enrolment.participant_id).exists()
     if not enrolment_removable(session, marked=marked):
-        raise RuleViolation("invalid", _("Attendance is recorded for this person: they stay on the roster."))
+        raise RuleViolation(
+            Code.ATTENDANCE_RECORDED, _("Attendance is recorded for this person: they stay on the roster.")
+        )
     if Enrolment.objects.filter(pk=enrolment.pk).exists():
         enrolment.delete()
     _complete_if_marked(session, set(session.attendance.values_list("participant_id", flat=True)))
@@ -162,21 +170,23 @@ def attendance_marks_record(
     session = session_lock(session)
     now = timezone.now()
     if session.status == SessionStatus.CANCELLED:
-        raise RuleViolation("attendance_not_allowed", _("The session is cancelled: there is no attendance to record."))
+        raise RuleViolation(
+            Code.ATTENDANCE_NOT_ALLOWED, _("The session is cancelled: there is no attendance to record.")
+        )
     if session.ends_at > now:
         raise RuleViolation(
-            "attendance_not_allowed",
+            Code.ATTENDANCE_NOT_ALLOWED,
             _("Attendance is recorded after the session ends (%(end)s).") % {"end": local_datetime(session.ends_at)},
         )
     if not marks:
-        raise RuleViolation("invalid", _("Give at least one mark."))
+        raise RuleViolation(Code.INVALID, _("Give at least one mark."))
     ids = [getattr(participant, "pk", participant) for participant, _status in marks]
     if len(set(ids)) != len(ids):
-        raise RuleViolation("invalid", _("Each participant is marked once."))
+        raise RuleViolation(Code.INVALID, _("Each participant is marked once."))
     bad = [status for _p, status in marks if status not in AttendanceStatus.values]
     if bad:
         raise RuleViolation(
-            "invalid",
+            Code.INVALID,
             _("Attendance is full, partial or absent."),
             fields={"status": [_("Not a valid choice: %(value)s.") % {"value": bad[0]}]},
         )
@@ -185,7 +195,7 @@ def attendance_marks_record(
     outside = [pk for pk in ids if pk not in on_roster]
     if outside:  # the same answer for an unknown id and for someone of another institution
         raise RuleViolation(
-            "attendance_not_allowed",
+            Code.ATTENDANCE_NOT_ALLOWED,
             # Ids, not names: whoever sends an id that is not on the roster learns nothing of that person.
             _("Not on this session's roster: participant %(ids)s.") % {"ids": ", ".join(map(str, outside))},
             fields={"participants": outside},

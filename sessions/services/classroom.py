@@ -1,26 +1,27 @@
-"""Writes and rules of sessions (classroom; cancelling either kind), participants and reservations.
+"""Writes and rules of sessions (classroom; cancelling either kind), reservations and waiting lists.
 
-Locks: a service that changes seats locks, in this order, the institution's entitlement row in the
-session's program, then the session row, and recounts from the reservations before deciding
-(``select_for_update`` on PostgreSQL; on SQLite every write transaction is ``BEGIN IMMEDIATE``,
-so writers queue on the database lock).
+Locks (``kamusm_portal.locking``, in its one order): a service that changes seats locks the
+institution's entitlement row in the session's program, then the session row, and recounts from the
+reservations before deciding.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from entitlements.models import Category, Delivery, Entitlement, Institution, Program
-from kamusm_portal.db import history_insert, history_insert_sql, history_params
-from kamusm_portal.errors import RuleViolation
+from entitlements.models import Delivery, Institution, Program
+from kamusm_portal.db import history_copy
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock, lock_one
+from kamusm_portal.services import acting_user, service
 from sessions import tasks
 from sessions.models import (
     LIVE_STATUSES,
@@ -35,14 +36,23 @@ from sessions.models import (
     Venue,
     free_places,
 )
-from sessions.services.shared import booked_session_save, local_datetime, program_open_check, session_lock
+from sessions.services import reservation_sql as sql
+from sessions.services.onsite import onsite_session_cancel
+from sessions.services.shared import (
+    booked_session_save,
+    entitlement_lock,
+    local_datetime,
+    program_open_check,
+    session_lock,
+)
+from sessions.services.trainers import trainer_conflict_check, trainer_lock
 
 
 def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> None:
     earliest = now + timedelta(days=program.notice_days)
     if starts_at < earliest:
         raise RuleViolation(
-            "notice_period",
+            Code.NOTICE_PERIOD,
             _(
                 "A classroom session is announced at least %(days)s days before it starts: "
                 "the earliest start allowed now is %(earliest)s."
@@ -59,8 +69,6 @@ def _trainer_book(trainer: Trainer | None, *, starts_at: datetime, ends_at: date
     """An active trainer, locked and free for the time (``trainer_conflict`` otherwise)."""
     if trainer is None:
         return
-    from sessions.services.trainers import trainer_conflict_check, trainer_lock
-
     trainer = trainer_lock(trainer)
     trainer_conflict_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at, exclude_session=session_pk)
 
@@ -84,10 +92,10 @@ def _session_fields_check(
     if not course.is_active:
         errors["course"] = [_("The course %(course)s is not active.") % {"course": course.code}]
     if errors:
-        raise RuleViolation("invalid", next(iter(errors.values()))[0], fields=errors)
+        raise RuleViolation(Code.INVALID, next(iter(errors.values()))[0], fields=errors)
 
 
-@transaction.atomic
+@service
 def session_create(
     *,
     program: Program,
@@ -119,21 +127,22 @@ def session_create(
     return session
 
 
-@transaction.atomic
+@service
 def session_update(*, session: TrainingSession, data: dict[str, Any], by: AbstractBaseUser | None = None):
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
     already confirmed is refused. Locks the session row, then its trainer's."""
     session = session_lock(session)
     if session.kind != SessionKind.CLASSROOM:
-        raise RuleViolation("invalid", _("Only classroom sessions are edited here."))
+        raise RuleViolation(Code.WRONG_SESSION_KIND, _("Only classroom sessions are edited here."))
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
-            "invalid", _("A %(status)s session cannot be changed.") % {"status": session.get_status_display()}
+            Code.SESSION_CLOSED,
+            _("A %(status)s session cannot be changed.") % {"status": session.get_status_display()},
         )
     now = timezone.now()
     if session.starts_at <= now:
-        raise RuleViolation("invalid", _("A session that has started cannot be changed."))
+        raise RuleViolation(Code.SESSION_STARTED, _("A session that has started cannot be changed."))
     new = {f: data.get(f, getattr(session, f)) for f in ("course", "venue", "starts_at", "ends_at", "capacity")}
     _session_fields_check(**new)
     if session.status == SessionStatus.ANNOUNCED and new["starts_at"] != session.starts_at:
@@ -141,7 +150,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
     confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
     if new["capacity"] < confirmed:
         raise RuleViolation(
-            "invalid",
+            Code.CAPACITY_BELOW_CONFIRMED,
             _("%(n)s seats are already confirmed: the capacity cannot go below that.") % {"n": confirmed},
             fields={"capacity": [_("At least %(n)s.") % {"n": confirmed}]},
         )
@@ -160,7 +169,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
     return session
 
 
-@transaction.atomic
+@service
 def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
     """Publish a draft session to officials, at least the program's notice period ahead; the
     officials of classroom-band institutions are e-mailed after commit. Locks the session row."""
@@ -168,7 +177,7 @@ def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = 
     program_open_check(session.program)
     if session.status != SessionStatus.DRAFT:
         raise RuleViolation(
-            "invalid",
+            Code.SESSION_NOT_DRAFT,
             _("Only a draft session can be announced; this one is %(status)s.")
             % {"status": session.get_status_display()},
         )
@@ -181,7 +190,7 @@ def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = 
     return session
 
 
-@transaction.atomic
+@service(durable=True)
 def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
     """Cancel a session.
 
@@ -192,19 +201,17 @@ def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = No
     officials and the trainer are told. Locks the entitlement row, then the session row.
     """
     if session.kind == SessionKind.ONSITE:
-        from sessions.services.onsite import onsite_session_cancel
-
         return onsite_session_cancel(session=session, by=by)
     session = session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
-            "invalid",
+            Code.SESSION_CLOSED,
             _("A %(status)s session cannot be cancelled.") % {"status": session.get_status_display()},
         )
     now = timezone.now()
     if session.starts_at <= now:
         # Its confirmed seats were used: they keep counting against the institutions' quota.
-        raise RuleViolation("invalid", _("A session that has started cannot be cancelled."))
+        raise RuleViolation(Code.SESSION_STARTED, _("A session that has started cannot be cancelled."))
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now
     session.save(update_fields=["status", "cancelled_at"])
@@ -224,7 +231,7 @@ def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = No
 
 def _session_not_open() -> RuleViolation:
     return RuleViolation(
-        "session_not_open",
+        Code.SESSION_NOT_OPEN,
         _("The session is not open for reservations (not announced, cancelled or already started)."),
     )
 
@@ -235,39 +242,19 @@ def reservation_cancellable(reservation: Reservation, now: datetime | None = Non
     return reservation.status in LIVE_STATUSES and reservation.session.starts_at > now
 
 
-# --- The reservation hot path ----------------------------------------------------------------
-# reservation_create runs on every application, and a session's applications queue on its lock.
-# Its reads and writes are plain SQL: building ORM queries was most of an attempt's CPU
-# (bench/reservations.py), and the shorter each transaction, the shorter the queue behind it.
-
-
-def _for_update(alias: str = "") -> str:
-    """Row locks on PostgreSQL (of ``alias`` only, when given); SQLite has none (``BEGIN IMMEDIATE``
-    serialises writers)."""
-    if not connection.features.has_select_for_update:
-        return ""
-    return f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
-
-
-def _in(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _fetch(cursor, sql: str, params: Sequence[Any]) -> list[tuple]:
-    cursor.execute(sql, params)
-    return cursor.fetchall()
+# --- The reservation hot path: its SQL is in sessions/services/reservation_sql.py ----------------
 
 
 def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation:
     program = Program.objects.get(pk=program_id)
     program_open_check(program)  # a closed program has no rows to grant: say so rather than "not entitled"
     return RuleViolation(
-        "not_entitled",
+        Code.NOT_ENTITLED,
         _("%(institution)s has no classroom seats in %(program)s.") % {"institution": institution, "program": program},
     )
 
 
-@transaction.atomic
+@service(durable=True)
 def reservation_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
 ) -> list[Reservation]:
@@ -280,97 +267,61 @@ def reservation_create(
     order given while the session has free seats, and the rest waitlisted behind earlier
     applications.
 
-    Locks, in order: the institution's entitlement row (which guards its quota; its participants
-    are locked and its live reservations counted under it), then the session row (which guards
-    the seats; the session's queue is counted under it). Ids and ``applied_at`` are taken under
-    the session lock, so id order is application order.
+    Locks, in order: the institution's entitlement row (which guards its quota: its live
+    reservations are counted under it), its participants (which guard what each person holds),
+    then the session row (which guards the seats; the session's queue is counted under it). Ids and
+    ``applied_at`` are taken under the session lock, so id order is application order.
     """
     if not participants:
-        raise RuleViolation("invalid", _("Choose at least one participant."), fields={"participants": ["required"]})
+        raise RuleViolation(Code.INVALID, _("Choose at least one participant."), fields={"participants": ["required"]})
     institutions = {p.institution_id for p in participants}
     if len(institutions) != 1:
         raise RuleViolation(
-            "invalid",
+            Code.OTHER_INSTITUTION,
             _("One application is for participants of one institution."),
             fields={"participants": [_("Participants of several institutions.")]},
         )
     if any(p.anonymised_at for p in participants):
-        raise RuleViolation("invalid", _("An anonymised participant cannot apply."))
+        raise RuleViolation(Code.PARTICIPANT_REMOVED, _("An anonymised participant cannot apply."))
     institution = participants[0].institution
     ids = [p.pk for p in participants]
     if len(set(ids)) != len(ids):
-        raise RuleViolation("duplicate_participant", _("The same participant is given twice."))
+        raise RuleViolation(Code.DUPLICATE_PARTICIPANT, _("The same participant is given twice."))
 
     # A session's program never changes: read it unlocked, to lock in order (entitlement, then session).
     program_id = (
         session.program_id or TrainingSession.objects.filter(pk=session.pk).values_list("program_id", flat=True).first()
     )
     if program_id is None:
-        raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
-    adapt = connection.ops.adapt_datetimefield_value
-    entitlements, categories = Entitlement._meta.db_table, Category._meta.db_table
-    sessions, programs = TrainingSession._meta.db_table, Program._meta.db_table
-    reservations, people = Reservation._meta.db_table, Participant._meta.db_table
+        raise RuleViolation(Code.INVALID, _("No such session."), fields={"session": [_("No such session.")]})
     with connection.cursor() as cursor:
         # 1. The entitlement row: the institution's band in the program, and its quota's guard.
-        band = _fetch(
-            cursor,
-            f"SELECT c.delivery FROM {entitlements} e LEFT JOIN {categories} c ON c.id = e.category_id "  # noqa: S608
-            f"WHERE e.program_id = %s AND e.institution_id = %s{_for_update('e')}",
-            [program_id, institution.pk],
-        )
-        if not band or band[0][0] != Delivery.CLASSROOM:
+        if sql.band_locked(cursor, program_id=program_id, institution_id=institution.pk) != Delivery.CLASSROOM:
             raise _not_entitled(program_id=program_id, institution=institution)
-        # 2. Under it: the participants as they are now (a removal may have anonymised one) and the
+        # 2. Under it: the participants as they are now (a removal may have anonymised one), and the
         #    institution's live reservations in the program (only this lock's holders add to them).
-        early = adapt(timezone.now())
-        available = _fetch(
-            cursor,
-            f"SELECT p.id, (SELECT COUNT(*) FROM {reservations} r JOIN {sessions} s ON s.id = r.session_id "  # noqa: S608
-            "WHERE r.institution_id = %s AND s.program_id = %s "
-            "AND (r.status = %s OR (r.status = %s AND s.starts_at > %s))) "
-            f"FROM {people} p WHERE p.id IN ({_in(ids)}) AND p.institution_id = %s AND p.anonymised_at IS NULL "
-            f"ORDER BY p.id{_for_update('p')}",
-            [
-                institution.pk,
-                program_id,
-                ReservationStatus.CONFIRMED,
-                ReservationStatus.WAITLISTED,
-                early,
-                *ids,
-                institution.pk,
-            ],
+        available, live = sql.participants_locked(
+            cursor, ids=ids, institution_id=institution.pk, program_id=program_id, now=timezone.now()
         )
-        live = available[0][1] if available else 0
         # 3. The session row; the application is stamped once it is locked: (applied_at, id) is the
         #    order of the queue.
-        row = _fetch(
-            cursor,
-            f"SELECT s.kind, s.status, s.starts_at, s.capacity, p.is_open, p.classroom_quota "  # noqa: S608
-            f"FROM {sessions} s JOIN {programs} p ON p.id = s.program_id WHERE s.id = %s{_for_update('s')}",
-            [session.pk],
-        )
+        row = sql.session_locked(cursor, session_id=session.pk)
         now = timezone.now()
-        if not row:
-            raise RuleViolation("invalid", _("No such session."), fields={"session": [_("No such session.")]})
-        kind, status, starts_at, capacity, program_open, quota = row[0]
-        if timezone.is_naive(starts_at):  # SQLite keeps UTC without a zone
-            starts_at = timezone.make_aware(starts_at, UTC)
+        if row is None:
+            raise RuleViolation(Code.INVALID, _("No such session."), fields={"session": [_("No such session.")]})
+        kind, status, starts_at, capacity, program_open, quota = row
         if kind != SessionKind.CLASSROOM or status != SessionStatus.ANNOUNCED or starts_at <= now:
             raise _session_not_open()
         if not program_open:
             program_open_check(Program.objects.get(pk=program_id))
         if len(available) != len(ids):
-            raise RuleViolation("invalid", _("A participant is no longer available."), fields={"participants": ids})
+            raise RuleViolation(
+                Code.PARTICIPANT_REMOVED,
+                _("A participant is no longer available."),
+                fields={"participants": [pk for pk in ids if pk not in available]},
+            )
         # 4. The session's queue, recounted from the reservations.
-        confirmed, waitlisted, already = _fetch(
-            cursor,
-            "SELECT COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "  # noqa: S608
-            "COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN participant_id IN ({_in(ids)}) THEN 1 ELSE 0 END), 0) "
-            f"FROM {reservations} WHERE session_id = %s AND status IN (%s, %s)",
-            [ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED, *ids, session.pk, *LIVE_STATUSES],
-        )[0]
+        confirmed, waitlisted, already = sql.queue_counts(cursor, session_id=session.pk, ids=ids)
         if already:
             names = Participant.objects.filter(
                 pk__in=Reservation.objects.filter(
@@ -378,13 +329,13 @@ def reservation_create(
                 ).values("participant_id")
             )
             raise RuleViolation(
-                "duplicate_participant",
+                Code.DUPLICATE_PARTICIPANT,
                 _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
             )
         remaining = max(quota - live, 0)
         if len(participants) > remaining:
             raise RuleViolation(
-                "institution_quota",
+                Code.INSTITUTION_QUOTA,
                 ngettext(
                     "The quota of %(quota)s reservations per institution would be passed: %(remaining)s place remains.",
                     "The quota of %(quota)s reservations per institution would be passed: %(remaining)s places remain.",
@@ -395,7 +346,7 @@ def reservation_create(
             )
         # 5. The seats: confirmed while free, then waitlisted; the history rows beside them.
         free = free_places(capacity, confirmed)
-        applied_by = by if by is not None and by.pk else None
+        applied_by = acting_user()
         created = [
             Reservation(
                 session=session,
@@ -408,34 +359,8 @@ def reservation_create(
             )
             for index, participant in enumerate(participants)
         ]
-        rows = [
-            (
-                r.session_id,
-                r.participant_id,
-                r.institution_id,
-                r.status,
-                adapt(now),
-                r.applied_by_id,
-                adapt(r.confirmed_at),
-            )
-            for r in created
-        ]
-        insert = (
-            f"INSERT INTO {reservations} (session_id, participant_id, institution_id, status, applied_at, "  # noqa: S608
-            f"applied_by_id, confirmed_at) VALUES {', '.join(f'({_in(row)})' for row in rows)} RETURNING "
-        )
-        values = [value for row in rows for value in row]
-        user_id = applied_by.pk if applied_by else None
-        history = history_params(when=now, user_id=user_id, kind="+")
-        if connection.vendor == "postgresql":  # the rows and their history in one statement
-            history_sql = history_insert_sql(Reservation, "made", connection.vendor)
-            new_ids = _fetch(cursor, f"WITH made AS ({insert}*) {history_sql} RETURNING id", [*values, *history])
-        else:
-            new_ids = _fetch(cursor, insert + "id", values)
-            history_insert(cursor, Reservation, [pk for (pk,) in new_ids], when=now, user_id=user_id, kind="+")
-        # Ids come from one sequence in VALUES order; sorted, they follow the rows whatever order
-        # RETURNING gives them in.
-        for reservation, (pk,) in zip(created, sorted(new_ids), strict=True):
+        new_ids = sql.reservations_insert(cursor, created, now=now, user_id=applied_by.pk if applied_by else None)
+        for reservation, pk in zip(created, new_ids, strict=True):
             reservation.pk = reservation.id = pk
             reservation._state.adding = False
             reservation._state.db = connection.alias
@@ -466,25 +391,24 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
     return promoted
 
 
-@transaction.atomic
+@service(durable=True)
 def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None = None) -> Reservation:
     """Cancel a live reservation until the session starts; a freed seat goes at once to the first
-    on the waiting list, in the same transaction. Locks the entitlement row, then the session."""
-    reservation = Reservation.objects.select_related("session__program", "institution").get(pk=reservation.pk)
-    Entitlement.objects.select_for_update(of=("self",)).filter(
-        program=reservation.session.program, institution=reservation.institution
-    ).first()
+    on the waiting list, in the same transaction. Locks the entitlement row, the session row, then
+    the reservation."""
+    reservation = Reservation.objects.select_related("session").get(pk=reservation.pk)
+    entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
     session = session_lock(reservation.session)
-    reservation = Reservation.objects.select_for_update(of=("self",)).get(pk=reservation.pk)
+    reservation = lock_one(Reservation.objects.filter(pk=reservation.pk))
     now = timezone.now()
     reservation.session = session
     if reservation.status not in LIVE_STATUSES:
         raise RuleViolation(
-            "invalid",
+            Code.RESERVATION_NOT_LIVE,
             _("This reservation is already %(status)s.") % {"status": reservation.get_status_display()},
         )
     if not reservation_cancellable(reservation, now):
-        raise RuleViolation("session_not_open", _("The session has started: its reservations can no longer change."))
+        raise RuleViolation(Code.SESSION_NOT_OPEN, _("The session has started: its reservations can no longer change."))
     was_confirmed = reservation.status == ReservationStatus.CONFIRMED
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = now
@@ -495,22 +419,16 @@ def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None 
     return reservation
 
 
+@service(durable=True)
 def waitlists_expire(*, now: datetime | None = None) -> int:
-    """Mark ``expired`` every waitlisted reservation of a session that has started (quota freed)."""
+    """Write ``expired`` on every waiting place of a session that has started (the scheduled job:
+    reads already show them expired, ``Reservation.objects.with_current_status``). One UPDATE and
+    one INSERT of their history rows, whatever their number. Locks those reservations."""
     now = now or timezone.now()
-    expired = 0
-    stale = Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now)
-    for pk in list(stale.values_list("pk", flat=True)[:10_000]):
-        with transaction.atomic():
-            reservation = (
-                Reservation.objects.select_for_update(of=("self",))
-                .filter(pk=pk, status=ReservationStatus.WAITLISTED)
-                .first()
-            )
-            if reservation is None:
-                continue
-            reservation.status = ReservationStatus.EXPIRED
-            reservation._change_reason = "session started"
-            reservation.save(update_fields=["status"])
-            expired += 1
-    return expired
+    stale = [
+        r.pk for r in lock(Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now))
+    ]
+    if stale:
+        Reservation.objects.filter(pk__in=stale).update(status=ReservationStatus.EXPIRED)
+        history_copy(Reservation.objects.filter(pk__in=stale), when=now, reason="session started")
+    return len(stale)

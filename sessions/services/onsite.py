@@ -15,14 +15,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import Delivery, Entitlement, Institution, Program, Province
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock_one
+from kamusm_portal.services import service
 from sessions import tasks
 from sessions.models import (
     Course,
@@ -35,23 +36,18 @@ from sessions.models import (
     TrainingSession,
 )
 from sessions.selectors.usage import usage_for
-from sessions.services.shared import booked_session_save, program_open_check, session_lock
+from sessions.services.shared import booked_session_save, entitlement_lock, program_open_check, session_lock
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
 
 LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
 
 
-def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
+def _onsite_entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
     """The institution's entitlement row in the program, locked; ``not_entitled`` unless on-site."""
-    entitlement = (
-        Entitlement.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .filter(program=program, institution=institution)
-        .first()
-    )
-    if entitlement is None or entitlement.category is None or entitlement.category.delivery != Delivery.ONSITE:
+    entitlement = entitlement_lock(program_id=program.pk, institution_id=institution.pk)
+    if entitlement is None or entitlement.delivery != Delivery.ONSITE:
         raise RuleViolation(
-            "not_entitled",
+            Code.NOT_ENTITLED,
             _("%(institution)s has no on-site training hours in %(program)s.")
             % {"institution": institution, "program": program},
         )
@@ -61,7 +57,7 @@ def _entitlement_lock(*, program: Program, institution: Institution) -> Entitlem
 def _hours_exceeded(*, requested: int, right: int, used: int, held: int) -> RuleViolation:
     figures = {"requested": requested, "used": used, "held": held, "remaining": right - used - held}
     return RuleViolation(
-        "hours_exceeded",
+        Code.HOURS_EXCEEDED,
         _(
             "%(requested)s hours are asked but %(remaining)s remain "
             "(right %(right)s, used %(used)s, held by open requests %(held)s)."
@@ -81,13 +77,13 @@ def _windows_clean(preferred_dates: Sequence[dict] | None) -> list[dict[str, str
             end = end if isinstance(end, date) else date.fromisoformat(str(end))
         except (KeyError, TypeError, ValueError) as exc:
             raise RuleViolation(
-                "invalid",
+                Code.INVALID,
                 _("Each preferred window has a start and an end date."),
                 fields={"preferred_dates": {index: [_("Give dates as from and to.")]}},
             ) from exc
         if end < start:
             raise RuleViolation(
-                "invalid",
+                Code.INVALID,
                 _("A preferred window ends on or after its start."),
                 fields={"preferred_dates": {index: [_("Ends before it starts.")]}},
             )
@@ -95,7 +91,7 @@ def _windows_clean(preferred_dates: Sequence[dict] | None) -> list[dict[str, str
     return cleaned
 
 
-@transaction.atomic
+@service
 def training_request_create(
     *,
     institution: Institution,
@@ -136,10 +132,10 @@ def training_request_create(
     if errors:
         first = next(iter(errors.values()))
         message = first[0] if isinstance(first, list) else next(iter(first.values()))[0]
-        raise RuleViolation("invalid", message, fields=errors)
+        raise RuleViolation(Code.INVALID, message, fields=errors)
     windows = _windows_clean(preferred_dates)
     program_open_check(program)
-    entitlement = _entitlement_lock(program=program, institution=institution)
+    entitlement = _onsite_entitlement_lock(program=program, institution=institution)
     usage = usage_for(institution=institution, program=program, entitlement=entitlement)
     requested = sum(item["hours"] for item in items)
     if requested > usage.hours_remaining:
@@ -161,26 +157,23 @@ def training_request_create(
 
 
 def _request_lock(request: TrainingRequest) -> TrainingRequest:
-    return (
-        TrainingRequest.objects.select_for_update(of=("self",))
-        .select_related("program", "institution", "province")
-        .get(pk=request.pk)
+    locked = lock_one(
+        TrainingRequest.objects.select_related("program", "institution", "province").filter(pk=request.pk)
     )
+    if locked is None:
+        raise TrainingRequest.DoesNotExist
+    return locked
 
 
 def _lock_for(request: TrainingRequest) -> tuple[Entitlement | None, TrainingRequest]:
     """The entitlement row (it may be gone after a recomputation to no band), then the request."""
-    entitlement = (
-        Entitlement.objects.select_for_update(of=("self",))
-        .filter(program_id=request.program_id, institution_id=request.institution_id)
-        .first()
-    )
+    entitlement = entitlement_lock(program_id=request.program_id, institution_id=request.institution_id)
     return entitlement, _request_lock(request)
 
 
 def _not_open(request: TrainingRequest) -> RuleViolation:
     return RuleViolation(
-        "invalid",
+        Code.REQUEST_NOT_OPEN,
         _("This request is %(status)s: it can no longer change.") % {"status": request.get_status_display()},
     )
 
@@ -191,7 +184,7 @@ def training_request_cancellable(request: TrainingRequest, *, scheduled: bool) -
     return request.status == RequestStatus.SUBMITTED and not scheduled
 
 
-@transaction.atomic
+@service(durable=True)
 def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | None = None) -> TrainingRequest:
     """The official withdraws a request before it is scheduled, freeing the hours it held. A
     request with a session already scheduled is refused (the centre cancels sessions).
@@ -202,7 +195,7 @@ def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | 
     scheduled = TrainingSession.objects.filter(LIVE_SESSION, request_item__request=request).exists()
     if not training_request_cancellable(request, scheduled=scheduled):
         raise RuleViolation(
-            "invalid",
+            Code.REQUEST_HAS_SESSIONS,
             _("A session of this request is already scheduled: ask the centre to cancel it first."),
         )
     request.status = RequestStatus.CANCELLED
@@ -211,7 +204,7 @@ def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | 
     return request
 
 
-@transaction.atomic
+@service(durable=True)
 def training_request_reject(
     *, request: TrainingRequest, reason: str, by: AbstractBaseUser | None = None
 ) -> TrainingRequest:
@@ -220,7 +213,7 @@ def training_request_reject(
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation(
-            "invalid", _("Say why the request is rejected."), fields={"reason": [_("This field is required.")]}
+            Code.INVALID, _("Say why the request is rejected."), fields={"reason": [_("This field is required.")]}
         )
     _entitlement, request = _lock_for(request)
     if request.status != RequestStatus.SUBMITTED:
@@ -243,26 +236,26 @@ def _hours_of(starts_at: datetime, ends_at: datetime, hours: int | None) -> int:
     seconds = (ends_at - starts_at).total_seconds()
     if hours is not None:
         if hours < 1:
-            raise RuleViolation("invalid", _("Hours are at least 1."), fields={"hours": [_("At least 1.")]})
+            raise RuleViolation(Code.INVALID, _("Hours are at least 1."), fields={"hours": [_("At least 1.")]})
         if hours * 3600 > seconds:
             message = _("The session lasts %(minutes)s minutes: it cannot count %(hours)s hours.") % {
                 "minutes": int(seconds // 60),
                 "hours": hours,
             }
-            raise RuleViolation("invalid", message, fields={"hours": [message]})
+            raise RuleViolation(Code.INVALID, message, fields={"hours": [message]})
         return hours
     if timezone.localdate(starts_at) != timezone.localdate(ends_at - timedelta(microseconds=1)):
         message = _("A session over several days says how many hours it counts (e.g. 3 days of 8 hours = 24).")
-        raise RuleViolation("invalid", message, fields={"hours": [message]})
+        raise RuleViolation(Code.INVALID, message, fields={"hours": [message]})
     if seconds % 3600:
         message = _("The session lasts %(minutes)s minutes: give the hours it counts.") % {
             "minutes": int(seconds // 60)
         }
-        raise RuleViolation("invalid", message, fields={"hours": [message]})
+        raise RuleViolation(Code.INVALID, message, fields={"hours": [message]})
     return int(seconds // 3600)
 
 
-@transaction.atomic
+@service
 def onsite_session_schedule(
     *,
     request: TrainingRequest,
@@ -286,20 +279,20 @@ def onsite_session_schedule(
     """
     if ends_at <= starts_at:
         raise RuleViolation(
-            "invalid",
+            Code.INVALID,
             _("The session ends after it starts."),
             fields={"ends_at": [_("The session ends after it starts.")]},
         )
     hours = _hours_of(starts_at, ends_at, hours)
     program_open_check(request.program)
-    entitlement = _entitlement_lock(program=request.program, institution=request.institution)
+    entitlement = _onsite_entitlement_lock(program=request.program, institution=request.institution)
     request = _request_lock(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
     item = request.items.filter(course=course).select_related("course").first()
     if item is None:
         message = _("This request does not ask for %(course)s.") % {"course": course.code}
-        raise RuleViolation("invalid", message, fields={"course": [message]})
+        raise RuleViolation(Code.INVALID, message, fields={"course": [message]})
     scheduled = item_scheduled_hours(item)
     left = item.hours - scheduled
     if hours > left:
@@ -307,7 +300,7 @@ def onsite_session_schedule(
             "%(hours)s hours do not fit: %(course)s asks for %(asked)s, %(scheduled)s are scheduled, %(left)s left."
         ) % {"hours": hours, "course": course.code, "asked": item.hours, "scheduled": scheduled, "left": left}
         raise RuleViolation(
-            "hours_exceeded",
+            Code.HOURS_EXCEEDED,
             message,
             fields={"hours": [message], "requested": hours, "item_hours": item.hours, "scheduled": scheduled},
         )
@@ -343,7 +336,7 @@ def onsite_session_schedule(
     return session
 
 
-@transaction.atomic
+@service
 def onsite_session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
     """Cancel an on-site session until attendance is recorded: its hours go back to its request
     item, held again to be rescheduled (a request that was fully scheduled opens again; a rejected
@@ -355,11 +348,13 @@ def onsite_session_cancel(*, session: TrainingSession, by: AbstractBaseUser | No
     session = session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
-            "invalid",
+            Code.SESSION_CLOSED,
             _("A %(status)s session cannot be cancelled.") % {"status": session.get_status_display()},
         )
     if session.attendance.exists():
-        raise RuleViolation("invalid", _("Attendance is recorded for this session: it cannot be cancelled."))
+        raise RuleViolation(
+            Code.ATTENDANCE_RECORDED, _("Attendance is recorded for this session: it cannot be cancelled.")
+        )
     now = timezone.now()
     session.status = SessionStatus.CANCELLED
     session.cancelled_at = now

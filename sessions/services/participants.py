@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from stdnum.tr import tckimlik
 
 from entitlements.models import Institution, Unit
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock_one
+from kamusm_portal.services import service
 from sessions.models import (
     LIVE_STATUSES,
     Participant,
@@ -30,11 +32,18 @@ def kimlik_no_clean(value: str) -> str:
         return ""
     if not tckimlik.is_valid(value):
         raise RuleViolation(
-            "invalid_kimlik_no",
+            Code.INVALID_KIMLIK_NO,
             _("%(value)s is not a valid T.C. kimlik no.") % {"value": value},
             fields={"kimlik_no": [_("Not a valid T.C. kimlik no.")]},
         )
     return tckimlik.compact(value)
+
+
+def _participant_lock(participant: Participant) -> Participant:
+    locked = lock_one(Participant.objects.filter(pk=participant.pk))
+    if locked is None:
+        raise Participant.DoesNotExist
+    return locked
 
 
 _PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kimlik_no", "multiplier", "language")
@@ -52,15 +61,41 @@ def _participant_check(*, institution: Institution, values: dict[str, Any], excl
     others = Participant.objects.filter(institution=institution, anonymised_at__isnull=True)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
+    duplicates = []
     if values.get("email") and others.filter(email__iexact=values["email"]).exists():
-        errors["email"] = [_("A participant of this institution already has this e-mail.")]
+        errors["email"] = [_duplicate_email_message()]
+        duplicates.append((Code.DUPLICATE_EMAIL, "email"))
     if values.get("kimlik_no") and others.filter(kimlik_no=values["kimlik_no"]).exists():
-        errors["kimlik_no"] = [_("A participant of this institution already has this T.C. kimlik no.")]
+        errors["kimlik_no"] = [_duplicate_kimlik_no_message()]
+        duplicates.append((Code.DUPLICATE_KIMLIK_NO, "kimlik_no"))
     if errors:
-        raise RuleViolation("invalid", next(iter(errors.values()))[0], fields=errors)
+        # A duplicate is a rule of its own: its code is the answer's; any other refusal is ``invalid``.
+        code, field = duplicates[0] if duplicates else (Code.INVALID, next(iter(errors)))
+        raise RuleViolation(code, errors[field][0], fields=errors)
 
 
-@transaction.atomic
+def _duplicate_email_message() -> str:
+    return _("A participant of this institution already has this e-mail.")
+
+
+def _duplicate_kimlik_no_message() -> str:
+    return _("A participant of this institution already has this T.C. kimlik no.")
+
+
+def _duplicate_from(exc: IntegrityError) -> RuleViolation:
+    """A unique constraint that refused a row another request wrote meanwhile, as its rule."""
+    if "kimlik_no" in str(exc):
+        return RuleViolation(
+            Code.DUPLICATE_KIMLIK_NO,
+            _duplicate_kimlik_no_message(),
+            fields={"kimlik_no": [_duplicate_kimlik_no_message()]},
+        )
+    return RuleViolation(
+        Code.DUPLICATE_EMAIL, _duplicate_email_message(), fields={"email": [_duplicate_email_message()]}
+    )
+
+
+@service
 def participant_create(
     *, institution: Institution, data: dict[str, Any], by: AbstractBaseUser | None = None
 ) -> Participant:
@@ -76,18 +111,16 @@ def participant_create(
         with transaction.atomic():
             return Participant.objects.create(institution=institution, **values)
     except IntegrityError as exc:  # a concurrent nomination of the same person won
-        raise RuleViolation(
-            "invalid", _("A participant of this institution already has this e-mail or T.C. kimlik no.")
-        ) from exc
+        raise _duplicate_from(exc) from exc
 
 
-@transaction.atomic
+@service
 def participant_update(
     *, participant: Participant, data: dict[str, Any], by: AbstractBaseUser | None = None
 ) -> Participant:
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = _participant_lock(participant)
     if participant.anonymised_at:
-        raise RuleViolation("invalid", _("An anonymised participant cannot be changed."))
+        raise RuleViolation(Code.PARTICIPANT_REMOVED, _("An anonymised participant cannot be changed."))
     values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
     if "kimlik_no" in values:
         values["kimlik_no"] = kimlik_no_clean(values["kimlik_no"])
@@ -103,17 +136,17 @@ def participant_update(
     return participant
 
 
-@transaction.atomic
+@service
 def participant_delete(*, participant: Participant, by: AbstractBaseUser | None = None) -> None:
     """Remove a participant. One holding live reservations, or enrolled on an on-site session that
     has not ended, is refused (``participant_in_use``); one with history is anonymised, so counts
     and records stay true; otherwise the row goes."""
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = _participant_lock(participant)
     now = timezone.now()
     upcoming = Q(status__in=LIVE_STATUSES, session__starts_at__gt=now)
     if participant.reservations.filter(upcoming).exists():
         raise RuleViolation(
-            "participant_in_use",
+            Code.PARTICIPANT_IN_USE,
             _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
         )
     if (
@@ -122,7 +155,7 @@ def participant_delete(*, participant: Participant, by: AbstractBaseUser | None 
         .exists()
     ):
         raise RuleViolation(
-            "participant_in_use",
+            Code.PARTICIPANT_IN_USE,
             _("%(name)s is enrolled on an on-site session: take them off its roster first.")
             % {"name": participant.full_name},
         )

@@ -11,24 +11,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entitlements.models import Province
 from entitlements.services import account_create
-from kamusm_portal.errors import RuleViolation
-from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock_one
+from kamusm_portal.services import service
+from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability, _calendar_token
 from sessions.services.shared import local_datetime
 
 TRAINERS_GROUP = "Trainers"
 
 
-def trainer_lock(trainer: Trainer) -> Trainer:
-    """The trainer row, locked (PostgreSQL; SQLite serialises writers), with its user."""
-    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
-    if not (trainer.is_active and trainer.user.is_active):
+def trainer_lock(trainer: Trainer, *, active: bool = True) -> Trainer:
+    """The trainer row, locked, with its user; ``trainer_inactive`` when ``active`` is asked and the
+    trainer or their account is not active."""
+    trainer = lock_one(Trainer.objects.select_related("user").filter(pk=trainer.pk))
+    if trainer is None:
+        raise Trainer.DoesNotExist
+    if active and not (trainer.is_active and trainer.user.is_active):
         raise RuleViolation(
-            "invalid",
+            Code.TRAINER_INACTIVE,
             _("%(trainer)s is not an active trainer.") % {"trainer": trainer},
             fields={"trainer": [_("Not an active trainer.")]},
         )
@@ -62,7 +66,7 @@ def trainer_conflict_check(
             "start": local_datetime(clash.starts_at),
             "end": local_datetime(clash.ends_at),
         }
-        raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "session": clash.pk})
+        raise RuleViolation(Code.TRAINER_CONFLICT, message, fields={"trainer": [message], "session": clash.pk})
     block = (
         Unavailability.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
         .order_by("starts_at")
@@ -75,10 +79,10 @@ def trainer_conflict_check(
             "end": local_datetime(block.ends_at),
             "reason": block.reason or _("no reason given"),
         }
-        raise RuleViolation("trainer_conflict", message, fields={"trainer": [message], "unavailability": block.pk})
+        raise RuleViolation(Code.TRAINER_CONFLICT, message, fields={"trainer": [message], "unavailability": block.pk})
 
 
-@transaction.atomic
+@service
 def trainer_create(
     *,
     username: str,
@@ -104,10 +108,10 @@ def trainer_create(
     return Trainer.objects.create(user=user, home_province=home_province)
 
 
-@transaction.atomic
+@service
 def trainer_update(*, trainer: Trainer, data: dict, by: AbstractBaseUser | None = None) -> Trainer:
     """Change a trainer's home province or active flag. Locks the trainer row."""
-    trainer = Trainer.objects.select_for_update(of=("self",)).get(pk=trainer.pk)
+    trainer = trainer_lock(trainer, active=False)
     fields = [f for f in ("home_province", "is_active") if f in data and data[f] != getattr(trainer, f)]
     for field in fields:
         setattr(trainer, field, data[field])
@@ -116,11 +120,10 @@ def trainer_update(*, trainer: Trainer, data: dict, by: AbstractBaseUser | None 
     return trainer
 
 
-@transaction.atomic
-def trainer_calendar_link_renew(*, trainer: Trainer) -> Trainer:
-    """A new secret for the trainer's calendar feed: the old link stops working."""
-    from sessions.models import _calendar_token
-
+@service(durable=True)
+def trainer_calendar_link_renew(*, trainer: Trainer, by: AbstractBaseUser | None = None) -> Trainer:
+    """A new secret for the trainer's calendar feed: the old link stops working. Locks the trainer row."""
+    trainer = trainer_lock(trainer, active=False)
     trainer.calendar_token = _calendar_token()
     trainer.save(update_fields=["calendar_token"])
     return trainer
@@ -132,7 +135,9 @@ def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: date
     it; ``unavailability_create`` calls it under the trainer's lock)."""
     if ends_at <= starts_at:
         raise RuleViolation(
-            "invalid", _("The block ends after it starts."), fields={"ends_at": [_("The block ends after it starts.")]}
+            Code.INVALID,
+            _("The block ends after it starts."),
+            fields={"ends_at": [_("The block ends after it starts.")]},
         )
     clash = _session_clash(trainer, starts_at, ends_at)
     if clash is not None:
@@ -142,15 +147,15 @@ def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: date
             "start": local_datetime(clash.starts_at),
             "end": local_datetime(clash.ends_at),
         }
-        raise RuleViolation("trainer_conflict", message, fields={"starts_at": [message], "session": clash.pk})
+        raise RuleViolation(Code.TRAINER_CONFLICT, message, fields={"starts_at": [message], "session": clash.pk})
 
 
-@transaction.atomic
+@service
 def unavailability_create(
     *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: AbstractBaseUser | None = None
 ) -> Unavailability:
     """Block a time of the trainer's work plan (``unavailability_check``). Locks the trainer row."""
-    trainer = Trainer.objects.select_for_update(of=("self",)).select_related("user").get(pk=trainer.pk)
+    trainer = trainer_lock(trainer, active=False)
     unavailability_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at)
     by_user = by if by is not None and by.pk else None
     return Unavailability.objects.create(
@@ -158,10 +163,10 @@ def unavailability_create(
     )
 
 
-@transaction.atomic
+@service
 def unavailability_delete(*, block: Unavailability, by: AbstractBaseUser | None = None) -> None:
-    """Free a block of the trainer's time (the history keeps it)."""
-    Trainer.objects.select_for_update(of=("self",)).filter(pk=block.trainer_id).first()
+    """Free a block of the trainer's time (the history keeps it). Locks the trainer row."""
+    trainer_lock(block.trainer, active=False)
     block = Unavailability.objects.filter(pk=block.pk).first()
     if block is not None:
         block.delete()

@@ -195,4 +195,4 @@ def test_revoking_needs_a_reason_and_happens_once(program, staff):
     assert "reason" in missing.json()["fields"]
     assert staff.post(url, {"reason": "Mükerrer"}, format="json").status_code == 200
     again = staff.post(url, {"reason": "Mükerrer"}, format="json")
-    assert (again.status_code, again.json()["code"]) == (400, "invalid")
+    assert (again.status_code, again.json()["code"]) == (400, "certificate_revoked")

@@ -400,14 +400,14 @@ def test_an_official_cancels_their_request_and_frees_its_hours(official, own, pr
     assert _entitlement(official, own, program) == (0, 0, 8)
 
 
-def test_cancelling_a_closed_request_is_invalid(official, own):
+def test_cancelling_a_closed_request_is_refused_as_not_open(official, own):
     request = submitted_request(own)
     official.post(f"/api/v1/training-requests/{request.pk}/cancel/")
 
     response = official.post(f"/api/v1/training-requests/{request.pk}/cancel/")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "request_not_open"
 
 
 def test_staff_reject_rather_than_cancel(staff, own):
@@ -829,7 +829,7 @@ def test_staff_cannot_enrol_another_institutions_participants(staff, own, other)
     response = staff.post(f"/api/v1/sessions/{session.pk}/enrolments/", {"participants": [stranger.pk]}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "other_institution"
     assert not Enrolment.objects.exists()
 
 
@@ -864,7 +864,7 @@ def test_a_classroom_session_has_no_enrolments(staff, official):
     by_staff = staff.post(f"/api/v1/sessions/{session.pk}/enrolments/", {"participants": [person.pk]}, format="json")
     by_official = official.post(f"/api/v1/sessions/{session.pk}/enrolments/", {"participants": []}, format="json")
 
-    assert (by_staff.status_code, by_staff.json()["code"]) == (400, "invalid")
+    assert (by_staff.status_code, by_staff.json()["code"]) == (400, "wrong_session_kind")
     assert by_official.status_code == 403  # they may see the session, not keep its roster
 
 

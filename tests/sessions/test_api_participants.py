@@ -159,7 +159,7 @@ def test_an_email_is_unique_within_an_institution_whatever_its_case(official, ow
     response = official.post("/api/v1/participants/", _body(email="ISIL@kurum.gov.tr"), format="json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "duplicate_email"
     assert "email" in response.json()["fields"]
 
 
@@ -181,7 +181,7 @@ def test_a_kimlik_no_is_unique_within_an_institution(official):
     )
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "duplicate_kimlik_no"
     assert "kimlik_no" in response.json()["fields"]
 
 

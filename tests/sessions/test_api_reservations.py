@@ -202,7 +202,7 @@ def test_staff_may_not_mix_institutions_in_one_application(staff, own, other, se
     response = _apply(staff, session, [people(own, 1)[0], people(other, 1)[0]])
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "other_institution"
 
 
 def test_a_user_who_is_neither_official_nor_staff_may_not_apply(own, session):
@@ -294,14 +294,14 @@ def test_cancelling_after_the_session_started_is_session_not_open(official, own,
     assert made.status == ReservationStatus.CONFIRMED
 
 
-def test_cancelling_twice_is_invalid(official, own, session):
+def test_cancelling_twice_is_refused_as_not_live(official, own, session):
     made = reservation_create(session=session, participants=people(own, 1))[0]
     official.post(f"/api/v1/reservations/{made.pk}/cancel/")
 
     response = official.post(f"/api/v1/reservations/{made.pk}/cancel/")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "reservation_not_live"
 
 
 def test_staff_cancel_any_reservation(staff, other, session):

@@ -230,13 +230,13 @@ def test_announcing_20_days_and_23_hours_ahead_is_notice_period(staff):
     assert session.status == SessionStatus.DRAFT
 
 
-def test_announcing_an_announced_session_again_is_invalid(staff):
+def test_announcing_an_announced_session_again_is_refused_as_not_a_draft(staff):
     session = SessionFactory()
 
     response = staff.post(f"/api/v1/sessions/{session.pk}/announce/")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "session_not_draft"
 
 
 def test_staff_change_a_draft_freely(staff):
@@ -312,10 +312,10 @@ def test_cancelling_frees_the_seats_and_notifies(staff, own, django_capture_on_c
     assert len(mail.outbox) >= 1
 
 
-def test_cancelling_a_cancelled_session_is_invalid(staff):
+def test_cancelling_a_cancelled_session_is_refused_as_closed(staff):
     session = SessionFactory(status=SessionStatus.CANCELLED)
 
-    assert staff.post(f"/api/v1/sessions/{session.pk}/cancel/").json()["code"] == "invalid"
+    assert staff.post(f"/api/v1/sessions/{session.pk}/cancel/").json()["code"] == "session_closed"
 
 
 # --- Officials on staff-only actions --------------------------------------------------------

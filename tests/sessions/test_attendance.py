@@ -224,5 +224,5 @@ def test_a_participant_removed_meanwhile_cannot_be_enrolled():
     participant_delete(participant=person)  # no history: the row goes
     with pytest.raises(RuleViolation) as exc:
         enrolment_create(session=session, participants=[stale])
-    assert exc.value.code == "invalid"
+    assert exc.value.code == "participant_removed"
     assert not Enrolment.objects.exists()

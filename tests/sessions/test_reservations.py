@@ -199,5 +199,5 @@ def test_a_participant_anonymised_meanwhile_is_no_longer_available(session):
     Participant.objects.filter(pk=people[1].pk).update(anonymised_at=timezone.now())
     with pytest.raises(RuleViolation) as exc:
         reservation_create(session=session, participants=people)
-    assert exc.value.code == "invalid"
+    assert exc.value.code == "participant_removed"
     assert not Reservation.objects.exists()

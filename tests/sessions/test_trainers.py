@@ -150,7 +150,7 @@ def test_an_inactive_trainer_cannot_be_booked(db):
     trainer = TrainerFactory(is_active=False)
     with pytest.raises(RuleViolation) as exc:
         _schedule(trainer, _at(5, 9), _at(5, 13))
-    assert exc.value.code == "invalid" and "trainer" in exc.value.fields
+    assert exc.value.code == "trainer_inactive" and "trainer" in exc.value.fields
 
 
 def test_a_new_trainer_is_a_staff_user_in_the_trainers_group(db):
