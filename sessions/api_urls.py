@@ -3,16 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from sessions.api import (
-    CourseViewSet,
-    InstitutionEntitlementsView,
-    ParticipantViewSet,
-    ReservationViewSet,
-    SessionViewSet,
-    TrainerViewSet,
-    TrainingRequestViewSet,
-    VenueViewSet,
-)
+from sessions.api.catalog import CourseViewSet, VenueViewSet
+from sessions.api.classroom import ReservationViewSet, SessionViewSet
+from sessions.api.onsite import TrainingRequestViewSet
+from sessions.api.participants import ParticipantViewSet
+from sessions.api.trainers import TrainerViewSet
+from sessions.api.usage import InstitutionEntitlementsView
 
 router = SimpleRouter()
 router.register("courses", CourseViewSet, basename="course")

@@ -4,7 +4,7 @@ kimlik no is checked and masked; another institution's participant is 404 for ev
 import pytest
 
 from entitlements.models import Unit, UnitLevel
-from sessions.api import ParticipantSerializer
+from sessions.api.participants import ParticipantSerializer
 from sessions.models import Participant, ReservationStatus
 from sessions.services import reservation_create
 from tests.entitlements.api_factories import unit

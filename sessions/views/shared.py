@@ -1,0 +1,40 @@
+"""Helpers several page modules of the sessions app use: the institution of an official, and their
+institution's on-site sessions."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from entitlements.models import Institution
+from entitlements.selectors import official_institution
+from sessions.models import SessionKind, TrainingSession
+from sessions.selectors import sessions_visible
+
+
+def _no_institution(request: HttpRequest) -> HttpResponse:
+    """Staff, trainers or a user not (yet) linked to an institution: the page that says so."""
+    return render(request, "portal/no_institution.html")
+
+
+def _institution_or_404(request: HttpRequest) -> Institution:
+    institution = official_institution(request.user)
+    if institution is None:
+        raise Http404
+    return institution
+
+
+def _onsite_sessions(request: HttpRequest, institution: Institution):
+    """The institution's on-site sessions (the selector already limits an official to them)."""
+    return (
+        sessions_visible(request.user)
+        .filter(kind=SessionKind.ONSITE, institution=institution)
+        .select_related("course", "province", "trainer__user", "request_item")
+    )
+
+
+def _onsite_session_or_404(request: HttpRequest, institution: Institution, pk: int) -> TrainingSession:
+    session = _onsite_sessions(request, institution).filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    return session
