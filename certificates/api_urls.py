@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from certificates.api import CertificateVerifyView, CertificateViewSet, SessionAttendanceView
+from certificates.api.attendance import SessionAttendanceView
+from certificates.api.certificates import CertificateVerifyView, CertificateViewSet
 
 router = SimpleRouter()
 router.register("certificates", CertificateViewSet, basename="certificate")

@@ -2,7 +2,8 @@
 
 from rest_framework.routers import SimpleRouter
 
-from entitlements.api import InstitutionViewSet, ProgramViewSet
+from entitlements.api.institutions import InstitutionViewSet
+from entitlements.api.programs import ProgramViewSet
 
 router = SimpleRouter()
 router.register("programs", ProgramViewSet, basename="program")

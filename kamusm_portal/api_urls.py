@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from entitlements.api import TokenObtainView
+from entitlements.api.accounts import TokenObtainView
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="api-token"),

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from certificates.models import Certificate
 from certificates.services import attendance_record
-from certificates.views import zip_member_name, zip_stream
+from certificates.views.certificates import zip_member_name, zip_stream
 from tests.certificates.helpers import issued, make_ready, onsite_finished
 from tests.sessions.api_factories import client_for, official_of, onsite_institution, plain_user
 

@@ -1,12 +1,10 @@
-"""The centre's screens for programs, tables, institutions, units, officials and entitlements.
-
-Every write that carries a rule goes through ``entitlements.services``.
-"""
+"""The centre's screens for institutions, their units and their officials, with the import of
+user counts. Every write that carries a rule goes through ``entitlements.services``."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Sum
 from django.db.models.functions import Coalesce
@@ -15,117 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from entitlements import services
-from entitlements.models import (
-    Category,
-    District,
-    Entitlement,
-    Institution,
-    Official,
-    Program,
-    Province,
-    Unit,
-    UnitLevel,
-)
+from entitlements.models import Category, Entitlement, Institution, Official, Program, Province, Unit, UnitLevel
 from entitlements.resources import UserCountImportMixin
 from kamusm_portal.admin import TurkishSearchMixin
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.roles import is_programme_staff
-from kamusm_portal.text import tr_fold
-
-# --- Programs and their category tables ------------------------------------------------------
-
-
-class CategoryInlineFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        bands = [
-            services.Band(
-                code=form.cleaned_data["code"],
-                min_users=form.cleaned_data["min_users"],
-                max_users=form.cleaned_data["max_users"],
-            )
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        try:
-            services.category_table_validate(bands=bands)
-        except RuleViolation as exc:
-            raise ValidationError(exc.fields.get("categories") or [exc.message], code=exc.code) from exc
-
-
-class CategoryInline(admin.TabularInline):
-    model = Category
-    formset = CategoryInlineFormSet
-    extra = 0
-    fields = ("code", "name", "min_users", "max_users", "hours", "delivery", "certificate_rule")
-
-
-@admin.register(Program)
-class ProgramAdmin(SimpleHistoryAdmin):
-    list_display = (
-        "name",
-        "year",
-        "is_open",
-        "trainee_target",
-        "notice_days",
-        "classroom_size",
-        "classroom_quota",
-    )
-    list_filter = ("is_open", "year")
-    search_fields = ("name",)
-    inlines = [CategoryInline]
-    actions = ["copy_programs", "recompute_program_entitlements"]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # A changed table or a newly opened program changes every institution's band.
-        services.entitlement_recompute(programs=[form.instance], by=request.user, reason="category table saved")
-
-    @admin.action(description=_("Copy the selected programs with their tables (new year, closed)"))
-    def copy_programs(self, request, queryset):
-        for program in queryset:
-            new = services.program_copy(
-                program=program,
-                name=gettext("%(name)s (copy %(year)s)") % {"name": program.name, "year": program.year + 1},
-                year=program.year + 1,
-                by=request.user,
-            )
-            self.message_user(request, gettext("Program %(name)s created.") % {"name": new.name}, messages.SUCCESS)
-
-    @admin.action(description=_("Recompute the entitlements of every institution in the selected programs"))
-    def recompute_program_entitlements(self, request, queryset):
-        changed = services.entitlement_recompute(programs=list(queryset), by=request.user, reason="admin action")
-        self.message_user(
-            request,
-            ngettext("%(n)s entitlement changed.", "%(n)s entitlements changed.", changed) % {"n": changed},
-        )
-
-
-# --- Provinces --------------------------------------------------------------------------------
-
-
-class DistrictInline(admin.TabularInline):
-    model = District
-    extra = 0
-    fields = ("name",)
-
-
-@admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ("plate", "name")
-    search_fields = ("name",)
-    inlines = [DistrictInline]
-
-
-@admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
-    list_display = ("name", "province")
-    list_filter = ("province",)
-    search_fields = ("name", "province__name")
-    list_select_related = ("province",)
-
 
 # --- Institutions and units -------------------------------------------------------------------
 
@@ -382,56 +274,3 @@ class OfficialAdmin(SimpleHistoryAdmin):
         )
         obj.pk = user.official.pk
         obj.user = user
-
-
-# --- Entitlements -----------------------------------------------------------------------------
-
-
-@admin.register(Entitlement)
-class EntitlementAdmin(SimpleHistoryAdmin):
-    list_display = (
-        "institution",
-        "program",
-        "total_active_users",
-        "previous_total_active_users",
-        "category",
-        "hours_display",
-        "flag",
-        "recomputed_at",
-    )
-    list_filter = ("program", "category", "flag", ("institution__units__province", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("institution", "program", "category")
-    search_fields = ("institution__search_key",)
-    history_list_display = ("total_active_users", "previous_total_active_users", "category", "flag")
-    actions = ["recompute"]
-
-    def get_search_results(self, request, queryset, search_term):
-        for word in tr_fold(search_term).split():
-            queryset = queryset.filter(institution__search_key__contains=word)
-        return queryset.distinct(), False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
-
-    def has_add_permission(self, request):
-        return False  # rows are made by the recompute service only
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("hours"))
-    def hours_display(self, obj):
-        return obj.band_hours
-
-    @admin.action(description=_("Recompute the selected entitlements"))
-    def recompute(self, request, queryset):
-        changed = services.entitlement_recompute(
-            institutions=Institution.objects.filter(pk__in=queryset.values("institution_id")),
-            programs=Program.objects.filter(pk__in=queryset.values("program_id")),
-            by=request.user,
-            reason="admin action",
-        )
-        self.message_user(
-            request,
-            ngettext("%(n)s entitlement changed.", "%(n)s entitlements changed.", changed) % {"n": changed},
-        )

@@ -1,192 +1,34 @@
-"""The REST API of the entitlements app (API.md): token login, programs and their calculator,
-institutions with their units, officials and entitlements.
-
-Views check the shape of what comes in and call services and selectors; rules live there.
-Who may do what: anyone reads programs and the calculator; programme staff create and edit
+"""Institutions with their units, and their officials: programme staff create and edit
 institutions and officials and see every institution; an official reads only their own
 institution (another one is 404 for every method, their own is 403 where their role may not act).
+
+Views check the shape of what comes in and call services and selectors; rules live there.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from entitlements import selectors, services
-from entitlements.models import (
-    Category,
-    District,
-    Institution,
-    InstitutionKind,
-    Official,
-    Program,
-    Province,
-    Unit,
-    UnitLevel,
-)
-from kamusm_portal.api import ErrorSerializer, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
-from kamusm_portal.errors import RuleViolation
+from entitlements.api.accounts import OfficialCreatedSerializer, OfficialCreateSerializer
+from entitlements.api.programs import MAX_BAND_USERS
+from entitlements.models import District, Institution, InstitutionKind, Official, Province, Unit, UnitLevel
+from kamusm_portal.api import IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.text import tr_fold
 
 User = get_user_model()
-
-# The largest count a band can hold (PositiveIntegerField); anything above is in no band.
-MAX_BAND_USERS = 2_147_483_647
-
-
-# --- Authentication -------------------------------------------------------------------------
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
-
-
-class TokenObtainView(APIView):
-    """Exchange a username and password for the API token (``Authorization: Token <token>``).
-
-    No authentication is tried, so a stale token header does not stand in the way of logging in;
-    a wrong username or password is a 400 ``invalid``.
-    """
-
-    authentication_classes: list = []
-    permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser]
-
-    @extend_schema(
-        operation_id="auth_token_create",
-        tags=["auth"],
-        auth=[],
-        request=AuthTokenSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
-    )
-    def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
-
-
-# --- Programs and the calculator ------------------------------------------------------------
-
-
-class CategorySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Category
-        fields = ["code", "name", "min_users", "max_users", "hours", "delivery"]
-
-
-class ProgramSerializer(serializers.ModelSerializer):
-    categories = CategorySerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Program
-        fields = [
-            "id",
-            "name",
-            "year",
-            "is_open",
-            "trainee_target",
-            "notice_days",
-            "classroom_size",
-            "classroom_quota",
-            "categories",
-        ]
-
-
-class WholeNumberField(serializers.IntegerField):
-    """A whole number written in decimal digits only: ``-1``, ``1.5``, ``1e3`` and ``+2`` are refused."""
-
-    default_error_messages = {"invalid": gettext_lazy("A whole number, 0 or more, is required.")}
-    _DIGITS = re.compile(r"[0-9]+")
-
-    def to_internal_value(self, data):
-        text = str(data).strip()
-        if not self._DIGITS.fullmatch(text):
-            self.fail("invalid")
-        text = text.lstrip("0") or "0"
-        # A number longer than any band is simply above the table (and int() of thousands of
-        # digits is slow).
-        return int(text) if len(text) <= 18 else MAX_BAND_USERS + 1
-
-
-class CalculatorQuerySerializer(serializers.Serializer):
-    active_users = WholeNumberField(min_value=0)
-
-
-@extend_schema_view(
-    list=extend_schema(auth=[], responses={200: ProgramSerializer(many=True)}),
-    retrieve=extend_schema(auth=[], responses={200: ProgramSerializer, **error_responses(404)}),
-)
-@extend_schema(tags=["programs"])
-class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
-    """The programs with their category tables; read-only (staff edit them in the admin)."""
-
-    serializer_class = ProgramSerializer
-    permission_classes = [permissions.AllowAny]
-
-    def get_queryset(self):
-        return selectors.programs_with_categories()
-
-    @extend_schema(
-        auth=[],
-        parameters=[
-            OpenApiParameter(
-                "active_users",
-                int,
-                required=True,
-                description="The institution's total of active e-signature users (a whole number, 0 or more).",
-            )
-        ],
-        responses={
-            200: CategorySerializer,
-            400: OpenApiResponse(ErrorSerializer, description="`invalid`: not a whole number, 0 or more."),
-            404: OpenApiResponse(
-                ErrorSerializer,
-                description="`no_category`: the count is in no band (0, or above the last band); "
-                "`not_found`: no such program.",
-            ),
-        },
-    )
-    @action(detail=True, methods=["get"], url_path="category")
-    def category(self, request, pk=None):
-        """The band of the program's table that a count of active users falls into."""
-        program = self.get_object()
-        query = CalculatorQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        active_users = query.validated_data["active_users"]
-        band = None
-        if active_users <= MAX_BAND_USERS:
-            band = services.category_for(program=program, active_users=active_users)
-        if band is None:
-            raise RuleViolation(
-                "no_category",
-                _("No category of %(program)s covers %(n)s active users.") % {"program": program, "n": active_users},
-                status=status.HTTP_404_NOT_FOUND,
-            )
-        return Response(CategorySerializer(band).data)
 
 
 # --- Institutions and their units -----------------------------------------------------------
@@ -355,30 +197,7 @@ class InstitutionFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Unit.objects.filter(province_id=value).values("institution_id"))
 
 
-class AccountCreateSerializer(serializers.Serializer):
-    """A new account (an official's, a trainer's): ``entitlements.services.account_create``."""
-
-    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = serializers.EmailField()
-    first_name = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
-    password = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        style={"input_type": "password"},
-        help_text=gettext_lazy("Optional; without it a link to set the password is e-mailed."),
-    )
-
-
-class OfficialCreateSerializer(AccountCreateSerializer):
-    pass
-
-
-class OfficialCreatedSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text=gettext_lazy("The user id."))
-    username = serializers.CharField()
+# --- Officials -----------------------------------------------------------------------------
 
 
 class OfficialSerializer(serializers.Serializer):

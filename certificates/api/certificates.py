@@ -1,8 +1,6 @@
-"""The REST API of attendance and certificates (docs/api.md): a session's attendance sheet and its
-recording (which issues the certificates), the certificates' list, each PDF, the streamed ZIP
-archive of a session or a program, revocation, and the public verification of a code.
+"""The certificates in the REST API: their list, each PDF, the streamed ZIP archive of a session or
+a program, revocation, and the public verification of a code.
 
-Views check the shape of what comes in and call services and selectors; rules live there.
 Who may do what: an official reads and downloads their own institution's certificates (another
 institution's is 404 for every method); programme staff read and download all and revoke them
 (an official revoking their own institution's certificate: 403); anyone may verify a code, at a
@@ -28,20 +26,18 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates import selectors, services
 from certificates.models import Certificate, CertificateStatus
-from certificates.views import VerifyThrottle, archive_response, pdf_response
-from kamusm_portal.api import BareArrayOnPostSchema, ErrorSerializer, ProgrammeStaffOnObject, error_responses
+from certificates.views.certificates import archive_response, pdf_response
+from certificates.views.verify import VerifyThrottle
+from kamusm_portal.api import ErrorSerializer, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.roles import is_programme_staff
-from sessions import selectors as session_selectors
-from sessions.models import AttendanceStatus, TrainingSession
-from sessions.services import may_record_attendance
 
 # Seconds a client is asked to wait before asking again for a PDF that is not ready yet.
 PDF_RETRY_AFTER = 30
@@ -273,97 +269,3 @@ class CertificateVerifyView(APIView):
         response = Response(VerificationSerializer(selectors.certificate_public_facts(certificate)).data)
         add_never_cache_headers(response)  # a revocation shows at once, never from a cache
         return response
-
-
-# --- Attendance ---------------------------------------------------------------------------------
-
-
-class AttendanceRecorder(permissions.BasePermission):
-    """Attendance: programme staff or the session's own trainer (anyone else who can see it: 403)."""
-
-    def has_object_permission(self, request, view, session: TrainingSession) -> bool:
-        return may_record_attendance(request.user, session)
-
-
-class AttendanceSerializer(serializers.Serializer):
-    """A mark: sent as ``{participant, status}``, answered with when it was recorded. (One serializer
-    both ways, so the schema has one attendance enum.)"""
-
-    participant = serializers.IntegerField(
-        min_value=1, source="participant_id", help_text=gettext_lazy("Participant id.")
-    )
-    status = serializers.ChoiceField(choices=AttendanceStatus.choices)
-    recorded_at = serializers.DateTimeField(read_only=True)
-
-
-@extend_schema_field(
-    {
-        "allOf": [{"type": "string", "enum": AttendanceStatus.values}],
-        "nullable": True,
-        "description": "full / partial / absent; null until recorded.",
-    }
-)
-class MarkOrNoneField(serializers.CharField):
-    """An attendance mark as read on the sheet, null while none is recorded."""
-
-
-class AttendanceSheetRowSerializer(serializers.Serializer):
-    """Someone on the roster with their mark so far."""
-
-    participant = serializers.IntegerField(help_text=gettext_lazy("Participant id."))
-    status = MarkOrNoneField(allow_null=True)
-    recorded_at = serializers.DateTimeField(allow_null=True)
-
-
-@extend_schema(tags=["sessions"])
-class SessionAttendanceView(generics.GenericAPIView):
-    """``/sessions/{id}/attendance/``: the attendance sheet of a session, and recording it (which
-    issues and revokes certificates in the same transaction, ``services.attendance_record``)."""
-
-    permission_classes = [permissions.IsAuthenticated, AttendanceRecorder]
-    schema = BareArrayOnPostSchema()
-    serializer_class = AttendanceSerializer
-    filterset_class = None
-
-    def get_queryset(self):
-        return session_selectors.sessions_visible(self.request.user)
-
-    @extend_schema(
-        operation_id="v1_sessions_attendance_list",
-        summary="The attendance sheet of a session",
-        description="Programme staff and the session's trainer: everyone on the roster (confirmed seats, or "
-        "enrolments) with their mark so far, null until recorded.",
-        responses={200: AttendanceSheetRowSerializer(many=True), **error_responses(401, 403, 404)},
-    )
-    def get(self, request, pk=None):
-        session = self.get_object()
-        rows = [
-            {
-                "participant": participant.pk,
-                "status": mark.status if mark else None,
-                "recorded_at": mark.recorded_at if mark else None,
-            }
-            for participant, mark in session_selectors.attendance_sheet(session=session)
-        ]
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(AttendanceSheetRowSerializer(page, many=True).data)
-
-    @extend_schema(
-        operation_id="v1_sessions_attendance_create",
-        summary="Record attendance",
-        description="Programme staff and the session's trainer, after the session ends: a JSON array of marks, "
-        "which may cover part of the roster and may be sent again (the same marks change nothing; a "
-        "different one corrects it). Answers one row per mark, in the order sent. "
-        "`attendance_not_allowed` before the end, on a cancelled session, or for someone not on the "
-        "roster (whatever the id: the answer never tells whether a participant exists). Once everyone "
-        "on the roster has a mark the session is `completed`.",
-        request=AttendanceSerializer(many=True),
-        responses={200: AttendanceSerializer(many=True), **error_responses(400, 401, 403, 404)},
-    )
-    def post(self, request, pk=None):
-        session = self.get_object()
-        serializer = AttendanceSerializer(data=request.data, many=True, allow_empty=False, max_length=1000)
-        serializer.is_valid(raise_exception=True)
-        marks = [(mark["participant_id"], mark["status"]) for mark in serializer.validated_data]
-        rows = services.attendance_record(session=session, marks=marks, by=request.user)
-        return Response(AttendanceSerializer(rows, many=True).data, status=status.HTTP_200_OK)

@@ -1,0 +1,15 @@
+"""The centre's screens for programs, tables, institutions, units, officials and entitlements,
+one module per subject:
+
+- ``programs``: programs and their category tables;
+- ``places``: provinces and their districts (reference data);
+- ``institutions``: institutions, their units and officials, and the import of user counts;
+- ``ledger``: the entitlements, recomputed rather than edited.
+
+Every write that carries a rule goes through ``entitlements.services``. Each module registers its
+screens; importing this package (as Django's admin autodiscovery does) registers them all.
+"""
+
+from entitlements.admin import institutions, ledger, places, programs
+
+__all__ = ["institutions", "ledger", "places", "programs"]

@@ -1,0 +1,66 @@
+"""User accounts of the people the portal knows (an official, a trainer), and making a new user
+an official of an institution."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from entitlements.models import Institution, Official
+from kamusm_portal.errors import RuleViolation
+
+User = get_user_model()
+
+
+def account_create(
+    *, username: str, email: str, first_name: str = "", last_name: str = "", password: str | None = None, **flags
+) -> User:
+    """A new user account for a person the portal knows (an official, a trainer).
+
+    The username must be free; a given password must pass the validators. Without one the
+    account gets an unusable password and a set-password link is e-mailed after commit.
+    """
+    from entitlements.tasks import send_set_password_email
+
+    if User.objects.filter(username=username).exists():
+        raise RuleViolation(
+            "invalid",
+            _("The username %(username)s is taken.") % {"username": username},
+            fields={"username": [_("This username is taken.")]},
+        )
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, **flags)
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise RuleViolation("invalid", " ".join(exc.messages), fields={"password": exc.messages}) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if not password:
+        send_set_password_email.delay_on_commit(user.pk)
+    return user
+
+
+@transaction.atomic
+def official_create(
+    *,
+    institution: Institution,
+    username: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    by: AbstractBaseUser | None = None,
+) -> User:
+    """Make a new user an official of ``institution`` (``account_create``: without a password,
+    a set-password link is e-mailed after commit)."""
+    user = account_create(username=username, email=email, first_name=first_name, last_name=last_name, password=password)
+    Official.objects.create(user=user, institution=institution)
+    return user
