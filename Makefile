@@ -2,6 +2,7 @@
 # fresh clone: they make `.venv`, install the pinned requirements and the system packages they need.
 #
 #   make run      migrate, load the demo data, print the demo logins, serve on http://127.0.0.1:8000
+#                 (with the scheduled jobs running beside the server)
 #   make test     lint, then the whole test suite (on DATABASE_URL / CELERY_BROKER_URL when set)
 #   make lint     ruff check + ruff format --check + lint-imports (the layers contract)
 #   make bench    every bench/*.py (not _helpers), with figures against their baselines
@@ -97,8 +98,12 @@ migrate: install
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
+# The scheduled jobs (expiring waiting places, the certificate sweep) run beside the server, as
+# Celery beat runs them in production; stopping the server stops them.
 run: install system-deps-runtime demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
+	@$(DEV_ENV) $(BIN)/python manage.py run_scheduled & scheduled=$$!; \
+	trap 'kill $$scheduled 2>/dev/null || true' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # --- Checks ---------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ from typing import IO, Any
 import tablib
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,7 +62,9 @@ from entitlements.models import (
 )
 from entitlements.services import entitlement_recompute, unit_validate
 from kamusm_portal.db import history_copy
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import locked
+from kamusm_portal.services import service
 from kamusm_portal.text import tr_fold
 
 # --- Columns --------------------------------------------------------------------------------
@@ -219,7 +221,7 @@ def file_size_label(n: int) -> str:
 
 
 def _refuse(message: str) -> RuleViolation:
-    return RuleViolation("invalid", message, fields={"file": [message]})
+    return RuleViolation(Code.INVALID, message, fields={"file": [message]})
 
 
 def user_counts_file_read(*, file: IO[bytes], name: str) -> tablib.Dataset:
@@ -702,15 +704,14 @@ def _plan(parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportRepo
     """Match rows to stored institutions and units, check what needs the database, fill the preview.
 
     Two queries (per chunk of a few thousand institutions): the file's institutions by code and
-    their units. With ``lock`` the stored institutions are locked (``SELECT … FOR UPDATE``, in code
+    their units. With ``lock`` the stored institutions are locked (``kamusm_portal.locking``, in id
     order, so two imports never deadlock) until the caller's transaction ends.
     """
     plan = _Plan()
     stored_names: dict[str, str] = {}
     for chunk in _chunks(sorted(codes.first_row)):
-        qs = Institution.objects.filter(code__in=chunk).order_by("code")
-        if lock:
-            qs = qs.select_for_update(of=("self",))
+        qs = Institution.objects.filter(code__in=chunk)
+        qs = locked(qs) if lock else qs.order_by("code")
         for code, pk, name in qs.values_list("code", "pk", "name"):
             plan.institution_ids[code] = pk
             stored_names[code] = name
@@ -961,7 +962,7 @@ def user_counts_import(
     Every row is checked with lookups fetched up front (provinces, districts, the file's
     institutions and their units), so the number of queries does not grow with the rows. Any
     error: the report lists them all (row, column, reason) and nothing is written. Otherwise,
-    unless ``dry_run``, one transaction locks the file's stored institutions (in code order),
+    unless ``dry_run``, one transaction locks the file's stored institutions (in id order),
     bulk-creates and bulk-updates institutions and units with their history rows and recomputes
     the entitlements of the file's institutions.
     """
@@ -979,11 +980,20 @@ def user_counts_import(
         _plan(parsed, codes, errors, report, lock=False)
         report.errors = errors.sorted()
         return report
-    with transaction.atomic():
-        plan = _plan(parsed, codes, errors, report, lock=True)
-        report.errors = errors.sorted()
-        if report.errors:
-            return report
-        report.entitlements_changed = _write(plan, by=by)
-        report.written = True
+    return _import_write(parsed=parsed, codes=codes, errors=errors, report=report, by=by)
+
+
+@service
+def _import_write(
+    *, parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportReport, by: AbstractBaseUser | None
+) -> ImportReport:
+    """The writing part of ``user_counts_import``, in one transaction: the file's stored
+    institutions locked, checked again, then written. Locks the institutions, then (through the
+    recomputation) their entitlement rows."""
+    plan = _plan(parsed, codes, errors, report, lock=True)
+    report.errors = errors.sorted()
+    if report.errors:
+        return report
+    report.entitlements_changed = _write(plan, by=by)
+    report.written = True
     return report

@@ -29,6 +29,7 @@ from kamusm_portal.services import current_call
 M = TypeVar("M", bound=Model)
 
 LOCK_ORDER: tuple[str, ...] = (
+    "entitlements.institution",  # an institution: its units and their totals (edits, imports)
     "entitlements.entitlement",  # an institution's right in a program: its quota and its hours
     "training_sessions.trainingrequest",  # an on-site request: its items and their hours
     "training_sessions.participant",  # a person: what they hold (reservations, rosters)
@@ -65,10 +66,16 @@ def _note(model: type[Model]) -> None:
         call.locks.append(label)
 
 
+def locked(queryset: QuerySet[M]) -> QuerySet[M]:
+    """``queryset`` as a locking query (its model's rows only, in primary-key order), for a caller
+    that reads it its own way (``values_list``, chunks); evaluate it in the same transaction."""
+    _note(queryset.model)
+    return queryset.select_for_update(of=("self",)).order_by("pk")
+
+
 def lock(queryset: QuerySet[M]) -> list[M]:
     """The rows of ``queryset``, locked (its model's rows only), in primary-key order."""
-    _note(queryset.model)
-    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+    return list(locked(queryset))
 
 
 def lock_one(queryset: QuerySet[M]) -> M | None:

@@ -179,3 +179,25 @@ def test_demo_has_trainers_and_on_site_requests_in_every_state(tmp_path):
     assert recorded.status == "completed"
     # Full attendance on site gets a certificate, partial does not (rendered after commit).
     assert Certificate.objects.filter(session=recorded).count() == 2
+
+
+def test_the_scheduled_jobs_run_in_the_embedded_default(db):
+    """``make run`` runs ``manage.py run_scheduled`` beside the server: the jobs of the beat schedule,
+    in process. A waiting place of a session that has started is written ``expired`` by it."""
+    from sessions.models import Reservation, ReservationStatus, TrainingSession
+    from sessions.services import reservation_create
+    from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+
+    session = SessionFactory(capacity=1)
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(2)])
+    TrainingSession.objects.filter(pk=session.pk).update(starts_at=timezone.now())
+    out = StringIO()
+
+    call_command("run_scheduled", "--once", stdout=out)
+
+    assert list(Reservation.objects.values_list("status", flat=True).order_by("pk")) == [
+        ReservationStatus.CONFIRMED,
+        ReservationStatus.EXPIRED,
+    ]
+    assert "expire-waitlists: 1" in out.getvalue()

@@ -7,7 +7,8 @@ institution's is 404 for every method); programme staff read and download all an
 rate limited per client address (the only throttled public endpoint).
 
 A certificate's PDF is made after its record, by a worker: until it is ready the PDF endpoint
-answers 409 with ``Retry-After``; a revoked certificate has no PDF to give (400 ``invalid``).
+answers 409 ``not_ready`` with ``Retry-After``; a revoked certificate has no PDF to give (400
+``certificate_revoked``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from certificates.models import Certificate, CertificateStatus
 from certificates.views.certificates import archive_response, pdf_response
 from certificates.views.verify import VerifyThrottle
 from kamusm_portal.api import ErrorSerializer, ProgrammeStaffOnObject, error_responses
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.roles import is_programme_staff
 
 # Seconds a client is asked to wait before asking again for a PDF that is not ready yet.
@@ -173,7 +174,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="A certificate's PDF",
         description=f"The signed PDF once the certificate is `ready`. While it is `pending` (or `failed` and "
         f"being retried) the answer is **409** with `Retry-After` ({PDF_RETRY_AFTER} seconds): ask again then. "
-        "A revoked certificate has no PDF: 400 `invalid`.",
+        "A revoked certificate has no PDF: 400 `certificate_revoked`.",
         responses={
             (200, "application/pdf"): OpenApiTypes.BINARY,
             **error_responses(400, 401, 404),
@@ -184,10 +185,10 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def pdf(self, request, pk=None):
         certificate = self.get_object()
         if certificate.status == CertificateStatus.REVOKED:
-            raise RuleViolation("invalid", _("This certificate is revoked: it has no PDF."))
+            raise RuleViolation(Code.CERTIFICATE_REVOKED, _("This certificate is revoked: it has no PDF."))
         if not certificate.pdf_ready:
             response = Response(
-                {"code": "not_ready", "detail": _("The PDF is being made; ask again shortly."), "fields": {}},
+                {"code": Code.NOT_READY, "detail": _("The PDF is being made; ask again shortly."), "fields": {}},
                 status=status.HTTP_409_CONFLICT,
             )
             response["Retry-After"] = str(PDF_RETRY_AFTER)
@@ -216,7 +217,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         summary="Revoke a certificate",
         description="Programme staff revoke a certificate with a reason; the record and its code stay and "
         "verification then says it is revoked (`valid: false`). An official: 403. Already revoked: 400 "
-        "`invalid`.",
+        "`certificate_revoked`.",
         request=CertificateRevokeSerializer,
         responses={200: CertificateSerializer, **error_responses(400, 401, 403, 404)},
     )

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from entitlements import selectors, services
 from entitlements.models import Category, Program
 from kamusm_portal.api import ErrorSerializer, error_responses
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
 
 # The largest count a band can hold (PositiveIntegerField); anything above is in no band.
 MAX_BAND_USERS = 2_147_483_647
@@ -111,7 +111,7 @@ class ProgramViewSet(viewsets.ReadOnlyModelViewSet):
             band = services.category_for(program=program, active_users=active_users)
         if band is None:
             raise RuleViolation(
-                "no_category",
+                Code.NO_CATEGORY,
                 _("No category of %(program)s covers %(n)s active users.") % {"program": program, "n": active_users},
                 status=status.HTTP_404_NOT_FOUND,
             )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entitlements.models import Institution, Official
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.services import service
 
 User = get_user_model()
 
@@ -26,7 +26,7 @@ def account_create(
 
     if User.objects.filter(username=username).exists():
         raise RuleViolation(
-            "invalid",
+            Code.USERNAME_TAKEN,
             _("The username %(username)s is taken.") % {"username": username},
             fields={"username": [_("This username is taken.")]},
         )
@@ -38,7 +38,7 @@ def account_create(
         try:
             validate_password(password, user)
         except ValidationError as exc:
-            raise RuleViolation("invalid", " ".join(exc.messages), fields={"password": exc.messages}) from exc
+            raise RuleViolation(Code.INVALID, " ".join(exc.messages), fields={"password": exc.messages}) from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -48,7 +48,7 @@ def account_create(
     return user
 
 
-@transaction.atomic
+@service
 def official_create(
     *,
     institution: Institution,

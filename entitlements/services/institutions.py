@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entitlements.models import District, Institution, Province, Unit, UnitLevel
 from entitlements.services.ledger import entitlement_recompute
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.locking import lock_one
+from kamusm_portal.services import service
 
 
 @dataclass
@@ -46,7 +47,7 @@ def unit_validate(*, level: str, province: Province | None, district: District |
         errors.setdefault("active_users", []).append(_("Active users must be a whole number, 0 or more."))
     if errors:
         first = next(iter(errors.values()))[0]
-        raise RuleViolation("invalid", first, fields=errors)
+        raise RuleViolation(Code.INVALID, first, fields=errors)
 
 
 def unit_merkez_taken(*, institution: Institution, exclude_pk: int | None = None) -> bool:
@@ -61,7 +62,7 @@ def _units_validate(units: Sequence[UnitData]) -> None:
     merkez = [u for u in units if u.level == UnitLevel.MERKEZ]
     if len(merkez) != 1:
         raise RuleViolation(
-            "invalid",
+            Code.ONE_CENTRAL_UNIT,
             _("An institution has exactly one central (merkez) unit; %(n)s were given.") % {"n": len(merkez)},
             fields={"units": [_("Exactly one central (merkez) unit is required.")]},
         )
@@ -80,13 +81,13 @@ def _code_unique(code: str, *, exclude_pk: int | None = None) -> None:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
         raise RuleViolation(
-            "invalid",
+            Code.DUPLICATE_INSTITUTION_CODE,
             _("An institution with code %(code)s already exists.") % {"code": code},
             fields={"code": [_("This code is already used.")]},
         )
 
 
-@transaction.atomic
+@service
 def institution_create(
     *,
     name: str,
@@ -109,7 +110,7 @@ def institution_create(
     return institution
 
 
-@transaction.atomic
+@service
 def institution_update(
     *,
     institution: Institution,
@@ -119,7 +120,9 @@ def institution_update(
 ) -> Institution:
     """Change an institution's fields; when ``units`` is given, they replace its units
     (matched on level, province, district and name, so unchanged units keep their history)."""
-    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    institution = lock_one(Institution.objects.filter(pk=institution.pk))
+    if institution is None:
+        raise Institution.DoesNotExist
     if "code" in data and data["code"] != institution.code:
         _code_unique(data["code"], exclude_pk=institution.pk)
     fields = [f for f in ("name", "code", "kind", "account_manager", "is_active") if f in data]

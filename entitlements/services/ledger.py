@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, IsNull
@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from entitlements.models import Category, Entitlement, EntitlementFlag, Institution, Program, Unit
 from kamusm_portal.db import history_copy
+from kamusm_portal.locking import locked_update
+from kamusm_portal.services import service
 
 
 def _total_users(institution_ref) -> Coalesce:
@@ -29,7 +31,7 @@ def _total_users(institution_ref) -> Coalesce:
     )
 
 
-@transaction.atomic
+@service
 def entitlement_recompute(
     *,
     institutions: QuerySet[Institution] | None = None,
@@ -71,7 +73,8 @@ def entitlement_recompute(
             old_band=Coalesce(F("category_id"), Value(0)),
             new_flag=flag,
         ).filter(~Q(total_active_users=F("new_total")) | ~Q(old_band=F("new_band")) | ~Q(flag=F("new_flag")))
-        count = Entitlement.objects.filter(pk__in=stale.values("pk")).update(
+        count = locked_update(
+            Entitlement.objects.filter(pk__in=stale.values("pk")),
             previous_total_active_users=F("total_active_users"),
             total_active_users=total,
             category_id=band,
@@ -79,12 +82,7 @@ def entitlement_recompute(
             recomputed_at=now,
         )
         if count:
-            history_copy(
-                Entitlement.objects.filter(program=program, recomputed_at=now),
-                when=now,
-                user_id=by.pk if by is not None else None,
-                reason=reason,
-            )
+            history_copy(Entitlement.objects.filter(program=program, recomputed_at=now), when=now, reason=reason)
         changed += count
     return changed
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entitlements.models import Category, Program
-from kamusm_portal.errors import RuleViolation
+from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.services import service
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def category_table_validate(*, bands: Sequence[Band]) -> None:
         problems.append(_("Band code %(code)s is used twice.") % {"code": code})
     if problems:
         raise RuleViolation(
-            "category_table_invalid",
+            Code.CATEGORY_TABLE_INVALID,
             _("The category table is invalid: %(problems)s") % {"problems": " ".join(problems)},
             fields={"categories": problems},
         )
@@ -83,7 +83,7 @@ def category_for(*, program: Program, active_users: int) -> Category | None:
     return program.categories.filter(min_users__lte=active_users, max_users__gte=active_users).first()
 
 
-@transaction.atomic
+@service
 def program_copy(*, program: Program, name: str, year: int, by: AbstractBaseUser | None = None) -> Program:
     """Start a new program from an existing one: its figures and its category table, closed for now."""
     new = Program.objects.create(

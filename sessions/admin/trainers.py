@@ -228,7 +228,7 @@ class TrainerAdmin(WorkPlanAdmin):
     @admin.action(description=_("Renew the calendar links of the selected trainers (old links stop working)"))
     def renew_calendar_links(self, request, queryset):
         for trainer in queryset:
-            services.trainer_calendar_link_renew(trainer=trainer)
+            services.trainer_calendar_link_renew(trainer=trainer, by=request.user)
         self.message_user(request, gettext("Calendar links renewed."), messages.SUCCESS)
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:

@@ -214,9 +214,10 @@ class SessionViewSet(
         summary="Enrol participants on an on-site session",
         description="Programme staff or the institution's officials. Answers one enrolment per participant "
         "sent, in the order sent; someone already enrolled keeps their enrolment unchanged. More people than "
-        "the room holds is `roster_full` (with `fields.remaining`); a classroom session or one that is "
-        "cancelled or completed is `invalid`; a participant the user cannot see is 404, one of another "
-        "institution (staff) is `invalid`.",
+        "the room holds is `roster_full` (with `fields.remaining`); a classroom session is "
+        "`wrong_session_kind`, one that is not announced `roster_closed`; a participant the user cannot see is "
+        "404, one of another institution (staff) is `other_institution`, one removed meanwhile "
+        "`participant_removed`.",
         request=EnrolmentCreateSerializer,
         responses={201: EnrolmentSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )

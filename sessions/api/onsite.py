@@ -203,7 +203,8 @@ class TrainingRequestViewSet(
     @extend_schema(
         request=None,
         description="The institution's official withdraws a request before it is scheduled; the hours it "
-        "held are free again. Refused (`invalid`) once it is closed or has a session scheduled. Programme "
+        "held are free again. Refused once it is closed (`request_not_open`) or has a session scheduled "
+        "(`request_has_sessions`). Programme "
         "staff reject instead (403 here).",
         responses={200: TrainingRequestSerializer, **error_responses(400, 401, 403, 404)},
     )

@@ -95,7 +95,7 @@ def unavailability_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def trainer_calendar_renew(request: HttpRequest) -> HttpResponse:
     trainer = _trainer_or_404(request)
-    trainer_calendar_link_renew(trainer=trainer)
+    trainer_calendar_link_renew(trainer=trainer, by=request.user)
     messages.success(request, _("Your calendar link is renewed: the old link no longer works."))
     return redirect("sessions_portal:trainer_schedule")
 

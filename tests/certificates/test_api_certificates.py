@@ -150,7 +150,7 @@ def test_a_revoked_certificate_has_no_pdf_to_give(program, staff):
     staff.post(f"/api/v1/certificates/{certificate.pk}/revoke/", {"reason": "Yanlış kişi"}, format="json")
     response = client_for(official_of(certificate.institution)).get(f"/api/v1/certificates/{certificate.pk}/pdf/")
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "certificate_revoked"
 
 
 # --- Revocation -------------------------------------------------------------------------------

@@ -262,7 +262,8 @@ def test_exactly_one_central_unit_is_required(staff, units):
     response = staff.post("/api/v1/institutions/", _payload(units=units), format="json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    # no units at all is a malformed field; units without exactly one central one break the rule
+    assert response.json()["code"] == ("one_central_unit" if units else "invalid")
     assert "units" in response.json()["fields"]
 
 
@@ -290,7 +291,7 @@ def test_code_is_unique(staff, own):
     response = staff.post("/api/v1/institutions/", _payload(code=own.code), format="json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "duplicate_institution_code"
     assert "code" in response.json()["fields"]
 
 
@@ -601,7 +602,7 @@ def test_official_with_a_taken_username_is_refused(staff, own):
     response = staff.post(f"/api/v1/institutions/{own.pk}/officials/", body, format="json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == "username_taken"
     assert "username" in response.json()["fields"]
 
 

@@ -30,7 +30,7 @@ def test_creating_an_institution_without_a_merkez_unit_is_refused(ankara):
         institution_create(
             name="Kurum", code="X1", kind="other", units=[UnitData(level="il", name="Ankara", province=ankara)]
         )
-    assert exc.value.code == "invalid"
+    assert exc.value.code == "one_central_unit"
     assert not Institution.objects.exists()
 
 

@@ -1,4 +1,6 @@
-"""``manage.py import_user_counts FILE [--dry-run]``: the admin's import of user counts, from a shell.
+"""``manage.py import_user_counts FILE [--dry-run] [--user USERNAME]``: the admin's import of user
+counts, from a shell. ``--user`` names the staff member the history records as having imported
+(without it, the history records nobody).
 
 The same reading and the same checks as the admin (``entitlements.imports``); every bad row is
 printed to stderr as ``row N, column X: reason`` and the command fails without writing anything.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,8 +31,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--show-changes", action="store_true", help="print every unit whose count changes (old → new)"
         )
+        parser.add_argument("--user", help="username of the staff member the history records as the importer")
 
-    def handle(self, *args, file: Path, dry_run: bool, show_changes: bool, **options) -> None:
+    def handle(self, *args, file: Path, dry_run: bool, show_changes: bool, user: str | None = None, **options) -> None:
+        by = None
+        if user:
+            by = get_user_model().objects.filter(username=user, is_active=True, is_staff=True).first()
+            if by is None:
+                raise CommandError(_("%(user)s: no active staff user of that name.") % {"user": user})
         started = time.monotonic()
         try:
             with file.open("rb") as handle:
@@ -39,7 +48,7 @@ class Command(BaseCommand):
         except RuleViolation as exc:
             raise CommandError(f"{file}: {exc.message}") from exc
         read = time.monotonic()
-        report = user_counts_import(dataset=dataset, dry_run=dry_run, by=None)
+        report = user_counts_import(dataset=dataset, dry_run=dry_run, by=by)
         if report.errors:
             for error in report.errors:
                 self.stderr.write(str(error))
