@@ -1,6 +1,6 @@
 """Routes of the sessions API, included under /api/v1/."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from sessions.api.catalog import CourseViewSet, VenueViewSet
@@ -20,6 +20,11 @@ router.register("training-requests", TrainingRequestViewSet, basename="training-
 router.register("trainers", TrainerViewSet, basename="trainer")
 
 urlpatterns = [
-    path("institutions/<int:pk>/entitlements/", InstitutionEntitlementsView.as_view(), name="institution-entitlements"),
+    # The router's own pattern for a detail route, so this reads as the institution's other routes do.
+    re_path(
+        r"^institutions/(?P<pk>[^/.]+)/entitlements/$",
+        InstitutionEntitlementsView.as_view(),
+        name="institution-entitlements",
+    ),
     *router.urls,
 ]

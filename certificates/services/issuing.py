@@ -1,6 +1,6 @@
 """Issuing, revoking and re-rendering certificate records.
 
-Eligibility follows the band (DOMAIN.md): each category band carries its rule, ``attended`` (full
+Eligibility follows the band (docs/domain.md): each category band carries its rule, ``attended`` (full
 or partial: the Standard classroom) or ``full`` (categories 1-5). ``certificates_sync`` runs in the
 transaction that records attendance, so a certificate exists exactly when its attendance does.
 

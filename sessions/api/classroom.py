@@ -8,6 +8,7 @@ reservations; programme staff all. A session's roster is ``attendance``."""
 from __future__ import annotations
 
 import django_filters
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -245,7 +246,9 @@ class CurrentStatusField(serializers.ChoiceField):
     place on a session that has started reads ``expired``), else the stored one (a row just made)."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=ReservationStatus.choices, read_only=True, **kwargs)
+        super().__init__(
+            choices=ReservationStatus.choices, read_only=True, label=capfirst(gettext_lazy("status")), **kwargs
+        )
 
     def get_attribute(self, instance):
         return getattr(instance, "current_status", instance.status)
@@ -280,10 +283,14 @@ class ReservationCreateSerializer(serializers.Serializer):
 
 class ReservationFilter(django_filters.FilterSet):
     session = django_filters.NumberFilter(field_name="session_id")
-    status = django_filters.ChoiceFilter(field_name="current_status", choices=ReservationStatus.choices)
+    status = django_filters.ChoiceFilter(field_name="status", choices=ReservationStatus.choices, method="_as_of_now")
     institution = django_filters.NumberFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
+
+    def _as_of_now(self, queryset, name, value):
+        """On the status as of now (``current_status``): a waiting place of a started session is expired."""
+        return queryset.filter(current_status=value)
 
     class Meta:
         model = Reservation

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 
-from entitlements.models import Delivery
+from entitlements.models import Delivery, Institution
 from entitlements.selectors import entitlement_list, entitlement_rows, institution_list
 from kamusm_portal.api import error_responses
 from sessions import selectors
@@ -48,6 +48,7 @@ class InstitutionEntitlementsView(generics.GenericAPIView):
     usage and what remains (``selectors.usage_of``). An institution the user cannot see is 404."""
 
     permission_classes = [permissions.IsAuthenticated]
+    queryset = Institution.objects.none()  # the schema reads its model; get_queryset answers the visible ones
     serializer_class = EntitlementSerializer
     filterset_class = None
 
