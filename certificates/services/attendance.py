@@ -29,5 +29,8 @@ def attendance_record(
     Locks the session row, then the serial counter when a certificate is issued.
     """
     rows = attendance_marks_record(session=session, marks=marks, by=by)
-    certificates_sync(session=rows[0].session, marks=[(row.participant, row.status) for row in rows], by=by)
+    # Only the marks this call recorded or corrected: a mark sent again changes nothing, so it never
+    # issues again a certificate that staff revoked.
+    changed = [(row.participant, row.status) for row in rows if row.changed]
+    certificates_sync(session=rows[0].session, marks=changed, by=by)
     return rows

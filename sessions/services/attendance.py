@@ -165,7 +165,8 @@ def attendance_marks_record(
     ``attendance_not_allowed`` before the end, on a cancelled session, or for someone not on the
     roster. Sending the same marks again changes nothing. When every person on the roster has a
     mark, the session becomes ``completed``. Answers the rows in the order sent, each with its
-    (locked) session and its participant. Locks the session row.
+    (locked) session, its participant and ``changed``: whether this call recorded or corrected it.
+    Locks the session row.
     """
     session = session_lock(session)
     now = timezone.now()
@@ -219,8 +220,10 @@ def attendance_marks_record(
             kind="+",
         )
     answer = []
+    new = {row.participant_id for row in fresh}
     for participant, status in marks:
         row = recorded[participant.pk]
+        row.changed = participant.pk in new or row.status != status
         if row.status != status:
             row.status = status
             row.recorded_at = now

@@ -128,3 +128,15 @@ def test_staff_revoke_with_a_reason_and_the_record_stays():
     assert (certificate.status, certificate.revoked_reason) == (CertificateStatus.REVOKED, "Kimlik hatası")
     with pytest.raises(RuleViolation):
         certificate_revoke(certificate=certificate, reason="again")
+
+
+def test_the_same_marks_sent_again_never_issue_again_a_certificate_staff_revoked():
+    session, (person, other) = onsite_finished(2)
+    attendance_record(session=session, marks=[(person, "full"), (other, "full")])
+    revoked = Certificate.objects.get(participant=person)
+    certificate_revoke(certificate=revoked, reason="Yanlış kişi")
+
+    attendance_record(session=session, marks=[(person, "full"), (other, "full")])  # the sheet saved again
+
+    assert list(Certificate.objects.filter(participant=person).values_list("status", flat=True)) == ["revoked"]
+    assert Certificate.objects.filter(participant=other).count() == 1
