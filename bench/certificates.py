@@ -71,7 +71,7 @@ def signing_pair(folder: Path) -> tuple[Path, Path]:
 def build(*, certificates: int, per_session: int) -> list[tuple]:
     """Finished on-site sessions (a band-1 institution, request and trainer each) with enrolled
     participants, a day apart. Returns ``[(session, participants)]``."""
-    from tests.certificates.helpers import onsite_finished
+    from tests.certificates.factories import onsite_finished
 
     plan = []
     left, day = certificates, 2

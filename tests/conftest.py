@@ -1,3 +1,6 @@
+"""Fixtures of the whole suite: fast hashing and local e-mail, a fresh cache, the letter's program,
+programme staff and their clients, a superuser's admin client, and the tests' own signing key."""
+
 import os
 
 import pytest
@@ -38,7 +41,42 @@ def staff_user(db):
 
 
 @pytest.fixture
+def staff(staff_user):
+    """An API client of the programme staff (``staff_user``), with a token."""
+    from tests.entitlements.factories import client_for
+
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """The test client, logged in as the programme staff (``staff_user``)."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client, db):
+    """The test client, logged in as a superuser (``root``, also ``admin_client.user``)."""
+    from tests.entitlements.factories import UserFactory
+
+    user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def signing_certificate(settings, tmp_path):
+    """The tests' own signing key and certificate (DEBUG is off in tests: no demo pair), and stored
+    PDFs under a temporary media folder; answers the signing certificate."""
+    from tests.certificates.factories import use_test_signing
+
+    return use_test_signing(settings, tmp_path, "Kamu SM tests")

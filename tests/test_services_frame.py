@@ -30,10 +30,15 @@ from sessions.services import (
     training_request_reject,
     waitlists_expire,
 )
-from tests.certificates.helpers import onsite_finished
+from tests.certificates.factories import onsite_finished
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
-from tests.sessions.api_factories import submitted_request
-from tests.sessions.factories import ParticipantFactory, SessionFactory, onsite_institution, standard_institution
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    onsite_institution,
+    standard_institution,
+    submitted_request,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 

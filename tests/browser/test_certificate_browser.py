@@ -11,7 +11,7 @@ from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import attendance_record, certificate_render
 from entitlements.services import official_create
-from tests.certificates.helpers import onsite_finished, use_test_signing
+from tests.certificates.factories import onsite_finished
 from tests.sessions.factories import onsite_institution
 
 USERNAME = "sukru.caglar"
@@ -24,14 +24,9 @@ pytestmark = [
     pytest.mark.browser,
     # live_server needs real commits; serialized rollback brings back the migrations' data.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The tests' own signing key; the live server's thread reads the same settings.
+    pytest.mark.usefixtures("signing_certificate"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _signing_and_media(settings, tmp_path):
-    """The tests' own signing key (DEBUG is off in tests: no demo pair), and stored PDFs under a
-    temporary media folder; the live server's thread reads the same settings."""
-    use_test_signing(settings, tmp_path, "Kamu SM browser tests")
 
 
 @pytest.fixture

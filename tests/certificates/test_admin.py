@@ -13,18 +13,12 @@ from certificates.models import Certificate, CertificateStatus
 from certificates.services import attendance_record
 from entitlements.models import Program
 from sessions.models import TrainingSession
-from tests.certificates.helpers import onsite_finished
+from tests.certificates.factories import onsite_finished
 from tests.entitlements.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:certificates_certificate_changelist"
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 def _certified(people: int = 1, **participant) -> tuple[TrainingSession, list[Certificate]]:

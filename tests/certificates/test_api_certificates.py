@@ -1,6 +1,6 @@
-"""Certificates over the API (API.md): officials list and download their own institution's (another
-institution's is 404), programme staff all of them and revoke them (an official: 403); the PDF
-endpoint answers 409 with Retry-After until the PDF is made.
+"""Certificates over the API (docs/api.md, "Certificates"): officials list and download their own
+institution's (another institution's is 404), programme staff all of them and revoke them (an
+official: 403); the PDF endpoint answers 409 with Retry-After until the PDF is made.
 
 Certificates are issued the real way (attendance recorded on a finished session) and made ready
 here with a small fake PDF, so these tests do not depend on the renderer."""
@@ -8,32 +8,17 @@ here with a small fake PDF, so these tests do not depend on the renderer."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import attendance_record
-from tests.certificates.helpers import FAKE_PDF, issued, make_ready, onsite_finished
-from tests.sessions.api_factories import client_for, official_of, plain_user
+from tests.certificates.factories import FAKE_PDF, issued, make_ready, onsite_finished
+from tests.entitlements.factories import UserFactory, client_for, official_of
 
 pytestmark = pytest.mark.django_db
 
 ROW_FIELDS = {"id", "serial", "code", "participant", "session", "status", "issued_at"}
-
-
-@pytest.fixture(autouse=True)
-def _media_and_limits(settings, tmp_path):
-    """Stored PDFs under a temporary media folder; the verification rate limit starts afresh."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
 
 
 # --- The list ---------------------------------------------------------------------------------
@@ -89,7 +74,7 @@ def test_an_official_cannot_see_another_institution_certificate_even_by_filter(p
 def test_anonymous_users_may_not_list_and_users_without_a_role_see_none(program):
     issued()
     assert client_for().get("/api/v1/certificates/").status_code == 401
-    response = client_for(plain_user()).get("/api/v1/certificates/")
+    response = client_for(UserFactory()).get("/api/v1/certificates/")
     assert (response.status_code, response.json()["count"]) == (200, 0)
 
 
@@ -141,7 +126,7 @@ def test_an_official_cannot_download_another_institution_pdf(program):
     mine = issued()[0]
     client = client_for(official_of(mine.institution))
     assert client.get(f"/api/v1/certificates/{theirs.pk}/pdf/").status_code == 404
-    assert client_for(plain_user()).get(f"/api/v1/certificates/{theirs.pk}/pdf/").status_code == 404
+    assert client_for(UserFactory()).get(f"/api/v1/certificates/{theirs.pk}/pdf/").status_code == 404
     assert client_for().get(f"/api/v1/certificates/{theirs.pk}/pdf/").status_code == 401
 
 

@@ -12,7 +12,6 @@ from io import BytesIO
 import pytest
 from asn1crypto import x509 as asn1_x509
 from celery.exceptions import Retry
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core import mail
 from django.core.files.storage import FileSystemStorage
@@ -31,17 +30,12 @@ from certificates.notifications import certificates_ready_send
 from certificates.services import attendance_record, certificates_render
 from kamusm_portal.text import tr_upper
 from sessions.models import Attendance
-from tests.certificates.helpers import onsite_finished, use_test_signing
+from tests.certificates.factories import onsite_finished
 from tests.entitlements.factories import ProgrammeStaffFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_certificate")]
 
 NAMES = [("Işıl", "Şıkoğlu", "tr"), ("İnci", "Güneş", "en"), ("Çağrı", "Öztürk", "tr")]
-
-
-@pytest.fixture(autouse=True)
-def _signing_and_media(settings, tmp_path) -> x509.Certificate:
-    return use_test_signing(settings, tmp_path, "Kamu SM batch tests")
 
 
 @pytest.fixture
@@ -70,7 +64,7 @@ def _pdf(certificate: Certificate) -> bytes:
 
 
 def test_a_batch_gives_each_certificate_its_own_signed_one_page_pdf_in_its_language(
-    no_queue, _signing_and_media, django_capture_on_commit_callbacks
+    no_queue, signing_certificate, django_capture_on_commit_callbacks
 ):
     certificates = _issued(3, no_queue)
 
@@ -78,7 +72,7 @@ def test_a_batch_gives_each_certificate_its_own_signed_one_page_pdf_in_its_langu
         outcome = certificates_render(certificate_ids=[c.pk for c in certificates])
 
     assert outcome == {c.pk: "ready" for c in certificates}
-    root = asn1_x509.Certificate.load(_signing_and_media.public_bytes(serialization.Encoding.DER))
+    root = asn1_x509.Certificate.load(signing_certificate.public_bytes(serialization.Encoding.DER))
     names = [tr_upper(c.participant_name) for c in certificates]
     for certificate, name in zip(certificates, names, strict=True):
         pdf = _pdf(certificate)

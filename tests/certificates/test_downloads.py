@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test import Client
@@ -19,18 +18,11 @@ from django.urls import reverse
 from certificates.models import Certificate
 from certificates.services import attendance_record
 from certificates.views.certificates import zip_member_name, zip_stream
-from tests.certificates.helpers import issued, make_ready, onsite_finished
-from tests.sessions.api_factories import client_for, official_of, onsite_institution, plain_user
+from tests.certificates.factories import issued, make_ready, onsite_finished
+from tests.entitlements.factories import UserFactory, client_for, official_of
+from tests.sessions.factories import onsite_institution
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media_and_limits(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _pdf(certificate: Certificate) -> bytes:
@@ -160,7 +152,7 @@ def test_the_page_downloads_own_pdfs_and_404s_another_institution_or_a_pending_o
     assert b"".join(response.streaming_content) == _pdf(mine)
     assert client.get(reverse("certificates:pdf", args=[batch["theirs"].pk])).status_code == 404
     assert client.get(reverse("certificates:pdf", args=[batch["pending"].pk])).status_code == 404
-    assert _portal(plain_user()).get(reverse("certificates:pdf", args=[mine.pk])).status_code == 404
+    assert _portal(UserFactory()).get(reverse("certificates:pdf", args=[mine.pk])).status_code == 404
 
 
 def test_the_page_zip_of_a_session_is_the_same_streamed_archive(batch):
@@ -176,7 +168,7 @@ def test_the_page_zip_of_a_session_is_the_same_streamed_archive(batch):
 def test_staff_see_every_institution_and_others_are_told_they_have_no_institution(batch, staff_user):
     html = _portal(staff_user).get(reverse("certificates:list")).content.decode()
     assert batch["theirs"].serial in html and batch["ready"][0].serial in html
-    response = _portal(plain_user()).get(reverse("certificates:list"))
+    response = _portal(UserFactory()).get(reverse("certificates:list"))
     assert response.status_code == 200
     assert 'data-testid="no-institution-notice"' in response.content.decode()
 

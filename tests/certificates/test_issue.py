@@ -1,4 +1,5 @@
-"""Certificates are issued with the attendance that makes someone eligible (DOMAIN.md)."""
+"""Certificates are issued with the attendance that makes someone eligible (docs/domain.md,
+"Who gets a certificate")."""
 
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from kamusm_portal.errors import RuleViolation
 from sessions.services import (
     reservation_create,
 )
-from tests.certificates.helpers import onsite_finished
+from tests.certificates.factories import onsite_finished
 from tests.sessions.factories import (
     ParticipantFactory,
     SessionFactory,

@@ -13,7 +13,7 @@ from django.db import connection
 from certificates.models import Certificate
 from certificates.services import attendance_record
 from sessions.models import Participant, TrainingSession
-from tests.certificates.helpers import onsite_finished
+from tests.certificates.factories import onsite_finished
 
 pytestmark = [
     pytest.mark.postgres,

@@ -1,4 +1,4 @@
-"""Certificate PDFs (DOMAIN.md, "Participants, attendance, certificates"): what they say, in the
+"""Certificate PDFs (docs/domain.md, "PDFs, rendered in the background"): what they say, in the
 participant's language, with the project's own fonts; one PDF per certificate however often the
 task runs; never for a revoked one; a failure is recorded and retried; the sweep re-queues what
 was left behind; the participant is e-mailed once."""
@@ -34,10 +34,10 @@ from certificates.services import (
     publish_renders,
 )
 from sessions.models import Course
-from tests.certificates.helpers import issued, use_test_signing
+from tests.certificates.factories import issued
 from tests.sessions.factories import onsite_institution
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("signing_certificate")]
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 COURSE_TR = "İleri E-İmza: Şifreleme ve Doğrulama Kılavuzu"
@@ -46,9 +46,7 @@ KIMLIK_NO = "12345678950"
 
 
 @pytest.fixture(autouse=True)
-def _signing_and_media(settings, tmp_path):
-    """The tests' own signing key, and stored PDFs under a temporary media folder."""
-    use_test_signing(settings, tmp_path, "Kamu SM rendering tests")
+def _portal_url(settings):
     settings.PORTAL_BASE_URL = "https://egitim.kamusm.example/"
 
 

@@ -1,7 +1,7 @@
-"""Public verification (DOMAIN.md, API.md): anyone holding a code sees whether the certificate stands
-and what it says — never a kimlik no or an e-mail — on the page and over the API; unknown codes
-are 404; a revoked certificate says so; the PDF is offered once ready, never when revoked; both
-are rate-limited per client address.
+"""Public verification (docs/domain.md, "Verification and revocation"; docs/api.md): anyone
+holding a code sees whether the certificate stands and what it says — never a kimlik no or an
+e-mail — on the page and over the API; unknown codes are 404; a revoked certificate says so; the
+PDF is offered once ready, never when revoked; both are rate-limited per client address.
 
 Pages are read in English (language cookie) where the assertions hold English msgids."""
 
@@ -11,26 +11,18 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import certificate_revoke
 from sessions.models import Participant
-from tests.certificates.helpers import FAKE_PDF, issued, make_ready
-from tests.sessions.api_factories import client_for, kimlik_no, official_of
+from tests.certificates.factories import FAKE_PDF, issued, make_ready
+from tests.entitlements.factories import client_for, official_of
+from tests.sessions.factories import kimlik_no
 
 pytestmark = pytest.mark.django_db
 
 VERIFY_FIELDS = {"valid", "status", "serial", "participant_name", "institution", "course", "hours", "date", "place"}
-
-
-@pytest.fixture(autouse=True)
-def _media_and_limits(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

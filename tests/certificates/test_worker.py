@@ -34,7 +34,7 @@ from certificates import tasks
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import attendance_record, certificates_stale_requeue
 from kamusm_portal.celery import app
-from tests.certificates.helpers import onsite_finished, use_test_signing
+from tests.certificates.factories import onsite_finished
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
@@ -90,11 +90,6 @@ def broker(settings) -> Iterator[str]:
         client.close()
         _use_broker(settings, BROKER)  # the settings fixture restores the rest
         settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-@pytest.fixture
-def signer(tmp_path, settings) -> x509.Certificate:
-    return use_test_signing(settings, tmp_path, "Kamu SM worker tests")
 
 
 class Workers:
@@ -181,7 +176,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(tmp_path, settings, broker, signer) -> Iterator[Workers]:
+def workers(tmp_path, settings, broker, signing_certificate) -> Iterator[Workers]:
     group = Workers(tmp_path, settings, broker)
     try:
         yield group
@@ -220,17 +215,19 @@ def _assert_each_certificate_exactly_once(session, media: Path, trusted: x509.Ce
         assert validate_pdf_signature(embedded, ValidationContext(trust_roots=[root])).bottom_line
 
 
-def test_a_session_of_30_full_attendees_ends_with_30_ready_signed_certificates(workers, signer, settings):
+def test_a_session_of_30_full_attendees_ends_with_30_ready_signed_certificates(workers, signing_certificate, settings):
     workers.start()
     session, people = _finished_session()
 
     attendance_record(session=session, marks=[(p, "full") for p in people])  # queued after commit
 
     _wait_all_ready(session, workers)
-    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signer)
+    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signing_certificate)
 
 
-def test_a_worker_killed_mid_batch_and_a_new_one_still_make_each_certificate_exactly_once(workers, signer, settings):
+def test_a_worker_killed_mid_batch_and_a_new_one_still_make_each_certificate_exactly_once(
+    workers, signing_certificate, settings
+):
     first = workers.start()
     session, people = _finished_session()
     attendance_record(session=session, marks=[(p, "full") for p in people])
@@ -249,11 +246,11 @@ def test_a_worker_killed_mid_batch_and_a_new_one_still_make_each_certificate_exa
     certificates_stale_requeue(after_seconds=0)
 
     _wait_all_ready(session, workers)
-    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signer)
+    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signing_certificate)
 
 
 def test_with_the_broker_down_attendance_is_saved_at_once_and_the_sweep_makes_the_certificates_later(
-    workers, signer, settings, broker
+    workers, signing_certificate, settings, broker
 ):
     session, people = _finished_session()
     _use_broker(settings, "redis://127.0.0.1:1/15")  # nothing listens there
@@ -270,4 +267,4 @@ def test_with_the_broker_down_attendance_is_saved_at_once_and_the_sweep_makes_th
     assert certificates_stale_requeue(after_seconds=0) == PEOPLE
 
     _wait_all_ready(session, workers)
-    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signer)
+    _assert_each_certificate_exactly_once(session, Path(settings.MEDIA_ROOT), signing_certificate)

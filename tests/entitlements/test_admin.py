@@ -8,15 +8,7 @@ from django.urls import reverse
 
 from entitlements.models import Category, Entitlement, Institution, Official, Unit
 from entitlements.services import entitlement_recompute
-from tests.entitlements.factories import InstitutionFactory, UserFactory
-
-
-@pytest.fixture
-def admin_client(client, db):
-    user = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(user)
-    client.user = user
-    return client
+from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UserFactory
 
 
 def _count_queries(client, url):
@@ -185,7 +177,7 @@ def test_an_account_manager_sees_only_their_institutions(client, db):
 
 
 def test_officials_without_staff_rights_cannot_open_the_admin(client, db):
-    official = Official.objects.create(user=UserFactory(), institution=InstitutionFactory())
+    official = OfficialFactory(institution=InstitutionFactory())
     client.force_login(official.user)
     response = client.get(reverse("admin:entitlements_institution_changelist"))
     assert response.status_code == 302

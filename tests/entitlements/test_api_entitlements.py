@@ -6,7 +6,7 @@ import pytest
 from entitlements import services
 from entitlements.models import Entitlement, EntitlementFlag, UnitLevel
 from sessions.selectors.usage import Usage, usage_of
-from tests.entitlements.api_factories import client_for, institution, official_of, unit
+from tests.entitlements.factories import client_for, institution_with_entitlements, official_of, unit
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +38,8 @@ def _row(client, inst, program):
     return next(r for r in _rows(client, inst) if r["program"] == program.pk)
 
 
-@pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
-
-
 def test_a_classroom_band_gives_seats_not_hours(staff, program):
-    inst = institution(merkez=50)
+    inst = institution_with_entitlements(merkez=50)
 
     row = _row(staff, inst, program)
 
@@ -66,7 +61,7 @@ def test_a_classroom_band_gives_seats_not_hours(staff, program):
 
 
 def test_an_onsite_band_gives_hours_not_seats(staff, program):
-    inst = institution(merkez=1500)
+    inst = institution_with_entitlements(merkez=1500)
 
     row = _row(staff, inst, program)
 
@@ -78,7 +73,7 @@ def test_an_onsite_band_gives_hours_not_seats(staff, program):
 
 
 def test_no_users_is_no_band_and_flagged(staff, program):
-    inst = institution(merkez=0)
+    inst = institution_with_entitlements(merkez=0)
 
     row = _row(staff, inst, program)
 
@@ -89,7 +84,7 @@ def test_no_users_is_no_band_and_flagged(staff, program):
 
 
 def test_above_the_last_band_is_not_clamped_but_flagged(staff, program):
-    inst = institution(merkez=1_000_001)
+    inst = institution_with_entitlements(merkez=1_000_001)
 
     row = _row(staff, inst, program)
 
@@ -100,7 +95,7 @@ def test_above_the_last_band_is_not_clamped_but_flagged(staff, program):
 
 
 def test_the_sum_of_all_units_decides_the_band_not_any_unit_alone(staff, program):
-    inst = institution(
+    inst = institution_with_entitlements(
         merkez=40,
         units=[unit(UnitLevel.IL, 40, plate=34), unit(UnitLevel.ILCE, 40, plate=6, district="Çankaya")],
     )
@@ -114,7 +109,7 @@ def test_the_sum_of_all_units_decides_the_band_not_any_unit_alone(staff, program
 
 
 def test_provincial_users_alone_make_the_central_unit_entitled(staff, program):
-    inst = institution(merkez=0, units=[unit(UnitLevel.IL, 150, plate=35)])
+    inst = institution_with_entitlements(merkez=0, units=[unit(UnitLevel.IL, 150, plate=35)])
 
     row = _row(staff, inst, program)
 
@@ -123,7 +118,7 @@ def test_provincial_users_alone_make_the_central_unit_entitled(staff, program):
 
 
 def test_there_is_a_row_for_every_program_even_one_never_open(staff, program):
-    inst = institution(merkez=120)
+    inst = institution_with_entitlements(merkez=120)
     later = services.program_copy(program=program, name="Eğitim Promosyonu 2013", year=2013)
     assert not Entitlement.objects.filter(institution=inst, program=later).exists()
 
@@ -136,21 +131,21 @@ def test_there_is_a_row_for_every_program_even_one_never_open(staff, program):
 
 
 def test_a_program_never_open_flags_no_users_too(staff, program):
-    inst = institution(merkez=0)
+    inst = institution_with_entitlements(merkez=0)
     services.program_copy(program=program, name="Eğitim Promosyonu 2013", year=2013)
 
     assert [r["flag"] for r in _rows(staff, inst)] == ["no_users", "no_users"]
 
 
 def test_the_official_reads_their_own_entitlements(program):
-    inst = institution(merkez=50)
+    inst = institution_with_entitlements(merkez=50)
     client = client_for(official_of(inst))
 
     assert _row(client, inst, program)["seat_quota"] == 6
 
 
 def test_another_institutions_entitlements_are_404_for_an_official(program):
-    mine, theirs = institution(merkez=50), institution(merkez=500)
+    mine, theirs = institution_with_entitlements(merkez=50), institution_with_entitlements(merkez=500)
     client = client_for(official_of(mine))
 
     response = client.get(f"/api/v1/institutions/{theirs.pk}/entitlements/")
@@ -160,13 +155,13 @@ def test_another_institutions_entitlements_are_404_for_an_official(program):
 
 
 def test_anonymous_gets_401(api_client, program):
-    inst = institution(merkez=50)
+    inst = institution_with_entitlements(merkez=50)
 
     assert api_client.get(f"/api/v1/institutions/{inst.pk}/entitlements/").status_code == 401
 
 
 def test_entitlements_run_a_fixed_number_of_queries(staff, program, django_assert_num_queries):
-    inst = institution(merkez=50)
+    inst = institution_with_entitlements(merkez=50)
 
     # token, permissions (2), institution with its total, its units, stored rows, programs, bands,
     # live reservations (seats used), on-site sessions (hours used), open request items (hours held)
@@ -182,15 +177,19 @@ def test_entitlements_run_a_fixed_number_of_queries(staff, program, django_asser
 
 
 def test_usage_is_zero_until_reservations_and_sessions_exist(program):
-    inst = institution(merkez=50)
+    inst = institution_with_entitlements(merkez=50)
     rows = list(Entitlement.objects.filter(institution=inst))
 
     assert usage_of(rows) == {(inst.pk, program.pk): Usage(seat_quota=6, seats_used=0, hours_used=0, hours_held=0)}
 
 
 def test_usage_above_the_right_is_flagged_and_not_clamped(program):
-    onsite = Entitlement.objects.select_related("program", "category").get(institution=institution(merkez=500))
-    classroom = Entitlement.objects.select_related("program", "category").get(institution=institution(merkez=50))
+    onsite = Entitlement.objects.select_related("program", "category").get(
+        institution=institution_with_entitlements(merkez=500)
+    )
+    classroom = Entitlement.objects.select_related("program", "category").get(
+        institution=institution_with_entitlements(merkez=50)
+    )
 
     hours = Usage(hours=onsite.right.hours, hours_used=6, hours_held=4)
     seats = Usage(seat_quota=classroom.right.seats, seats_used=7)

@@ -6,8 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from entitlements.models import Entitlement, Institution, InstitutionKind, Official, UnitLevel
-from tests.entitlements.api_factories import client_for, institution, official_of, plain_user, unit
-from tests.entitlements.factories import UserFactory
+from tests.entitlements.factories import UserFactory, client_for, institution_with_entitlements, official_of, unit
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +29,13 @@ def _payload(**overrides):
 
 
 @pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
-
-
-@pytest.fixture
 def own():
-    return institution(name="Kendi Kurumu", merkez=50)
+    return institution_with_entitlements(name="Kendi Kurumu", merkez=50)
 
 
 @pytest.fixture
 def other():
-    return institution(name="Başka Kurum", merkez=500)
+    return institution_with_entitlements(name="Başka Kurum", merkez=500)
 
 
 @pytest.fixture
@@ -345,7 +339,7 @@ def test_staff_patch_units_replace_them_and_recompute_the_entitlement(staff, own
 
 
 def test_patch_leaves_out_fields_alone(staff, staff_user):
-    inst = institution(kind=InstitutionKind.UNIVERSITY)
+    inst = institution_with_entitlements(kind=InstitutionKind.UNIVERSITY)
     staff.patch(f"/api/v1/institutions/{inst.pk}/", {"account_manager": staff_user.pk}, format="json")
 
     response = staff.patch(f"/api/v1/institutions/{inst.pk}/", {"name": "Yeni Ad"}, format="json")
@@ -457,7 +451,7 @@ def test_official_may_not_add_officials_to_their_own_institution(official, own):
 
 
 def test_a_user_with_no_role_sees_no_institution(own):
-    client = client_for(plain_user())
+    client = client_for(UserFactory())
 
     assert client.get("/api/v1/institutions/").json()["count"] == 0
     assert client.get(f"/api/v1/institutions/{own.pk}/").status_code == 404
@@ -475,8 +469,8 @@ def test_staff_see_every_institution(staff, own, other):
 
 
 def test_search_folds_turkish_letters_and_case(staff):
-    isik = institution(name="Işık Üniversitesi", kind=InstitutionKind.UNIVERSITY)
-    institution(name="Sağlık Bakanlığı", kind=InstitutionKind.MINISTRY)
+    isik = institution_with_entitlements(name="Işık Üniversitesi", kind=InstitutionKind.UNIVERSITY)
+    institution_with_entitlements(name="Sağlık Bakanlığı", kind=InstitutionKind.MINISTRY)
 
     for term in ("IŞIK", "ışık", "isik", "ISIK"):
         response = staff.get("/api/v1/institutions/", {"search": term})
@@ -484,8 +478,8 @@ def test_search_folds_turkish_letters_and_case(staff):
 
 
 def test_search_finds_by_code(staff):
-    inst = institution(code="DETSIS-123")
-    institution()
+    inst = institution_with_entitlements(code="DETSIS-123")
+    institution_with_entitlements()
 
     response = staff.get("/api/v1/institutions/", {"search": "detsis-123"})
 
@@ -493,8 +487,8 @@ def test_search_finds_by_code(staff):
 
 
 def test_filter_by_kind(staff):
-    university = institution(kind=InstitutionKind.UNIVERSITY)
-    institution(kind=InstitutionKind.MINISTRY)
+    university = institution_with_entitlements(kind=InstitutionKind.UNIVERSITY)
+    institution_with_entitlements(kind=InstitutionKind.MINISTRY)
 
     response = staff.get("/api/v1/institutions/", {"kind": "university"})
 
@@ -503,8 +497,10 @@ def test_filter_by_kind(staff):
 
 
 def test_filter_by_province_finds_institutions_with_a_unit_there(staff):
-    in_izmir = institution(merkez=5, units=[unit(UnitLevel.IL, 7, plate=35), unit(UnitLevel.IL, 3, plate=35, name="2")])
-    institution(merkez=5, units=[unit(UnitLevel.IL, 7, plate=6)])
+    in_izmir = institution_with_entitlements(
+        merkez=5, units=[unit(UnitLevel.IL, 7, plate=35), unit(UnitLevel.IL, 3, plate=35, name="2")]
+    )
+    institution_with_entitlements(merkez=5, units=[unit(UnitLevel.IL, 7, plate=6)])
 
     response = staff.get("/api/v1/institutions/", {"province": 35})
 
@@ -520,7 +516,7 @@ def test_filter_by_province_finds_institutions_with_a_unit_there(staff):
 
 def _institutions(count: int) -> None:
     for n in range(count):
-        institution(
+        institution_with_entitlements(
             merkez=n,
             units=[
                 unit(UnitLevel.IL, 10, plate=34),

@@ -3,7 +3,7 @@
 import pytest
 
 from entitlements.models import Category, Delivery, Program
-from tests.entitlements.api_factories import client_for
+from tests.entitlements.factories import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,6 @@ PROCESS_URL = reverse("admin:entitlements_institution_process_import")
 CHANGELIST_URL = reverse("admin:entitlements_institution_changelist")
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
-
-
 @pytest.fixture(autouse=True)
 def _english(client):
     """Pages in English (the UI is Turkish by default), so the assertions read the msgids."""

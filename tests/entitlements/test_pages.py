@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from entitlements.models import Institution, InstitutionKind, Province, Unit, UnitLevel
 from entitlements.services import entitlement_recompute
-from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UnitFactory, UserFactory
+from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UnitFactory, UserFactory, official_of
 
 PASSWORD = "secret-pass-123"  # the factories' password
 ASSET_URL = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="([^"]*)"', re.IGNORECASE)
@@ -174,7 +174,7 @@ def test_dashboard_in_english_uses_english_number_format(client, official):
 def test_dashboard_of_a_standard_institution_shows_the_seat_quota(client, program):
     institution = InstitutionFactory(name="Küçük Kurum", merkez_users=40)
     _recompute(institution)
-    user = OfficialFactory(institution=institution).user
+    user = official_of(institution)
     client.force_login(user)
     html = client.get(reverse("portal:dashboard")).content.decode()
     assert "Standart" in html
@@ -185,7 +185,7 @@ def test_dashboard_of_a_standard_institution_shows_the_seat_quota(client, progra
 def test_dashboard_flags_an_institution_above_the_last_band(client, program):
     institution = InstitutionFactory(name="Çok Büyük Kurum", merkez_users=1_000_001)
     _recompute(institution)
-    client.force_login(OfficialFactory(institution=institution).user)
+    client.force_login(official_of(institution))
     html = client.get(reverse("portal:dashboard")).content.decode()
     assert "1.000.001" in html
     assert 'data-testid="entitlement-flag"' in html
@@ -237,8 +237,8 @@ def test_dashboard_runs_a_fixed_number_of_queries(client, program, django_assert
         Unit(institution=big, level=UnitLevel.IL, name=f"Birim {n}", province=ankara, active_users=n) for n in range(40)
     )
     _recompute(small, big)
-    _dashboard_queries(client, django_assert_num_queries, OfficialFactory(institution=small).user, DASHBOARD_QUERIES)
-    _dashboard_queries(client, django_assert_num_queries, OfficialFactory(institution=big).user, DASHBOARD_QUERIES)
+    _dashboard_queries(client, django_assert_num_queries, official_of(small), DASHBOARD_QUERIES)
+    _dashboard_queries(client, django_assert_num_queries, official_of(big), DASHBOARD_QUERIES)
 
 
 def test_institution_detail_runs_a_fixed_number_of_queries(client, official, igdir, django_assert_num_queries):

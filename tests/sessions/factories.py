@@ -1,11 +1,29 @@
-from datetime import timedelta
+"""What the tests build of the sessions app: institutions in a band, participants and valid kimlik
+numbers, classroom sessions, trainers, on-site requests and sessions, course materials.
+
+Classes (``…Factory``) write rows directly, past the services' rules: for states the services would
+not make (a closed request, an old date) or to keep a test to one layer. Functions make things
+through the services, as production does: an institution's entitlements computed
+(``standard_institution``, ``onsite_institution``), a request's hours checked and held
+(``submitted_request``), an on-site session's trainer and hours checked (``onsite_session``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from stdnum.tr import tckimlik
 
-from entitlements.models import Program, Unit
+from entitlements.models import Institution, Program, Province, Unit
+from sessions import services
 from sessions.models import (
     Course,
+    CourseMaterial,
+    MaterialKind,
     Participant,
     RequestStatus,
     SessionStatus,
@@ -15,19 +33,38 @@ from sessions.models import (
     TrainingSession,
     Venue,
 )
-from tests.entitlements.factories import InstitutionFactory, UserFactory
+from tests.entitlements.factories import UserFactory, institution_with_entitlements
+from tests.timing import at
+
+# --- Institutions -----------------------------------------------------------------------------
 
 
-def standard_institution(users: int = 50, **kwargs):
-    """An institution in the Standard (classroom) band of the 2012 program, entitlement computed."""
-    from entitlements.services import entitlement_recompute
+def standard_institution(users: int = 50, **kwargs) -> Institution:
+    """An institution in the Standard (classroom) band of the 2012 program: 50 users, 6 seats by
+    default. Made through the service (``kwargs``: those of ``institution_with_entitlements``)."""
+    return institution_with_entitlements(merkez=users, **kwargs)
 
-    institution = InstitutionFactory(merkez_users=users, **kwargs)
-    entitlement_recompute(institutions=type(institution).objects.filter(pk=institution.pk))
-    return institution
+
+def onsite_institution(users: int = 500, **kwargs) -> Institution:
+    """An institution in an on-site band of the 2012 program: 500 users by default, band 1
+    (101-1,000 users: 8 on-site hours, no classroom seats). Made through the service."""
+    return institution_with_entitlements(merkez=users, **kwargs)
+
+
+# --- Participants -----------------------------------------------------------------------------
+
+_kimlik = itertools.count(100_000_001)
+
+
+def kimlik_no() -> str:
+    """A fresh T.C. kimlik no with a valid checksum."""
+    first9 = str(next(_kimlik))
+    return first9 + tckimlik.calc_check_digits(first9)
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A participant of the central unit of their institution (a new Standard one by default)."""
+
     class Meta:
         model = Participant
 
@@ -36,6 +73,14 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     first_name = factory.Sequence(lambda n: f"Işıl{n}")
     last_name = "Güneş"
     email = factory.Sequence(lambda n: f"katilimci{n}@kurum.gov.tr")
+
+
+def people(institution: Institution, n: int) -> list[Participant]:
+    """``n`` participants of ``institution``."""
+    return [ParticipantFactory(institution=institution) for _ in range(n)]
+
+
+# --- Classroom sessions and trainers ----------------------------------------------------------
 
 
 class SessionFactory(factory.django.DjangoModelFactory):
@@ -54,9 +99,13 @@ class SessionFactory(factory.django.DjangoModelFactory):
     announced_at = factory.LazyFunction(timezone.now)
 
 
-def onsite_institution(users: int = 500, **kwargs):
-    """An institution in band 1 (101-1,000 users: 8 on-site hours) of the 2012 program."""
-    return standard_institution(users=users, **kwargs)
+def started(session: TrainingSession, ago: timedelta = timedelta(minutes=5)) -> TrainingSession:
+    """``session`` moved to have started ``ago`` (4 hours long), saved directly: the services never
+    move a start into the past."""
+    session.starts_at = timezone.now() - ago
+    session.ends_at = session.starts_at + timedelta(hours=4)
+    session.save()
+    return session
 
 
 class TrainerFactory(factory.django.DjangoModelFactory):
@@ -69,10 +118,13 @@ class TrainerFactory(factory.django.DjangoModelFactory):
     home_province_id = 6
 
 
-class TrainingRequestFactory(factory.django.DjangoModelFactory):
-    """A submitted request of a band-1 institution for one 8-hour user course in Ankara.
+# --- On-site requests and sessions ------------------------------------------------------------
 
-    Built directly (no hours check): use ``training_request_create`` to test the rules."""
+
+class TrainingRequestFactory(factory.django.DjangoModelFactory):
+    """A submitted request of a band-1 institution for one 8-hour user course in Ankara, written
+    directly: any status or date, no hours checked or held (``submitted_request`` goes through the
+    service)."""
 
     class Meta:
         model = TrainingRequest
@@ -93,3 +145,64 @@ class TrainingRequestItemFactory(factory.django.DjangoModelFactory):
     request = factory.SubFactory(TrainingRequestFactory, item=None)
     course = factory.LazyFunction(lambda: Course.objects.get(code="EIMZA-101"))
     hours = 8
+
+
+def submitted_request(
+    institution: Institution,
+    items: dict[str, int] | None = None,
+    *,
+    expected: int = 20,
+    plate: int = 6,
+    preferred_dates: list[dict] | None = None,
+) -> TrainingRequest:
+    """A request of the 2012 program submitted through the service (so its hours are checked and
+    held): ``items`` maps course codes to hours, one 8-hour EIMZA-101 by default; in the province
+    of ``plate`` (Ankara), for ``expected`` participants."""
+    items = items or {"EIMZA-101": 8}
+    return services.training_request_create(
+        institution=institution,
+        program=Program.objects.get(year=2012),
+        items=[{"course": Course.objects.get(code=code), "hours": hours} for code, hours in items.items()],
+        province=Province.objects.get(plate=plate),
+        expected_participants=expected,
+        preferred_dates=preferred_dates,
+    )
+
+
+def onsite_session(
+    request: TrainingRequest,
+    trainer: Trainer | None = None,
+    *,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    course: str = "EIMZA-101",
+    hours: int | None = None,
+) -> TrainingSession:
+    """An on-site session scheduled through the service: by default 09:00-17:00 a month ahead
+    (8 hours), with a new trainer."""
+    starts_at = starts_at or at(30, 9)
+    return services.onsite_session_schedule(
+        request=request,
+        course=Course.objects.get(code=course),
+        trainer=trainer or TrainerFactory(),
+        starts_at=starts_at,
+        ends_at=ends_at or starts_at + timedelta(hours=8),
+        hours=hours,
+    )
+
+
+# --- Course materials -------------------------------------------------------------------------
+
+
+def video_material(course: Course, title: str = "Kayıt") -> CourseMaterial:
+    """A video (a link) of ``course``."""
+    return CourseMaterial.objects.create(
+        course=course, kind=MaterialKind.VIDEO, title=title, url="https://video.example.gov.tr/eimza-101"
+    )
+
+
+def file_material(course: Course, title: str = "Sunum") -> CourseMaterial:
+    """A stored PDF of ``course`` (under ``MEDIA_ROOT``)."""
+    material = CourseMaterial(course=course, kind=MaterialKind.FILE, title=title)
+    material.file.save("sunum.pdf", ContentFile(b"%PDF-1.4\n"), save=True)
+    return material

@@ -2,20 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import Course, SessionStatus, TrainingSession, Venue
 from sessions.services import reservation_create
-from tests.entitlements.factories import UserFactory
 from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
-
-
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
 
 
 def _form(program, starts_at, **extra):

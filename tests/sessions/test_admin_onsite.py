@@ -2,9 +2,8 @@
 scheduling through the services, trainers with their unavailability, the month calendar and the
 schedule proposal."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -39,14 +38,9 @@ from tests.sessions.factories import (
     TrainerFactory,
     TrainingRequestFactory,
 )
+from tests.timing import on
 
 CHANGELIST = "admin:training_sessions_trainingrequest_changelist"
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 def _day(days_ahead: int) -> date:
@@ -57,17 +51,13 @@ def _day(days_ahead: int) -> date:
     return day
 
 
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
-
-
 def _schedule(training_request, trainer, day: date, start: int = 9, end: int = 17, **kwargs):
     return onsite_session_schedule(
         request=training_request,
         course=training_request.items.get().course,
         trainer=trainer,
-        starts_at=_at(day, start),
-        ends_at=_at(day, end),
+        starts_at=on(day, start),
+        ends_at=on(day, end),
         **kwargs,
     )
 
@@ -224,7 +214,7 @@ def test_the_schedule_page_creates_an_announced_onsite_session(staff_client, pro
     assert response["Location"] == reverse("admin:training_sessions_trainingsession_change", args=[session.pk])
     assert (session.trainer, session.hours, session.status) == (trainer, 8, SessionStatus.ANNOUNCED)
     assert (session.institution, session.request_item, session.province_id) == (request.institution, item, 6)
-    assert session.starts_at == _at(day, 9)
+    assert session.starts_at == on(day, 9)
     request.refresh_from_db()
     assert request.status == RequestStatus.SCHEDULED
     hours = usage_for(institution=request.institution, program=program)
@@ -234,7 +224,7 @@ def test_the_schedule_page_creates_an_announced_onsite_session(staff_client, pro
 def test_a_conflicting_schedule_shows_trainer_conflict_next_to_the_trainer(staff_client):
     trainer = TrainerFactory()
     day = _day(30)
-    SessionFactory(trainer=trainer, starts_at=_at(day, 16, 59), ends_at=_at(day, 18))  # one minute over
+    SessionFactory(trainer=trainer, starts_at=on(day, 16, 59), ends_at=on(day, 18))  # one minute over
     request = TrainingRequestFactory()
     url = reverse("admin:training_sessions_trainingrequest_schedule", args=[request.pk])
 
@@ -358,7 +348,7 @@ def test_the_unavailability_inline_blocks_free_time_through_the_service(staff_cl
 
     assert response.status_code == 302
     block = Unavailability.objects.get()
-    assert (block.trainer, block.starts_at, block.created_by) == (trainer, _at(day, 17), staff_user)
+    assert (block.trainer, block.starts_at, block.created_by) == (trainer, on(day, 17), staff_user)
 
 
 def test_changing_a_block_over_a_session_is_refused_and_keeps_the_old_one(staff_client):
@@ -366,7 +356,7 @@ def test_changing_a_block_over_a_session_is_refused_and_keeps_the_old_one(staff_
     day = _day(30)
     _schedule(TrainingRequestFactory(), trainer, day)
     next_day = day + timedelta(days=1)
-    block = unavailability_create(trainer=trainer, starts_at=_at(next_day, 9), ends_at=_at(next_day, 12))
+    block = unavailability_create(trainer=trainer, starts_at=on(next_day, 9), ends_at=on(next_day, 12))
     url = reverse("admin:training_sessions_trainer_change", args=[trainer.pk])
 
     response = staff_client.post(
@@ -407,10 +397,10 @@ def test_staff_add_a_trainer_through_the_service(staff_client):
 def test_a_trainer_sees_only_their_own_row_blocks_and_sessions(client, db):
     me = _trainer_user()
     other = TrainerFactory()
-    mine = SessionFactory(trainer=me, starts_at=_at(_day(30), 9))
-    theirs = SessionFactory(trainer=other, starts_at=_at(_day(31), 9))
-    my_block = unavailability_create(trainer=me, starts_at=_at(_day(40), 9), ends_at=_at(_day(40), 12))
-    unavailability_create(trainer=other, starts_at=_at(_day(40), 9), ends_at=_at(_day(40), 12))
+    mine = SessionFactory(trainer=me, starts_at=on(_day(30), 9))
+    theirs = SessionFactory(trainer=other, starts_at=on(_day(31), 9))
+    my_block = unavailability_create(trainer=me, starts_at=on(_day(40), 9), ends_at=on(_day(40), 12))
+    unavailability_create(trainer=other, starts_at=on(_day(40), 9), ends_at=on(_day(40), 12))
     client.force_login(me.user)
 
     trainers = client.get(reverse("admin:training_sessions_trainer_changelist"))
@@ -455,8 +445,8 @@ def _month_ahead() -> date:
 def _busy_trainer(month: date, n: int) -> Trainer:
     trainer = TrainerFactory(user__username=f"takvim{n}")
     day = month.replace(day=10)
-    SessionFactory(trainer=trainer, starts_at=_at(day, 9), ends_at=_at(day, 13))
-    unavailability_create(trainer=trainer, starts_at=_at(day, 14), ends_at=_at(day + timedelta(days=2), 18))
+    SessionFactory(trainer=trainer, starts_at=on(day, 9), ends_at=on(day, 13))
+    unavailability_create(trainer=trainer, starts_at=on(day, 14), ends_at=on(day + timedelta(days=2), 18))
     return trainer
 
 
@@ -612,7 +602,7 @@ def _one_of_each(staff_user, *, people: int = 1, days_ago: int = 3, block_day: i
     persons = [ParticipantFactory(institution=request.institution) for _ in range(people)]
     enrolment_create(session=session, participants=persons, by=staff_user)
     attendance_record(session=session, marks=[(person, "partial") for person in persons], by=staff_user)
-    unavailability_create(trainer=trainer, starts_at=_at(_day(block_day), 9), ends_at=_at(_day(block_day), 12))
+    unavailability_create(trainer=trainer, starts_at=on(_day(block_day), 9), ends_at=on(_day(block_day), 12))
     SessionFactory(trainer=trainer)
     return request
 

@@ -4,22 +4,10 @@ for programme staff and officials of entitled institutions."""
 import pytest
 
 from sessions.models import Course, Venue
-from tests.entitlements.api_factories import institution
-from tests.sessions.api_factories import (
-    client_for,
-    file_material,
-    official_of,
-    plain_user,
-    standard_institution,
-    video_material,
-)
+from tests.entitlements.factories import UserFactory, client_for, institution_with_entitlements, official_of
+from tests.sessions.factories import file_material, standard_institution, video_material
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def course():
-    return Course.objects.get(code="EIMZA-101")
 
 
 @pytest.fixture
@@ -41,7 +29,7 @@ def test_anonymous_gets_401(api_client, path):
 
 
 def test_any_logged_in_user_reads_the_catalog_with_its_fields():
-    response = client_for(plain_user()).get("/api/v1/courses/")
+    response = client_for(UserFactory()).get("/api/v1/courses/")
 
     assert response.status_code == 200
     body = response.json()
@@ -53,7 +41,7 @@ def test_any_logged_in_user_reads_the_catalog_with_its_fields():
 
 
 def test_the_title_follows_the_chosen_language(settings):
-    client = client_for(plain_user())
+    client = client_for(UserFactory())
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = client.get("/api/v1/courses/")
@@ -64,13 +52,13 @@ def test_the_title_follows_the_chosen_language(settings):
 def test_inactive_courses_are_not_listed():
     Course.objects.filter(code="EIMZA-104").update(is_active=False)
 
-    response = client_for(plain_user()).get("/api/v1/courses/")
+    response = client_for(UserFactory()).get("/api/v1/courses/")
 
     assert "EIMZA-104" not in {c["code"] for c in response.json()["results"]}
 
 
 def test_courses_filter_by_audience():
-    response = client_for(plain_user()).get("/api/v1/courses/?audience=technical")
+    response = client_for(UserFactory()).get("/api/v1/courses/?audience=technical")
 
     assert {c["code"] for c in response.json()["results"]} == {"EIMZA-201", "EIMZA-202"}
 
@@ -92,7 +80,7 @@ def test_material_files_download_only_for_entitled_officials_and_staff(staff_use
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content)
-    client.force_login(official_of(institution(merkez=0)))
+    client.force_login(official_of(institution_with_entitlements(merkez=0)))
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
@@ -111,7 +99,7 @@ def test_an_official_of_an_entitled_institution_sees_materials(materials):
     ["plain_user", "official_without_band"],
 )
 def test_others_get_no_materials(materials, who):
-    user = plain_user() if who == "plain_user" else official_of(institution(merkez=0))
+    user = UserFactory() if who == "plain_user" else official_of(institution_with_entitlements(merkez=0))
 
     response = client_for(user).get("/api/v1/courses/")
 
@@ -121,7 +109,7 @@ def test_others_get_no_materials(materials, who):
 
 
 def test_venues_list_the_centres_classrooms_with_plate_codes():
-    response = client_for(plain_user()).get("/api/v1/venues/")
+    response = client_for(UserFactory()).get("/api/v1/venues/")
 
     assert response.status_code == 200
     rows = response.json()["results"]
@@ -132,7 +120,7 @@ def test_venues_list_the_centres_classrooms_with_plate_codes():
 def test_an_inactive_venue_is_not_listed():
     Venue.objects.filter(province_id=41).update(is_active=False)
 
-    response = client_for(plain_user()).get("/api/v1/venues/")
+    response = client_for(UserFactory()).get("/api/v1/venues/")
 
     assert [v["province"] for v in response.json()["results"]] == [6]
 

@@ -22,22 +22,18 @@ from sessions.models import (
     Unavailability,
 )
 from sessions.services import enrolment_create, unavailability_create
-from tests.entitlements.api_factories import institution
-from tests.entitlements.factories import UserFactory
-from tests.sessions.api_factories import (
+from tests.entitlements.factories import UserFactory, client_for, institution_with_entitlements, official_of
+from tests.sessions.factories import (
+    ParticipantFactory,
     SessionFactory,
     TrainerFactory,
-    at,
-    client_for,
-    official_of,
     onsite_institution,
     onsite_session,
     people,
-    plain_user,
     standard_institution,
     submitted_request,
 )
-from tests.sessions.factories import ParticipantFactory
+from tests.timing import at
 
 pytestmark = pytest.mark.django_db
 
@@ -76,11 +72,6 @@ SESSION_FIELDS = {
 
 
 @pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
-
-
-@pytest.fixture
 def own():
     """Institution A, band 1: 8 on-site hours."""
     return onsite_institution()
@@ -100,11 +91,6 @@ def official(own):
 @pytest.fixture
 def official_b(other):
     return client_for(official_of(other))
-
-
-@pytest.fixture
-def trainer():
-    return TrainerFactory()
 
 
 def _course(code="EIMZA-101"):
@@ -268,7 +254,7 @@ def test_staff_must_name_the_institution(staff, program):
 @pytest.mark.parametrize("who", ["plain", "account_manager", "trainer"])
 def test_only_officials_and_staff_submit(own, program, who):
     user = {
-        "plain": plain_user,
+        "plain": UserFactory,
         "account_manager": lambda: UserFactory(is_staff=True),
         "trainer": lambda: TrainerFactory().user,
     }[who]()
@@ -332,7 +318,7 @@ def test_an_account_manager_sees_the_requests_of_their_institutions_and_may_not_
 def test_a_plain_user_sees_no_request(own):
     submitted_request(own)
 
-    assert client_for(plain_user()).get("/api/v1/training-requests/").json()["count"] == 0
+    assert client_for(UserFactory()).get("/api/v1/training-requests/").json()["count"] == 0
 
 
 @pytest.mark.parametrize(
@@ -698,7 +684,7 @@ def test_a_taken_username_is_invalid(staff, trainer):
 
 @pytest.mark.parametrize("who", ["official", "trainer", "plain"])
 def test_only_staff_create_trainers(own, who):
-    user = {"official": lambda: official_of(own), "trainer": lambda: TrainerFactory().user, "plain": plain_user}[who]()
+    user = {"official": lambda: official_of(own), "trainer": lambda: TrainerFactory().user, "plain": UserFactory}[who]()
     body = {"username": "x", "email": "x@kamusm.gov.tr", "first_name": "X", "last_name": "Y", "home_province": 6}
 
     response = client_for(user).post("/api/v1/trainers/", body, format="json")
@@ -1077,7 +1063,7 @@ def test_roster_runs_a_fixed_number_of_queries(official, own, count, django_asse
 def test_an_officials_session_list_with_onsite_sessions_runs_a_fixed_number_of_queries(
     count, django_assert_max_num_queries
 ):
-    band_2 = institution(merkez=5000)  # 12 hours: room for ten 1-hour sessions
+    band_2 = institution_with_entitlements(merkez=5000)  # 12 hours: room for ten 1-hour sessions
     client = client_for(official_of(band_2))
     request = submitted_request(band_2, {"EIMZA-101": 12})
     for day in range(count):

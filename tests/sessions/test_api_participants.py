@@ -7,17 +7,8 @@ from entitlements.models import Unit, UnitLevel
 from sessions.api.participants import ParticipantSerializer
 from sessions.models import Participant, ReservationStatus
 from sessions.services import reservation_create
-from tests.entitlements.api_factories import unit
-from tests.sessions.api_factories import (
-    SessionFactory,
-    client_for,
-    kimlik_no,
-    official_of,
-    people,
-    plain_user,
-    standard_institution,
-)
-from tests.sessions.factories import ParticipantFactory
+from tests.entitlements.factories import UserFactory, client_for, official_of, unit
+from tests.sessions.factories import ParticipantFactory, SessionFactory, kimlik_no, people, standard_institution
 
 pytestmark = pytest.mark.django_db
 
@@ -38,11 +29,6 @@ def other():
 @pytest.fixture
 def official(own):
     return client_for(official_of(own))
-
-
-@pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
 
 
 def _body(**overrides):
@@ -117,7 +103,7 @@ def test_staff_must_name_the_institution(staff):
 
 
 def test_a_user_who_is_neither_official_nor_staff_may_not_nominate():
-    response = client_for(plain_user()).post("/api/v1/participants/", _body(), format="json")
+    response = client_for(UserFactory()).post("/api/v1/participants/", _body(), format="json")
 
     assert response.status_code == 403
 
@@ -238,7 +224,7 @@ def test_a_participant_without_kimlik_no_shows_it_empty(official, own):
 def test_a_plain_user_lists_nobody(own):
     people(own, 2)
 
-    response = client_for(plain_user()).get("/api/v1/participants/")
+    response = client_for(UserFactory()).get("/api/v1/participants/")
 
     assert response.json()["count"] == 0
 

@@ -9,15 +9,8 @@ from django.utils import timezone
 
 from sessions.models import Reservation, ReservationStatus, SessionStatus
 from sessions.services import reservation_create
-from tests.sessions.api_factories import (
-    SessionFactory,
-    client_for,
-    official_of,
-    onsite_institution,
-    people,
-    plain_user,
-    standard_institution,
-)
+from tests.entitlements.factories import UserFactory, client_for, official_of
+from tests.sessions.factories import SessionFactory, onsite_institution, people, standard_institution
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +28,6 @@ def other():
 @pytest.fixture
 def official(own):
     return client_for(official_of(own))
-
-
-@pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
-
-
-@pytest.fixture
-def session():
-    return SessionFactory()
 
 
 def _apply(client, session, participants):
@@ -206,7 +189,7 @@ def test_staff_may_not_mix_institutions_in_one_application(staff, own, other, se
 
 
 def test_a_user_who_is_neither_official_nor_staff_may_not_apply(own, session):
-    response = _apply(client_for(plain_user()), session, people(own, 1))
+    response = _apply(client_for(UserFactory()), session, people(own, 1))
 
     assert response.status_code == 403
 

@@ -9,15 +9,8 @@ from django.utils import timezone
 
 from sessions.models import Course, ReservationStatus, SessionStatus, TrainingSession, Venue
 from sessions.services import reservation_create
-from tests.sessions.api_factories import (
-    SessionFactory,
-    client_for,
-    official_of,
-    people,
-    plain_user,
-    standard_institution,
-)
-from tests.sessions.factories import TrainerFactory
+from tests.entitlements.factories import UserFactory, client_for, official_of
+from tests.sessions.factories import SessionFactory, TrainerFactory, people, standard_institution
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +33,6 @@ FIELDS = {
     "status",
     "trainer",
 }
-
-
-@pytest.fixture
-def staff(staff_user):
-    return client_for(staff_user)
 
 
 @pytest.fixture
@@ -124,7 +112,7 @@ def test_staff_see_every_session_and_filter_them(staff, program):
 def test_a_user_who_is_neither_official_nor_staff_sees_no_session():
     SessionFactory()
 
-    assert client_for(plain_user()).get("/api/v1/sessions/").json()["count"] == 0
+    assert client_for(UserFactory()).get("/api/v1/sessions/").json()["count"] == 0
 
 
 @pytest.mark.parametrize(

@@ -1,23 +1,21 @@
-"""Rosters and attendance on both kinds of session (DOMAIN.md, "Participants, attendance, certificates")."""
+"""Rosters and attendance on both kinds of session (docs/domain.md, "Rosters, attendance and
+certificates")."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from entitlements.models import Program, Province
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Attendance, Course, Enrolment, SessionStatus
+from sessions.models import Attendance, Enrolment, SessionStatus
 from sessions.services import (
     attendance_marks_record,
     enrolment_create,
     enrolment_delete,
     may_record_attendance,
-    onsite_session_schedule,
     participant_delete,
     reservation_create,
     session_cancel,
-    training_request_create,
 )
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
 from tests.sessions.factories import (
@@ -25,31 +23,19 @@ from tests.sessions.factories import (
     SessionFactory,
     TrainerFactory,
     onsite_institution,
+    onsite_session,
     standard_institution,
+    submitted_request,
 )
+from tests.timing import at
 
 pytestmark = pytest.mark.django_db
 
 
 def _onsite(*, days: int = 5, expected: int = 3, trainer=None):
     """An on-site session of a band-1 institution, ``days`` from now (negative: already over)."""
-    institution = onsite_institution()
-    course = Course.objects.get(code="EIMZA-101")
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=expected,
-    )
-    start = (timezone.localtime() + timedelta(days=days)).replace(hour=9, minute=0, second=0, microsecond=0)
-    return onsite_session_schedule(
-        request=request,
-        course=course,
-        trainer=trainer or TrainerFactory(),
-        starts_at=start,
-        ends_at=start + timedelta(hours=8),
-    )
+    request = submitted_request(onsite_institution(), expected=expected)
+    return onsite_session(request, trainer, starts_at=at(days, 9))
 
 
 def _people(institution, n):

@@ -1,12 +1,12 @@
-"""On-site training requests, their hours, scheduling and cancelling (DOMAIN.md, "Categories 1-5")."""
+"""On-site training requests, their hours, scheduling and cancelling (docs/domain.md,
+"Categories 1-5: on-site hours")."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 
-from entitlements.models import Entitlement, Official, Program
+from entitlements.models import Entitlement
 from kamusm_portal.errors import RuleViolation
 from sessions.models import Course, RequestStatus, SessionKind, SessionStatus, TrainingRequest, TrainingSession
 from sessions.selectors import usage_for, usage_of
@@ -17,20 +17,11 @@ from sessions.services import (
     training_request_create,
     training_request_reject,
 )
-from tests.entitlements.factories import UserFactory
+from tests.entitlements.factories import OfficialFactory, UserFactory
 from tests.sessions.factories import TrainerFactory, onsite_institution, standard_institution
+from tests.timing import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def program():
-    return Program.objects.get(year=2012)
-
-
-@pytest.fixture
-def course():
-    return Course.objects.get(code="EIMZA-101")
 
 
 @pytest.fixture
@@ -53,11 +44,6 @@ def _ankara():
     from entitlements.models import Province
 
     return Province.objects.get(pk=6)
-
-
-def _day(days: int, hour: int = 9):
-    moment = timezone.localtime() + timedelta(days=days)
-    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 def _hours(institution, program):
@@ -172,7 +158,7 @@ def test_a_request_with_a_scheduled_session_cannot_be_cancelled_by_the_official(
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(10), ends_at=_day(10, 13)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(10, 9), ends_at=at(10, 13)
     )
     with pytest.raises(RuleViolation):
         training_request_cancel(request=request)
@@ -180,7 +166,7 @@ def test_a_request_with_a_scheduled_session_cannot_be_cancelled_by_the_official(
 
 def test_rejecting_needs_a_reason_and_frees_the_hours(program, course, django_capture_on_commit_callbacks):
     institution = onsite_institution()
-    official = Official.objects.create(user=UserFactory(), institution=institution)
+    official = OfficialFactory(institution=institution)
     request = _request(institution, program, (course, 8))
     with pytest.raises(RuleViolation):
         training_request_reject(request=request, reason="  ")
@@ -208,7 +194,7 @@ def test_scheduling_moves_hours_from_held_to_used_and_announces_at_once(program,
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 17)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 17)
     )
     assert (session.kind, session.status, session.hours, session.capacity) == (
         SessionKind.ONSITE,
@@ -227,14 +213,14 @@ def test_an_item_may_be_split_over_several_sessions_while_its_hours_last(program
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     trainer = TrainerFactory()
-    onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(3), ends_at=_day(3, 13))
+    onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=at(3, 9), ends_at=at(3, 13))
     request.refresh_from_db()
     assert request.status == RequestStatus.SUBMITTED
     assert (_hours(institution, program).hours_used, _hours(institution, program).hours_held) == (4, 4)
     with pytest.raises(RuleViolation) as exc:
-        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(4), ends_at=_day(4, 14))
+        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=at(4, 9), ends_at=at(4, 14))
     assert exc.value.code == "hours_exceeded"
-    onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(4), ends_at=_day(4, 13))
+    onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=at(4, 9), ends_at=at(4, 13))
     request.refresh_from_db()
     assert request.status == RequestStatus.SCHEDULED
 
@@ -244,10 +230,10 @@ def test_hours_default_to_the_duration_of_a_one_day_session_and_are_required_ove
     request = _request(institution, program, (course, 16))
     trainer = TrainerFactory()
     with pytest.raises(RuleViolation) as exc:
-        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(5), ends_at=_day(6, 17))
+        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=at(5, 9), ends_at=at(6, 17))
     assert exc.value.code == "invalid" and "hours" in exc.value.fields
     session = onsite_session_schedule(
-        request=request, course=course, trainer=trainer, starts_at=_day(5), ends_at=_day(6, 17), hours=16
+        request=request, course=course, trainer=trainer, starts_at=at(5, 9), ends_at=at(6, 17), hours=16
     )
     assert session.hours == 16
 
@@ -256,7 +242,7 @@ def test_a_course_the_request_does_not_ask_for_is_refused(program, course, techn
     request = _request(onsite_institution(), program, (course, 8))
     with pytest.raises(RuleViolation) as exc:
         onsite_session_schedule(
-            request=request, course=technical, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 11)
+            request=request, course=technical, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 11)
         )
     assert exc.value.code == "invalid" and "course" in exc.value.fields
 
@@ -272,7 +258,7 @@ def test_scheduling_never_passes_the_right_after_a_recomputation_to_a_lower_band
     entitlement_recompute(institutions=type(institution).objects.filter(pk=institution.pk))
     with pytest.raises(RuleViolation) as exc:
         onsite_session_schedule(
-            request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 21)
+            request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 21)
         )
     assert exc.value.code == "hours_exceeded"
     assert not TrainingSession.objects.filter(kind=SessionKind.ONSITE).exists()
@@ -281,7 +267,7 @@ def test_scheduling_never_passes_the_right_after_a_recomputation_to_a_lower_band
 def test_a_session_recorded_after_the_fact_goes_in_with_past_dates(program, course):
     request = _request(onsite_institution(), program, (course, 8))
     session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(-10), ends_at=_day(-10, 17)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(-10, 9), ends_at=at(-10, 17)
     )
     assert session.has_ended and session.status == SessionStatus.ANNOUNCED
 
@@ -290,12 +276,12 @@ def test_the_officials_and_the_trainer_are_told_of_a_scheduled_session(
     program, course, django_capture_on_commit_callbacks
 ):
     institution = onsite_institution()
-    official = Official.objects.create(user=UserFactory(), institution=institution)
+    official = OfficialFactory(institution=institution)
     trainer = TrainerFactory()
     request = _request(institution, program, (course, 8))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=_day(3), ends_at=_day(3, 17))
+        onsite_session_schedule(request=request, course=course, trainer=trainer, starts_at=at(3, 9), ends_at=at(3, 17))
     assert sorted(m.to[0] for m in mail.outbox) == sorted([official.user.email, trainer.user.email])
 
 
@@ -306,7 +292,7 @@ def test_cancelling_an_on_site_session_returns_its_hours_to_the_item(program, co
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 17)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 17)
     )
     session_cancel(session=session)
     session.refresh_from_db()
@@ -318,12 +304,12 @@ def test_cancelling_an_on_site_session_returns_its_hours_to_the_item(program, co
 
 
 def test_rejecting_a_partly_scheduled_request_keeps_its_sessions_and_a_later_cancel_frees_their_hours(program, course):
-    """DOMAIN.md: rejecting a request frees what it held; its sessions stay (and their hours stay
+    """docs/domain.md: rejecting a request frees what it held; its sessions stay (and their hours stay
     used); cancelling one afterwards gives its hours back to nobody: the request stays closed."""
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     session = onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 13)
     )
     training_request_reject(request=request, reason="Kalan saatler planlanamadı")
 
@@ -343,7 +329,7 @@ def test_the_entitlement_shows_hours_used_held_and_remaining(program, course):
     institution = onsite_institution(users=20_000)  # 16 hours
     request = _request(institution, program, (course, 10))
     onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 13)
     )
     entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
     figures = usage_of([entitlement])[(entitlement.institution_id, entitlement.program_id)]
@@ -359,11 +345,11 @@ def test_every_link_in_the_on_site_emails_leads_to_a_page(program, course, djang
 
     manager = UserFactory(is_staff=True, email="temsilci@kamusm.gov.tr")
     institution = onsite_institution(account_manager=manager)
-    Official.objects.create(user=UserFactory(), institution=institution)
+    OfficialFactory(institution=institution)
     with django_capture_on_commit_callbacks(execute=True):
         first = _request(institution, program, (course, 4))
         onsite_session_schedule(
-            request=first, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 13)
+            request=first, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 13)
         )
         training_request_reject(request=_request(institution, program, (course, 4)), reason="Takvim dolu")
     links = [link for m in mail.outbox for link in re.findall(r"https?://\S+", m.body)]
@@ -376,7 +362,7 @@ def test_a_session_never_counts_more_hours_than_it_lasts(program, course):
     request = _request(onsite_institution(), program, (course, 8))
     with pytest.raises(RuleViolation) as exc:
         onsite_session_schedule(
-            request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 10), hours=8
+            request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 10), hours=8
         )
     assert exc.value.code == "invalid" and "hours" in exc.value.fields
     assert not TrainingSession.objects.exists()
@@ -388,7 +374,7 @@ def test_hours_used_under_an_on_site_band_stay_and_are_flagged_after_a_drop_to_s
     institution = onsite_institution()
     request = _request(institution, program, (course, 8))
     onsite_session_schedule(
-        request=request, course=course, trainer=TrainerFactory(), starts_at=_day(3), ends_at=_day(3, 17)
+        request=request, course=course, trainer=TrainerFactory(), starts_at=at(3, 9), ends_at=at(3, 17)
     )
     unit = institution.units.get(level="merkez")
     unit.active_users = 50  # Standard now

@@ -19,8 +19,8 @@ from django.utils.html import escape
 from entitlements.models import Province, UnitLevel
 from sessions.models import CourseMaterial, Participant, Reservation, ReservationStatus
 from sessions.services import reservation_create
-from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UnitFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UnitFactory, UserFactory, official_of
+from tests.sessions.factories import ParticipantFactory, SessionFactory, onsite_institution, standard_institution
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VALID_KIMLIK_NO = "10000000146"
@@ -55,11 +55,6 @@ def people(institution) -> list[Participant]:
         ParticipantFactory(institution=institution, first_name=first, last_name=last)
         for first, last in (("İlknur", "Işık"), ("Ömer", "Şahin"), ("Ağahan", "Doğan"))
     ]
-
-
-@pytest.fixture
-def session(program):
-    return SessionFactory()
 
 
 @pytest.fixture
@@ -133,7 +128,7 @@ def test_catalog_hides_materials_from_a_user_of_an_institution_without_a_right(c
         course=Course.objects.get(code="EIMZA-101"), kind="video", title="Kayıtlı yayın", url="https://video.example/e"
     )
     institution = InstitutionFactory(merkez_users=0)  # no users, no band
-    client.force_login(OfficialFactory(institution=institution).user)
+    client.force_login(official_of(institution))
     html = _english(client).get(reverse("sessions_portal:catalog")).content.decode()
     assert "video.example" not in html
     assert 'data-testid="materials-hidden"' in html
@@ -158,11 +153,8 @@ def test_sessions_page_shows_free_seats_waiting_list_and_a_reserve_link(client_e
 
 
 def test_an_on_site_institution_sees_sessions_without_a_reserve_link(client, program, session):
-    institution = InstitutionFactory(merkez_users=150)
-    from entitlements.services import entitlement_recompute
-
-    entitlement_recompute(institutions=type(institution).objects.filter(pk=institution.pk))
-    client.force_login(OfficialFactory(institution=institution).user)
+    institution = onsite_institution(users=150)
+    client.force_login(official_of(institution))
     html = _english(client).get(reverse("sessions_portal:sessions")).content.decode()
     assert f'data-testid="session-{session.pk}"' in html
     assert reverse("sessions_portal:reserve", args=[session.pk]) not in html

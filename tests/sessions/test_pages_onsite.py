@@ -9,7 +9,7 @@ compared as the service words them (in the active language).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.conf import settings
@@ -39,7 +39,7 @@ from sessions.services import (
     training_request_reject,
     unavailability_create,
 )
-from tests.entitlements.factories import OfficialFactory, UserFactory
+from tests.entitlements.factories import OfficialFactory, UserFactory, official_of
 from tests.sessions.factories import (
     ParticipantFactory,
     SessionFactory,
@@ -48,6 +48,7 @@ from tests.sessions.factories import (
     onsite_institution,
     standard_institution,
 )
+from tests.timing import at
 
 pytestmark = pytest.mark.django_db
 
@@ -85,14 +86,9 @@ def client_en(official) -> Client:
 def other(program):
     """Another band-1 institution, its official and a participant of its own."""
     institution = onsite_institution(name="Başka Belediyesi")
-    official = OfficialFactory(institution=institution).user
+    official = official_of(institution)
     ParticipantFactory(institution=institution, first_name="Gizli", last_name="Kişi")
     return institution, official
-
-
-@pytest.fixture
-def trainer(program):
-    return TrainerFactory()
 
 
 def _course(code: str) -> Course:
@@ -135,12 +131,6 @@ def _schedule(request: TrainingRequest, trainer, *, starts_at: datetime, hours: 
         ends_at=starts_at + timedelta(hours=hours),
         address="Hükümet Konağı, Kat 3",
     )
-
-
-def _at(days: int, hour: int = 9) -> datetime:
-    """A whole hour ``days`` from today, Istanbul time."""
-    day = timezone.localdate() + timedelta(days=days)
-    return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
 
 
 # --- Language, login, CSRF ----------------------------------------------------------------------
@@ -279,7 +269,7 @@ def test_a_request_without_any_course_is_refused(client_en, institution):
 
 def test_a_standard_institution_is_told_its_right_is_classroom_seats_and_gets_no_form(client, program):
     standard = standard_institution()
-    client.force_login(OfficialFactory(institution=standard).user)
+    client.force_login(official_of(standard))
     response = _english(client).get(reverse("sessions_portal:request_new"))
     html = response.content.decode()
     assert 'data-testid="classroom-right"' in html
@@ -310,7 +300,7 @@ def test_a_request_with_a_scheduled_session_has_no_cancel_button_and_shows_sched
     client_en, institution, trainer
 ):
     made = TrainingRequestFactory(institution=institution, item__hours=8)
-    _schedule(made, trainer, starts_at=_at(10), hours=4)
+    _schedule(made, trainer, starts_at=at(10, 9), hours=4)
     html = client_en.get(reverse("sessions_portal:requests")).content.decode()
     assert "8 h / 4 h" in html
     assert reverse("sessions_portal:request_cancel", args=[made.pk]) not in html
@@ -361,7 +351,7 @@ def test_requests_page_runs_a_fixed_number_of_queries(client_en, institution, co
 def scheduled(institution, trainer):
     """A request for 8 hours with a 4-hour session in ten days, room for 2."""
     made = TrainingRequestFactory(institution=institution, item__hours=8, expected_participants=2)
-    return _schedule(made, trainer, starts_at=_at(10))
+    return _schedule(made, trainer, starts_at=at(10, 9))
 
 
 def test_my_on_site_sessions_lists_course_dates_hours_place_trainer_and_roster(client_en, institution, scheduled):
@@ -427,7 +417,7 @@ def test_official_b_gets_404_on_as_session_page_roster_and_enrolling(scheduled, 
 
 def test_after_the_end_the_official_sees_attendance_read_only(client_en, institution, trainer):
     made = TrainingRequestFactory(institution=institution, item__hours=8, expected_participants=5)
-    past = _schedule(made, trainer, starts_at=_at(-3))  # recorded after the fact
+    past = _schedule(made, trainer, starts_at=at(-3, 9))  # recorded after the fact
     people = [ParticipantFactory(institution=institution) for _ in range(2)]
     enrolment_create(session=past, participants=people)
     attendance_record(session=past, marks=[(people[0], "full")])
@@ -451,10 +441,10 @@ def test_onsite_sessions_page_runs_a_fixed_number_of_queries(client, trainer, co
     band_2 = onsite_institution(users=2000)  # 12 hours: room for ten 1-hour sessions
     made = TrainingRequestFactory(institution=band_2, item__hours=10, expected_participants=3)
     for index in range(count):
-        session = _schedule(made, trainer, starts_at=_at(5 + index), hours=1)
+        session = _schedule(made, trainer, starts_at=at(5 + index, 9), hours=1)
         if index < 2:
             enrolment_create(session=session, participants=[ParticipantFactory(institution=band_2)])
-    client.force_login(OfficialFactory(institution=band_2).user)
+    client.force_login(official_of(band_2))
     client.get(reverse("sessions_portal:onsite_sessions"))  # warm the session and the user
     with django_assert_max_num_queries(ONSITE_PAGE_QUERIES):
         response = client.get(reverse("sessions_portal:onsite_sessions"))
@@ -466,11 +456,11 @@ def test_onsite_sessions_page_runs_a_fixed_number_of_queries(client, trainer, co
 
 def test_a_trainer_sees_upcoming_and_past_sessions_of_both_kinds_and_blocks(trainer, institution):
     made = TrainingRequestFactory(institution=institution, item__hours=8)
-    upcoming = _schedule(made, trainer, starts_at=_at(7))
-    past = _schedule(made, trainer, starts_at=_at(-7))
+    upcoming = _schedule(made, trainer, starts_at=at(7, 9))
+    past = _schedule(made, trainer, starts_at=at(-7, 9))
     classroom = SessionFactory(trainer=trainer)
-    block = unavailability_create(trainer=trainer, starts_at=_at(20), ends_at=_at(22), reason="Yıllık izin")
-    someone_else = SessionFactory(trainer=TrainerFactory(), starts_at=_at(40))
+    block = unavailability_create(trainer=trainer, starts_at=at(20, 9), ends_at=at(22, 9), reason="Yıllık izin")
+    someone_else = SessionFactory(trainer=TrainerFactory(), starts_at=at(40, 9))
     html = _logged_in(trainer.user).get(reverse("sessions_portal:trainer_schedule")).content.decode()
     upcoming_table = html[html.index('id="upcoming"') : html.index('id="blocks"')]
     past_table = html[html.index('id="past"') :]
@@ -499,7 +489,7 @@ def test_unavailability_form_adds_a_block(trainer):
 
 def test_unavailability_form_refuses_a_block_over_a_booked_session_with_the_conflict_message(trainer, institution):
     made = TrainingRequestFactory(institution=institution, item__hours=8)
-    booked = _schedule(made, trainer, starts_at=_at(10))
+    booked = _schedule(made, trainer, starts_at=at(10, 9))
     starts = timezone.localtime(booked.starts_at)
     response = _logged_in(trainer.user).post(
         reverse("sessions_portal:trainer_schedule"),
@@ -518,8 +508,8 @@ def test_unavailability_form_refuses_a_block_over_a_booked_session_with_the_conf
 
 
 def test_a_trainer_removes_own_block_but_gets_404_on_anothers(trainer):
-    mine = unavailability_create(trainer=trainer, starts_at=_at(30), ends_at=_at(31))
-    theirs = unavailability_create(trainer=TrainerFactory(), starts_at=_at(30), ends_at=_at(31))
+    mine = unavailability_create(trainer=trainer, starts_at=at(30, 9), ends_at=at(31, 9))
+    theirs = unavailability_create(trainer=TrainerFactory(), starts_at=at(30, 9), ends_at=at(31, 9))
     client = _logged_in(trainer.user)
     assert client.post(reverse("sessions_portal:unavailability_delete", args=[theirs.pk])).status_code == 404
     assert client.post(reverse("sessions_portal:unavailability_delete", args=[mine.pk])).status_code == 302
@@ -551,9 +541,9 @@ SCHEDULE_PAGE_QUERIES = 7
 @pytest.mark.parametrize("count", [1, 10])
 def test_trainer_schedule_runs_a_fixed_number_of_queries(trainer, count, django_assert_max_num_queries):
     for index in range(count):
-        SessionFactory(trainer=trainer, starts_at=_at(30 + index))
-        SessionFactory(trainer=trainer, starts_at=_at(-30 - index), status=SessionStatus.COMPLETED)
-        unavailability_create(trainer=trainer, starts_at=_at(100 + index), ends_at=_at(100 + index, hour=17))
+        SessionFactory(trainer=trainer, starts_at=at(30 + index, 9))
+        SessionFactory(trainer=trainer, starts_at=at(-30 - index, 9), status=SessionStatus.COMPLETED)
+        unavailability_create(trainer=trainer, starts_at=at(100 + index, 9), ends_at=at(100 + index, 17))
     client = _logged_in(trainer.user)
     client.get(reverse("sessions_portal:trainer_schedule"))
     with django_assert_max_num_queries(SCHEDULE_PAGE_QUERIES):
@@ -570,7 +560,7 @@ def test_trainer_schedule_runs_a_fixed_number_of_queries(trainer, count, django_
 def finished(institution, trainer):
     """A 4-hour on-site session that ended three days ago, two people on its roster."""
     made = TrainingRequestFactory(institution=institution, item__hours=8, expected_participants=5)
-    session = _schedule(made, trainer, starts_at=_at(-3))
+    session = _schedule(made, trainer, starts_at=at(-3, 9))
     enrolment_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(2)])
     return session
 
@@ -667,11 +657,11 @@ def _unfolded(body: str) -> list[str]:
 def test_the_ics_feed_lists_the_trainers_sessions_with_turkish_letters_intact(client, trainer, institution):
     course = Course.objects.create(code="TR-101", title_tr=TURKISH_TITLE, title_en="Signing", audience="user", hours=4)
     made = TrainingRequestFactory(institution=institution, item__course=course, item__hours=8)
-    session = _schedule(made, trainer, starts_at=_at(12))
-    cancelled = _schedule(made, trainer, starts_at=_at(14))
+    session = _schedule(made, trainer, starts_at=at(12, 9))
+    cancelled = _schedule(made, trainer, starts_at=at(14, 9))
     onsite_session_cancel(session=cancelled)
-    block = unavailability_create(trainer=trainer, starts_at=_at(20), ends_at=_at(21), reason="Diş hekimi")
-    elsewhere = SessionFactory(trainer=TrainerFactory(), starts_at=_at(12))
+    block = unavailability_create(trainer=trainer, starts_at=at(20, 9), ends_at=at(21, 9), reason="Diş hekimi")
+    elsewhere = SessionFactory(trainer=TrainerFactory(), starts_at=at(12, 9))
 
     response = client.get(reverse("sessions_portal:trainer_calendar", args=[trainer.calendar_token]))
     assert response.status_code == 200
@@ -708,8 +698,8 @@ def test_the_ics_feed_is_404_for_a_wrong_token(client, trainer):
 
 def test_the_ics_feed_runs_a_fixed_number_of_queries(client, trainer, django_assert_max_num_queries):
     for index in range(10):
-        SessionFactory(trainer=trainer, starts_at=_at(30 + index))
-        unavailability_create(trainer=trainer, starts_at=_at(60 + index), ends_at=_at(60 + index, hour=17))
+        SessionFactory(trainer=trainer, starts_at=at(30 + index, 9))
+        unavailability_create(trainer=trainer, starts_at=at(60 + index, 9), ends_at=at(60 + index, 17))
     with django_assert_max_num_queries(3):  # the trainer, sessions, blocks
         client.get(reverse("sessions_portal:trainer_calendar", args=[trainer.calendar_token]))
 

@@ -1,5 +1,7 @@
 """Participants: nominated by officials, kimlik no by checksum, unique per institution, anonymised."""
 
+from datetime import timedelta
+
 import pytest
 
 from entitlements.models import Unit
@@ -13,7 +15,7 @@ from sessions.services import (
     reservation_create,
 )
 from tests.entitlements.factories import InstitutionFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution, started
 
 VALID_KIMLIK = "10000000146"
 
@@ -78,6 +80,18 @@ def test_a_participant_with_history_is_anonymised_not_deleted(db):
     assert participant.anonymised_at is not None
     assert (participant.email, participant.kimlik_no) == ("", "")
     assert participant.reservations.count() == 1
+
+
+def test_someone_who_attended_can_be_anonymised_and_their_history_loses_the_name(db):
+    participant = ParticipantFactory(institution=standard_institution(), email="isil@kurum.gov.tr")
+    session = SessionFactory()
+    reservation_create(session=session, participants=[participant])
+    started(session, ago=timedelta(days=3))
+    participant_delete(participant=participant)
+    participant.refresh_from_db()
+    assert participant.anonymised_at is not None
+    assert set(participant.history.values_list("email", flat=True)) == {""}
+    assert not participant.history.filter(first_name__startswith="Işıl").exists()
 
 
 def test_a_participant_without_history_is_deleted(db):

@@ -13,7 +13,6 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,16 +28,12 @@ from sessions.proposal import (
     first_fit,
     propose,
 )
+from tests.timing import TZ, on
 
-TZ = ZoneInfo("Europe/Istanbul")
 NINE = time(9, 0)
 WEEKDAYS = frozenset({0, 1, 2, 3, 4})
 HOURS = (4, 8, 12, 16, 24)
 MONDAY = date(2025, 3, 3)
-
-
-def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
 def working_days(first: date, last: date) -> list[date]:
@@ -74,7 +69,7 @@ def assert_valid(
         assert start.time() == NINE
         assert start.weekday() < 5 and end.weekday() < 5
         assert len(working_days(start.date(), end.date())) == p.days
-        assert end - at(end.date()) == timedelta(hours=item.hours - hours_per_day * (p.days - 1))
+        assert end - on(end.date(), 9) == timedelta(hours=item.hours - hours_per_day * (p.days - 1))
         assert first_day <= start.date() and end.date() <= last_day
         if item.windows:
             assert any(low <= start.date() and end.date() <= high for low, high in item.windows)
@@ -97,14 +92,14 @@ def random_scenario(seed: int) -> tuple[list[ItemToPlace], list[TrainerPlan], da
         busy = []
         for _ in range(rng.randint(1, 3)):  # whole days of unavailability, weekends included
             day = first + timedelta(days=rng.randint(-3, 58))
-            busy.append((at(day, 0), at(day, 0) + timedelta(days=rng.randint(1, 4))))
+            busy.append((on(day, 0), on(day, 0) + timedelta(days=rng.randint(1, 4))))
         for _ in range(rng.randint(0, 2)):  # a doctor's appointment
             day = rng.choice(days)
             hour = rng.randint(8, 16)
-            busy.append((at(day, hour), at(day, hour) + timedelta(hours=rng.randint(1, 3))))
+            busy.append((on(day, hour), on(day, hour) + timedelta(hours=rng.randint(1, 3))))
         for _ in range(rng.randint(2, 5)):  # sessions already booked, some stored in UTC
             day = rng.choice(days[:-2])
-            block = (at(day), at(day) + timedelta(days=rng.randint(0, 2), hours=rng.choice((4, 8))))
+            block = (on(day, 9), on(day, 9) + timedelta(days=rng.randint(0, 2), hours=rng.choice((4, 8))))
             busy.append(tuple(moment.astimezone(UTC) for moment in block) if rng.random() < 0.5 else block)
         trainers.append(TrainerPlan(key=key, home_province=home, busy=tuple(busy)))
     items = []
@@ -156,7 +151,7 @@ def feasible_scenario(seed: int) -> tuple[list[ItemToPlace], list[TrainerPlan], 
             cursor += length
             for _ in range(rng.choice((0, 0, 1, 2))):  # an idle day, sometimes unavailable
                 if cursor < len(days) and rng.random() < 0.4:
-                    busy.append((at(days[cursor], 0), at(days[cursor], 0) + timedelta(days=1)))
+                    busy.append((on(days[cursor], 0), on(days[cursor], 0) + timedelta(days=1)))
                 cursor += 1
         trainers.append(TrainerPlan(key=key, home_province=home, busy=tuple(busy)))
     random.Random(seed + 1).shuffle(items)
@@ -191,7 +186,7 @@ def test_a_home_province_trainer_is_preferred_when_both_are_free():
     items = [ItemToPlace(key=1, request=1, hours=8, province=6, windows=())]
     trainers = [TrainerPlan(key=10, home_province=34), TrainerPlan(key=20, home_province=6)]
     proposal = propose(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=4), tz=TZ)
-    assert [(p.trainer, p.home, p.starts_at) for p in proposal.placements] == [(20, True, at(MONDAY))]
+    assert [(p.trainer, p.home, p.starts_at) for p in proposal.placements] == [(20, True, on(MONDAY, 9))]
     naive = first_fit(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=4), tz=TZ)
     assert [(p.trainer, p.home) for p in naive.placements] == [(10, False)]
 
@@ -199,7 +194,7 @@ def test_a_home_province_trainer_is_preferred_when_both_are_free():
 def test_the_home_trainer_is_skipped_when_busy_and_another_one_takes_the_item():
     items = [ItemToPlace(key=1, request=1, hours=8, province=6, windows=((MONDAY, MONDAY),))]
     trainers = [
-        TrainerPlan(key=10, home_province=6, busy=((at(MONDAY, 8), at(MONDAY, 12)),)),
+        TrainerPlan(key=10, home_province=6, busy=((on(MONDAY, 8), on(MONDAY, 12)),)),
         TrainerPlan(key=20, home_province=34),
     ]
     proposal = propose(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=4), tz=TZ)
@@ -245,14 +240,14 @@ def test_unavailability_is_respected_whole_days_and_part_of_a_day():
             key=10,
             home_province=6,
             busy=(
-                (at(MONDAY, 0), at(MONDAY + timedelta(days=2), 0)),  # Monday and Tuesday off
-                (at(MONDAY + timedelta(days=2), 13), at(MONDAY + timedelta(days=2), 14)),  # Wednesday 13-14
+                (on(MONDAY, 0), on(MONDAY + timedelta(days=2), 0)),  # Monday and Tuesday off
+                (on(MONDAY + timedelta(days=2), 13), on(MONDAY + timedelta(days=2), 14)),  # Wednesday 13-14
             ),
         )
     ]
     items = [ItemToPlace(key=1, request=1, hours=8, province=6, windows=((MONDAY, MONDAY + timedelta(days=4)),))]
     proposal = propose(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=4), tz=TZ)
-    assert [p.starts_at for p in proposal.placements] == [at(MONDAY + timedelta(days=3))]  # Thursday
+    assert [p.starts_at for p in proposal.placements] == [on(MONDAY + timedelta(days=3), 9)]  # Thursday
 
 
 def test_busy_intervals_in_utc_are_compared_as_instants():
@@ -266,17 +261,17 @@ def test_busy_intervals_in_utc_are_compared_as_instants():
         last_day=MONDAY + timedelta(days=1),
         tz=TZ,
     )
-    assert [p.starts_at for p in proposal.placements] == [at(MONDAY + timedelta(days=1))]
+    assert [p.starts_at for p in proposal.placements] == [on(MONDAY + timedelta(days=1), 9)]
 
 
 def test_touching_intervals_are_allowed_end_equals_start():
-    busy = ((at(MONDAY, 6), at(MONDAY, 9)), (at(MONDAY, 17), at(MONDAY, 20)))
+    busy = ((on(MONDAY, 6), on(MONDAY, 9)), (on(MONDAY, 17), on(MONDAY, 20)))
     items = [ItemToPlace(key=1, request=1, hours=8, province=6), ItemToPlace(key=2, request=1, hours=4, province=6)]
     trainers = [TrainerPlan(key=10, home_province=6, busy=busy)]
     proposal = propose(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=1), tz=TZ)
     assert {p.item: (p.starts_at, p.ends_at) for p in proposal.placements} == {
-        1: (at(MONDAY), at(MONDAY, 17)),
-        2: (at(MONDAY + timedelta(days=1)), at(MONDAY + timedelta(days=1), 13)),
+        1: (on(MONDAY, 9), on(MONDAY, 17)),
+        2: (on(MONDAY + timedelta(days=1), 9), on(MONDAY + timedelta(days=1), 13)),
     }
 
 
@@ -286,8 +281,8 @@ def test_a_multi_day_item_runs_from_day_start_on_the_first_day_to_its_last_hour_
     proposal = propose(items, trainers, first_day=MONDAY, last_day=MONDAY + timedelta(days=4), tz=TZ)
     runs = {p.item: (p.starts_at, p.ends_at, p.days) for p in proposal.placements}
     assert runs == {
-        1: (at(MONDAY), at(MONDAY + timedelta(days=1), 13), 2),
-        2: (at(MONDAY), at(MONDAY + timedelta(days=2), 17), 3),
+        1: (on(MONDAY, 9), on(MONDAY + timedelta(days=1), 13), 2),
+        2: (on(MONDAY, 9), on(MONDAY + timedelta(days=2), 17), 3),
     }
 
 
@@ -297,18 +292,18 @@ def test_the_weekend_is_skipped_a_two_day_item_from_friday_runs_to_monday():
     trainers = [TrainerPlan(key=10, home_province=6)]
     proposal = propose(items, trainers, first_day=friday, last_day=friday + timedelta(days=3), tz=TZ)
     assert [(p.starts_at, p.ends_at, p.days) for p in proposal.placements] == [
-        (at(friday), at(friday + timedelta(days=3), 17), 2)
+        (on(friday, 9), on(friday + timedelta(days=3), 17), 2)
     ]
 
 
 def test_a_run_over_a_weekend_is_one_interval_so_a_block_on_the_saturday_is_a_conflict():
     friday = MONDAY + timedelta(days=4)
     saturday = friday + timedelta(days=1)
-    trainers = [TrainerPlan(key=10, home_province=6, busy=((at(saturday, 10), at(saturday, 12)),))]
+    trainers = [TrainerPlan(key=10, home_province=6, busy=((on(saturday, 10), on(saturday, 12)),))]
     items = [ItemToPlace(key=1, request=1, hours=16, province=6)]
     proposal = propose(items, trainers, first_day=friday, last_day=friday + timedelta(days=4), tz=TZ)
     assert [(p.starts_at, p.ends_at) for p in proposal.placements] == [
-        (at(friday + timedelta(days=3)), at(friday + timedelta(days=4), 17))  # Monday-Tuesday
+        (on(friday + timedelta(days=3), 9), on(friday + timedelta(days=4), 17))  # Monday-Tuesday
     ]
 
 
@@ -325,7 +320,7 @@ def test_a_range_of_only_a_weekend_places_nothing_and_says_there_is_no_working_d
 def test_an_impossible_item_is_reported_with_its_reason():
     trainers = [
         TrainerPlan(
-            key=10, home_province=6, busy=((at(MONDAY + timedelta(days=7), 0), at(MONDAY + timedelta(days=8), 0)),)
+            key=10, home_province=6, busy=((on(MONDAY + timedelta(days=7), 0), on(MONDAY + timedelta(days=8), 0)),)
         ),
     ]
     next_monday = MONDAY + timedelta(days=7)
@@ -361,7 +356,7 @@ def test_the_repair_pass_moves_a_placement_to_make_room():
     # item 3 takes trainer 10 on Tuesday-Wednesday and the Wednesday item moves to trainer 20.
     wednesday = MONDAY + timedelta(days=2)
     trainers = [
-        TrainerPlan(key=10, home_province=6, busy=((at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0)),)),
+        TrainerPlan(key=10, home_province=6, busy=((on(MONDAY, 0), on(MONDAY + timedelta(days=1), 0)),)),
         TrainerPlan(key=20, home_province=34),
     ]
     items = [

@@ -1,4 +1,5 @@
-"""Races on the last seats of a classroom session, on both databases (DOMAIN.md, "Concurrency").
+"""Races on the last seats of a classroom session, on both databases
+(docs/domain.md, "Concurrency").
 
 200 reservation attempts from 40 Standard institutions hit one 24-seat session at once, each from
 a thread with its own database connection:

@@ -1,4 +1,5 @@
-"""Races on a trainer's time and an institution's hours, on both databases (DOMAIN.md, "Concurrency").
+"""Races on a trainer's time and an institution's hours, on both databases
+(docs/domain.md, "Concurrency").
 
 - Twenty schedulings of one trainer into overlapping times at once: exactly one succeeds, the
   rest are ``trainer_conflict``, never a 500.
@@ -22,7 +23,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from entitlements.models import Institution, Official, Program, Province
 from kamusm_portal.errors import RuleViolation
@@ -39,8 +39,9 @@ from sessions.models import (
 from sessions.selectors import usage_for
 from sessions.services import enrolment_create, onsite_session_schedule, training_request_create
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution, submitted_request
 from tests.sessions.live import assert_clean, post_json
+from tests.timing import at
 
 SCHEDULINGS = 20
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="service-level races run on PostgreSQL")
@@ -48,18 +49,12 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the HTTP
 
 
 def _start(days: int = 30, minutes: int = 0):
-    moment = timezone.localtime() + timedelta(days=days)
-    return moment.replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(minutes=minutes)
+    """09:00 local time ``days`` from today, plus ``minutes``."""
+    return at(days, 9) + timedelta(minutes=minutes)
 
 
 def _request(institution, hours: int) -> TrainingRequest:
-    return training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": Course.objects.get(code="EIMZA-101"), "hours": hours}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
+    return submitted_request(institution, {"EIMZA-101": hours}, expected=10)
 
 
 def _together(calls: list) -> list:

@@ -1,4 +1,5 @@
-"""Seats in order of application, the institution quota, waiting lists and cancellations."""
+"""Seats in order of application, the institution quota and its figures (seats used and remaining),
+waiting lists and cancellations."""
 
 from datetime import timedelta
 
@@ -6,23 +7,18 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from entitlements.models import Official
+from entitlements.models import Entitlement
 from kamusm_portal.errors import RuleViolation
 from sessions.models import Participant, Reservation, ReservationStatus, SessionStatus
-from sessions.selectors import usage_for
+from sessions.selectors import usage_for, usage_of
 from sessions.services import (
     reservation_cancel,
     reservation_create,
     session_cancel,
     waitlists_expire,
 )
-from tests.entitlements.factories import InstitutionFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
-
-
-@pytest.fixture
-def session(db):
-    return SessionFactory()
+from tests.entitlements.factories import OfficialFactory, UserFactory
+from tests.sessions.factories import ParticipantFactory, SessionFactory, onsite_institution, standard_institution
 
 
 def _people(institution, n):
@@ -70,7 +66,7 @@ def test_a_cancellation_promotes_the_earliest_waitlisted_not_another(db, django_
     session = SessionFactory(capacity=1)
     first = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
     early_institution = standard_institution()
-    official = Official.objects.create(user=UserFactory(), institution=early_institution)
+    official = OfficialFactory(institution=early_institution)
     early = reservation_create(session=session, participants=_people(early_institution, 1))[0]
     late = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
     mail.outbox.clear()
@@ -116,10 +112,7 @@ def test_the_same_participant_twice_on_a_session_is_refused(session):
 
 
 def test_an_on_site_band_has_no_classroom_seats(session):
-    institution = InstitutionFactory(merkez_users=500)
-    from entitlements.services import entitlement_recompute
-
-    entitlement_recompute()
+    institution = onsite_institution()
     with pytest.raises(RuleViolation) as exc:
         reservation_create(session=session, participants=_people(institution, 1))
     assert exc.value.code == "not_entitled"
@@ -143,7 +136,7 @@ def test_a_waiting_list_expires_when_its_session_starts_freeing_quota(db):
 
 def test_cancelling_a_session_frees_every_seat_and_keeps_the_rows(session, django_capture_on_commit_callbacks):
     institution = standard_institution()
-    official = Official.objects.create(user=UserFactory(), institution=institution)
+    official = OfficialFactory(institution=institution)
     reservation_create(session=session, participants=_people(institution, 3))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -168,6 +161,15 @@ def test_the_remaining_quota_shown_is_the_one_the_service_enforces(session):
     institution = standard_institution()
     reservation_create(session=session, participants=_people(institution, 4))
     assert usage_for(institution=institution, program=session.program).seats_available == 2
+
+
+def test_seats_used_and_remaining_count_live_reservations(program):
+    institution = standard_institution()
+    session = SessionFactory()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(4)])
+    entitlement = Entitlement.objects.select_related("program", "category").get(institution=institution)
+    figures = usage_of([entitlement])[(entitlement.institution_id, entitlement.program_id)]
+    assert (figures.seat_quota, figures.seats_used, figures.seats_remaining) == (6, 4, 2)
 
 
 def test_every_reservation_made_has_its_history_row_with_who_and_when(session):

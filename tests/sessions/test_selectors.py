@@ -1,4 +1,5 @@
-"""Lists of sessions and reservations: counts, waiting-list positions, query budgets."""
+"""Lists of sessions and reservations: counts, waiting-list positions, query budgets, and a waiting
+place read as expired once its session has started."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -6,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from sessions.selectors import reservation_list, session_list, session_roster
 from sessions.services import reservation_cancel, reservation_create
 from tests.entitlements.factories import ProgrammeStaffFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution, started
 
 
 def test_roster_lists_confirmed_then_the_waiting_list_with_positions_in_order(db):
@@ -62,3 +63,14 @@ def test_reservation_list_has_positions_in_a_fixed_number_of_queries(db):
     many, positions = count(5)
     assert few == many
     assert positions == list(range(1, 8))
+
+
+def test_a_waiting_place_reads_as_expired_once_the_session_has_started(db):
+    session = SessionFactory(capacity=1)
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(2)])
+    started(session)
+    rows = {r.current_status: r.position for r in reservation_list(user=ProgrammeStaffFactory())}
+    assert rows == {"confirmed": None, "expired": None}
+    # Read, not written: the scheduled job writes the stored status later.
+    assert sorted(session.reservations.values_list("status", flat=True)) == ["confirmed", "waitlisted"]

@@ -1,36 +1,23 @@
 """Reads of the on-site side: the proposal's input, requests per user, and work plans."""
 
-from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from entitlements.models import Official, Program, Province
-from sessions.models import Course
+from entitlements.models import Official, Program
 from sessions.proposal import propose
 from sessions.selectors import proposal_input, request_list, sessions_visible
-from sessions.services import onsite_session_schedule, training_request_create, unavailability_create
+from sessions.services import onsite_session_schedule, unavailability_create
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
-from tests.sessions.factories import TrainerFactory, onsite_institution
+from tests.sessions.factories import TrainerFactory, onsite_institution, submitted_request
+from tests.timing import TZ, on
 
 pytestmark = pytest.mark.django_db
-TZ = ZoneInfo("Europe/Istanbul")
 
 
 def _request(institution, hours=8, windows=None, plate=6):
-    return training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": Course.objects.get(code="EIMZA-101"), "hours": hours}],
-        province=Province.objects.get(pk=plate),
-        expected_participants=10,
-        preferred_dates=windows,
-    )
-
-
-def _at(day: date, hour: int):
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()), TZ) + timedelta(hours=hour)
+    return submitted_request(institution, {"EIMZA-101": hours}, expected=10, plate=plate, preferred_dates=windows)
 
 
 def test_the_proposal_takes_what_is_left_of_each_item_and_every_trainers_busy_time():
@@ -41,11 +28,11 @@ def test_the_proposal_takes_what_is_left_of_each_item_and_every_trainers_busy_ti
         request=split,
         course=split.items.get().course,
         trainer=trainer,
-        starts_at=_at(first_day, 9),
-        ends_at=_at(first_day, 13),
+        starts_at=on(first_day, 9),
+        ends_at=on(first_day, 13),
     )
     block = unavailability_create(
-        trainer=trainer, starts_at=_at(first_day, 14), ends_at=_at(first_day + timedelta(days=2), 0)
+        trainer=trainer, starts_at=on(first_day, 14), ends_at=on(first_day + timedelta(days=2), 0)
     )
     windows = [{"from": first_day, "to": first_day + timedelta(days=20)}]
     other = _request(onsite_institution(), windows=windows)
@@ -59,7 +46,7 @@ def test_the_proposal_takes_what_is_left_of_each_item_and_every_trainers_busy_ti
     assert by_key[other.items.get().pk].windows == ((first_day, first_day + timedelta(days=20)),)
     (plan,) = plans
     assert plan.home_province == 34
-    assert set(plan.busy) == {(_at(first_day, 9), _at(first_day, 13)), (block.starts_at, block.ends_at)}
+    assert set(plan.busy) == {(on(first_day, 9), on(first_day, 13)), (block.starts_at, block.ends_at)}
     proposal = propose(items, plans, first_day=first_day, last_day=first_day + timedelta(days=30), tz=TZ)
     assert not proposal.unplaced
     for placement in proposal.placements:

@@ -1,4 +1,5 @@
-"""Classroom sessions: drafts, the notice period, announcing, moving, capacity and cancelling."""
+"""Classroom sessions: drafts, the notice period, announcing, moving, capacity, venue and trainer,
+cancelling; a session that has started is no longer cancelled or changed."""
 
 from datetime import timedelta
 
@@ -6,13 +7,18 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from entitlements.models import Official
-from entitlements.services import entitlement_recompute
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Course, SessionStatus, Venue
-from sessions.services import reservation_create, session_announce, session_create, session_update
-from tests.entitlements.factories import InstitutionFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, standard_institution
+from sessions.models import Course, ReservationStatus, SessionStatus, Venue
+from sessions.services import reservation_create, session_announce, session_cancel, session_create, session_update
+from tests.entitlements.factories import OfficialFactory
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    TrainerFactory,
+    onsite_institution,
+    standard_institution,
+    started,
+)
 
 
 def _draft(program, starts_in, **kwargs):
@@ -57,11 +63,10 @@ def test_notice_of_21_days_is_accepted(program):
 
 def test_announcing_emails_the_officials_of_classroom_band_institutions(program, django_capture_on_commit_callbacks):
     standard = standard_institution()
-    onsite = InstitutionFactory(merkez_users=5_000)
-    entitlement_recompute()
-    tr_official = Official.objects.create(user=UserFactory(), institution=standard)
-    en_official = Official.objects.create(user=UserFactory(), institution=standard, language="en")
-    Official.objects.create(user=UserFactory(), institution=onsite)
+    onsite = onsite_institution(users=5_000)
+    tr_official = OfficialFactory(institution=standard)
+    en_official = OfficialFactory(institution=standard, language="en")
+    OfficialFactory(institution=onsite)
     session = _draft(program, timedelta(days=30))
     with django_capture_on_commit_callbacks(execute=True):
         session_announce(session=session)
@@ -114,6 +119,31 @@ def test_capacity_below_the_confirmed_seats_is_refused(db):
     with pytest.raises(RuleViolation) as exc:
         session_update(session=session, data={"capacity": 2})
     assert "capacity" in exc.value.fields
+
+
+def test_an_inactive_venue_or_an_inactive_trainer_is_refused(db):
+    session = SessionFactory(status=SessionStatus.DRAFT)
+    closed = Venue.objects.get(province_id=41)
+    closed.is_active = False
+    closed.save()
+    with pytest.raises(RuleViolation):
+        session_update(session=session, data={"venue": closed})
+    with pytest.raises(RuleViolation) as exc:
+        session_update(session=session, data={"trainer": TrainerFactory(is_active=False)})
+    assert "trainer" in exc.value.fields
+
+
+def test_a_session_that_has_started_cannot_be_cancelled_or_changed(db):
+    session = SessionFactory()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=standard_institution())])
+    started(session)
+    with pytest.raises(RuleViolation):
+        session_cancel(session=session)
+    with pytest.raises(RuleViolation):
+        session_update(session=session, data={"capacity": 20})
+    session.refresh_from_db()
+    assert session.status == SessionStatus.ANNOUNCED
+    assert session.reservations.get().status == ReservationStatus.CONFIRMED
 
 
 def test_a_closed_program_takes_no_new_sessions(program):

@@ -1,11 +1,9 @@
-"""A trainer is never booked on two overlapping sessions nor during unavailability (DOMAIN.md)."""
-
-from datetime import timedelta
+"""A trainer is never booked on two overlapping sessions nor during unavailability (docs/domain.md,
+"Trainers' work plans and conflicts")."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
 from entitlements.models import Program, Province
 from kamusm_portal.errors import RuleViolation
@@ -17,30 +15,17 @@ from sessions.services import (
     session_create,
     session_update,
     trainer_create,
-    training_request_create,
     unavailability_create,
     unavailability_delete,
 )
-from tests.sessions.factories import SessionFactory, TrainerFactory, onsite_institution
+from tests.sessions.factories import SessionFactory, TrainerFactory, onsite_institution, submitted_request
+from tests.timing import at
 
 pytestmark = pytest.mark.django_db
 
 
-def _at(days: int, hour: int, minute: int = 0):
-    moment = timezone.localtime() + timedelta(days=days)
-    return moment.replace(hour=hour, minute=minute, second=0, microsecond=0)
-
-
 def _request(hours: int = 8):
-    program = Program.objects.get(year=2012)
-    course = Course.objects.get(code="EIMZA-101")
-    return training_request_create(
-        institution=onsite_institution(users=60_000),  # band 4: 20 hours
-        program=program,
-        items=[{"course": course, "hours": hours}],
-        province=Province.objects.get(pk=6),
-        expected_participants=10,
-    )
+    return submitted_request(onsite_institution(users=60_000), {"EIMZA-101": hours}, expected=10)  # band 4: 20 hours
 
 
 def _schedule(trainer, starts_at, ends_at, request=None):
@@ -57,9 +42,9 @@ def _schedule(trainer, starts_at, ends_at, request=None):
 
 def test_a_second_session_overlapping_by_one_minute_is_refused(db):
     trainer = TrainerFactory()
-    first = _schedule(trainer, _at(5, 9), _at(5, 13))
+    first = _schedule(trainer, at(5, 9), at(5, 13))
     with pytest.raises(RuleViolation) as exc:
-        _schedule(trainer, _at(5, 12, 59), _at(5, 16, 59))
+        _schedule(trainer, at(5, 12, 59), at(5, 16, 59))
     assert exc.value.code == "trainer_conflict"
     assert exc.value.fields["session"] == first.pk
     assert first.course.title in str(exc.value)
@@ -67,21 +52,21 @@ def test_a_second_session_overlapping_by_one_minute_is_refused(db):
 
 def test_sessions_that_touch_end_to_start_do_not_overlap(db):
     trainer = TrainerFactory()
-    _schedule(trainer, _at(5, 9), _at(5, 13))
-    second = _schedule(trainer, _at(5, 13), _at(5, 17))
+    _schedule(trainer, at(5, 9), at(5, 13))
+    second = _schedule(trainer, at(5, 13), at(5, 17))
     assert second.pk
 
 
 def test_another_trainer_may_take_the_same_time(db):
-    _schedule(TrainerFactory(), _at(5, 9), _at(5, 13))
-    assert _schedule(TrainerFactory(), _at(5, 9), _at(5, 13)).pk
+    _schedule(TrainerFactory(), at(5, 9), at(5, 13))
+    assert _schedule(TrainerFactory(), at(5, 9), at(5, 13)).pk
 
 
 def test_a_session_inside_an_unavailability_block_is_refused(db):
     trainer = TrainerFactory()
-    block = unavailability_create(trainer=trainer, starts_at=_at(7, 0), ends_at=_at(9, 0), reason="Yıllık izin")
+    block = unavailability_create(trainer=trainer, starts_at=at(7, 0), ends_at=at(9, 0), reason="Yıllık izin")
     with pytest.raises(RuleViolation) as exc:
-        _schedule(trainer, _at(8, 9), _at(8, 17))
+        _schedule(trainer, at(8, 9), at(8, 17))
     assert exc.value.code == "trainer_conflict"
     assert exc.value.fields["unavailability"] == block.pk
     assert "Yıllık izin" in str(exc.value)
@@ -89,47 +74,47 @@ def test_a_session_inside_an_unavailability_block_is_refused(db):
 
 def test_a_cancelled_session_frees_the_trainers_time(db):
     trainer = TrainerFactory()
-    first = _schedule(trainer, _at(5, 9), _at(5, 13))
+    first = _schedule(trainer, at(5, 9), at(5, 13))
     session_cancel(session=first)
-    assert _schedule(trainer, _at(5, 9), _at(5, 13)).pk
+    assert _schedule(trainer, at(5, 9), at(5, 13)).pk
 
 
 def test_unavailability_over_a_booked_session_is_refused_and_blocks_may_overlap(db):
     trainer = TrainerFactory()
-    session = _schedule(trainer, _at(5, 9), _at(5, 13))
+    session = _schedule(trainer, at(5, 9), at(5, 13))
     with pytest.raises(RuleViolation) as exc:
-        unavailability_create(trainer=trainer, starts_at=_at(5, 12), ends_at=_at(5, 18), reason="Toplantı")
+        unavailability_create(trainer=trainer, starts_at=at(5, 12), ends_at=at(5, 18), reason="Toplantı")
     assert exc.value.code == "trainer_conflict" and exc.value.fields["session"] == session.pk
-    unavailability_create(trainer=trainer, starts_at=_at(6, 9), ends_at=_at(6, 12))
-    unavailability_create(trainer=trainer, starts_at=_at(6, 10), ends_at=_at(6, 14))
+    unavailability_create(trainer=trainer, starts_at=at(6, 9), ends_at=at(6, 12))
+    unavailability_create(trainer=trainer, starts_at=at(6, 10), ends_at=at(6, 14))
     assert Unavailability.objects.filter(trainer=trainer).count() == 2
 
 
 def test_a_deleted_block_frees_the_time(db):
     trainer = TrainerFactory()
-    block = unavailability_create(trainer=trainer, starts_at=_at(7, 0), ends_at=_at(7, 23))
+    block = unavailability_create(trainer=trainer, starts_at=at(7, 0), ends_at=at(7, 23))
     unavailability_delete(block=block)
-    assert _schedule(trainer, _at(7, 9), _at(7, 13)).pk
+    assert _schedule(trainer, at(7, 9), at(7, 13)).pk
 
 
 def test_a_block_ends_after_it_starts(db):
     with pytest.raises(RuleViolation) as exc:
-        unavailability_create(trainer=TrainerFactory(), starts_at=_at(7, 10), ends_at=_at(7, 10))
+        unavailability_create(trainer=TrainerFactory(), starts_at=at(7, 10), ends_at=at(7, 10))
     assert exc.value.code == "invalid"
 
 
 def test_a_classroom_session_with_a_trainer_is_checked_against_the_work_plan(db):
     trainer = TrainerFactory()
     program = Program.objects.get(year=2012)
-    existing = _schedule(trainer, _at(40, 9), _at(40, 13))
+    existing = _schedule(trainer, at(40, 9), at(40, 13))
     venue = SessionFactory.build().venue
     with pytest.raises(RuleViolation) as exc:
         session_create(
             program=program,
             course=existing.course,
             venue=venue,
-            starts_at=_at(40, 10),
-            ends_at=_at(40, 14),
+            starts_at=at(40, 10),
+            ends_at=at(40, 14),
             trainer=trainer,
         )
     assert exc.value.code == "trainer_conflict"
@@ -137,19 +122,19 @@ def test_a_classroom_session_with_a_trainer_is_checked_against_the_work_plan(db)
         program=program,
         course=existing.course,
         venue=venue,
-        starts_at=_at(41, 10),
-        ends_at=_at(41, 14),
+        starts_at=at(41, 10),
+        ends_at=at(41, 14),
         trainer=trainer,
     )
     with pytest.raises(RuleViolation) as exc:
-        session_update(session=draft, data={"starts_at": _at(40, 12), "ends_at": _at(40, 15)})
+        session_update(session=draft, data={"starts_at": at(40, 12), "ends_at": at(40, 15)})
     assert exc.value.code == "trainer_conflict"
 
 
 def test_an_inactive_trainer_cannot_be_booked(db):
     trainer = TrainerFactory(is_active=False)
     with pytest.raises(RuleViolation) as exc:
-        _schedule(trainer, _at(5, 9), _at(5, 13))
+        _schedule(trainer, at(5, 9), at(5, 13))
     assert exc.value.code == "trainer_inactive" and "trainer" in exc.value.fields
 
 
@@ -166,10 +151,10 @@ def test_a_new_trainer_is_a_staff_user_in_the_trainers_group(db):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint exists on PostgreSQL")
 def test_the_database_refuses_overlapping_sessions_of_one_trainer_on_postgresql(db):
     trainer = TrainerFactory()
-    first = _schedule(trainer, _at(5, 9), _at(5, 13))
+    first = _schedule(trainer, at(5, 9), at(5, 13))
     clash = TrainingSession.objects.get(pk=first.pk)
     clash.pk = None
-    clash.starts_at, clash.ends_at = _at(5, 12), _at(5, 14)
+    clash.starts_at, clash.ends_at = at(5, 12), at(5, 14)
     with pytest.raises(IntegrityError), transaction.atomic():
         clash.save(force_insert=True)
     clash.status = SessionStatus.CANCELLED  # a cancelled session holds no time
@@ -179,7 +164,7 @@ def test_the_database_refuses_overlapping_sessions_of_one_trainer_on_postgresql(
 
 
 def test_venues_are_not_checked_for_overlap_a_centre_has_several_rooms(db):
-    """DOMAIN.md: only trainers are; two sessions at one venue at the same time are both made."""
+    """docs/domain.md: only trainers are; two sessions at one venue at the same time are both made."""
     program = Program.objects.get(year=2012)
     venue = SessionFactory.build().venue
     course = Course.objects.get(code="EIMZA-101")
@@ -188,8 +173,8 @@ def test_venues_are_not_checked_for_overlap_a_centre_has_several_rooms(db):
             program=program,
             course=course,
             venue=venue,
-            starts_at=_at(40, 9),
-            ends_at=_at(40, 13),
+            starts_at=at(40, 9),
+            ends_at=at(40, 13),
             trainer=TrainerFactory(),
         )
         for _room in range(2)

@@ -1,3 +1,6 @@
+"""The API as a whole (docs/api.md): its schema and docs pages are public and load nothing from a
+CDN; a body that is not JSON is answered as an invalid request ("Errors")."""
+
 import re
 
 

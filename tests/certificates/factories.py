@@ -1,9 +1,9 @@
-"""What the certificate tests share: their own signing key, finished on-site sessions to issue
-certificates on, and certificates made ready without the renderer."""
+"""What the certificate tests build: their own signing key, finished on-site sessions to issue
+certificates on, certificates issued by attendance, and certificates made ready without the
+renderer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -13,10 +13,9 @@ from django.utils import timezone
 from certificates import signing
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import attendance_record
-from entitlements.models import Program, Province
-from sessions.models import Course
-from sessions.services import enrolment_create, onsite_session_schedule, training_request_create
-from tests.sessions.factories import ParticipantFactory, TrainerFactory, onsite_institution
+from sessions.services import enrolment_create
+from tests.sessions.factories import ParticipantFactory, onsite_institution, onsite_session, submitted_request
+from tests.timing import at
 
 FAKE_PDF = b"%PDF-1.4\n% a certificate, for the tests\n%%EOF\n"
 
@@ -39,22 +38,8 @@ def onsite_finished(people: int = 3, *, institution=None, days_ago: int = 2, cou
     institution, with ``people`` enrolled (``participant``: their fields). Answers
     ``(session, participants)``."""
     institution = institution or onsite_institution()
-    course_obj = Course.objects.get(code=course)
-    request = training_request_create(
-        institution=institution,
-        program=Program.objects.get(year=2012),
-        items=[{"course": course_obj, "hours": 8}],
-        province=Province.objects.get(pk=6),
-        expected_participants=max(people, 10),
-    )
-    start = (timezone.localtime() - timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
-    session = onsite_session_schedule(
-        request=request,
-        course=course_obj,
-        trainer=TrainerFactory(),
-        starts_at=start,
-        ends_at=start + timedelta(hours=8),
-    )
+    request = submitted_request(institution, {course: 8}, expected=max(people, 10))
+    session = onsite_session(request, starts_at=at(-days_ago, 9), course=course)
     participants = [ParticipantFactory(institution=institution, **participant) for _ in range(people)]
     enrolment_create(session=session, participants=participants)
     return session, participants
