@@ -4,7 +4,8 @@
 #   make run      migrate, load the demo data, print the demo logins, serve on http://127.0.0.1:8000
 #                 (with the scheduled jobs running beside the server)
 #   make test     lint, then the whole test suite (on DATABASE_URL / CELERY_BROKER_URL when set)
-#   make lint     ruff check + ruff format --check + lint-imports (the layers contract)
+#   make lint     ruff check + ruff format --check + lint-imports (the layers contract) + mypy
+#                 (types) + makemigrations --check (every model change has its migration)
 #   make bench    every bench/*.py (not _helpers), with figures against their baselines
 #   make migrate  apply migrations;  make demo  load the demo data (idempotent)
 #   make clean    remove .venv and the local state under var/ (SQLite file, media, demo logins)
@@ -108,10 +109,16 @@ run: install system-deps-runtime demo
 
 # --- Checks ---------------------------------------------------------------------------------
 
+# ruff: the code's rules and its format; lint-imports: the layers contract; mypy: the types of
+# kamusm_portal and of every app's services and selectors ([tool.mypy] in pyproject.toml; its Django
+# plugin loads the settings, hence DEV_ENV); makemigrations --check: a model change committed
+# without its migration fails (nothing is written).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(DEV_ENV) $(BIN)/mypy
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # pytest's exit code 5 means "no tests collected": say so and pass; any failing test fails.
 test: install system-deps lint

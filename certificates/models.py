@@ -79,6 +79,9 @@ class Certificate(models.Model):
 
     history = HistoricalRecords(get_user=history_user)
 
+    _change_reason: str
+    """Not a column: simple-history records it as the reason of the history row of the next ``save()``."""
+
     class Meta:
         ordering = ["-issued_at", "-pk"]
         verbose_name = _("certificate")

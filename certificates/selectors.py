@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Q, QuerySet
 
 from certificates.models import Certificate, CertificateStatus
@@ -17,7 +18,7 @@ from entitlements.selectors import official_institution
 from kamusm_portal.roles import is_programme_staff
 
 
-def certificates_visible(user) -> QuerySet[Certificate]:
+def certificates_visible(user: User | AnonymousUser) -> QuerySet[Certificate]:
     """Programme staff see every certificate; an official their own institution's; anyone else none."""
     if is_programme_staff(user):
         return Certificate.objects.all()
@@ -28,7 +29,7 @@ def certificates_visible(user) -> QuerySet[Certificate]:
 
 
 def certificate_list(
-    user,
+    user: User | AnonymousUser,
     *,
     session: int | None = None,
     program: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -13,7 +14,7 @@ from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
 
 
-def official_institution(user) -> Institution | None:
+def official_institution(user: User | AnonymousUser) -> Institution | None:
     """The institution ``user`` acts for, or ``None`` when the user is no official."""
     if not user.is_authenticated:
         return None
@@ -21,7 +22,7 @@ def official_institution(user) -> Institution | None:
     return official.institution if official else None
 
 
-def institutions_visible(user) -> QuerySet[Institution]:
+def institutions_visible(user: User | AnonymousUser) -> QuerySet[Institution]:
     """Programme staff see every institution; an official only their own; anyone else none."""
     if is_programme_staff(user):
         return Institution.objects.all()
@@ -30,7 +31,7 @@ def institutions_visible(user) -> QuerySet[Institution]:
     return Institution.objects.filter(officials__user=user)
 
 
-def institution_list(*, user, search: str = "") -> QuerySet[Institution]:
+def institution_list(*, user: User | AnonymousUser, search: str = "") -> QuerySet[Institution]:
     """Institutions for lists: units prefetched (with province and district), total annotated."""
     qs = institutions_visible(user)
     if search:

@@ -3,16 +3,23 @@ row by row, the context of custom admin pages, and search on a stored Turkish-fo
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.text import tr_fold
 
+T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
-def admin_page_context(model_admin: admin.ModelAdmin, request: HttpRequest, **extra) -> dict:
+
+def admin_page_context(model_admin: admin.ModelAdmin[Any], request: HttpRequest, **extra: Any) -> dict[str, Any]:
     """The context every custom admin page under a model's list renders with
     (``admin/model_page.html``)."""
     return {
@@ -24,7 +31,9 @@ def admin_page_context(model_admin: admin.ModelAdmin, request: HttpRequest, **ex
     }
 
 
-def run_each(model_admin: admin.ModelAdmin, request: HttpRequest, rows, call) -> int:
+def run_each(
+    model_admin: admin.ModelAdmin[Any], request: HttpRequest, rows: Iterable[T], call: Callable[[T], object]
+) -> int:
     """An admin action's work: ``call(row)`` (a service) for each row; a refusal (RuleViolation)
     is reported against its row and the others go on. Answers how many went through."""
     done = 0
@@ -41,10 +50,12 @@ def run_each(model_admin: admin.ModelAdmin, request: HttpRequest, rows, call) ->
 class ServiceHistoryAdmin(SimpleHistoryAdmin):
     """History shown, never reverted from: every write of these models goes through a service."""
 
-    def revert_disabled(self, request, obj=None):
+    def revert_disabled(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return True
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -56,7 +67,9 @@ class TurkishSearchMixin:
     search_key_field = "search_key"
     search_fields = ("search_key",)  # shows the search box; the lookup itself is below
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[M], search_term: str
+    ) -> tuple[QuerySet[M], bool]:
         for word in tr_fold(search_term).split():
             queryset = queryset.filter(**{f"{self.search_key_field}__contains": word})
         return queryset, False

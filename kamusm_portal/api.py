@@ -12,7 +12,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kamusm_portal.errors import Code, RuleViolation
@@ -20,7 +23,7 @@ from kamusm_portal.roles import is_programme_staff
 
 
 class IsProgrammeStaff(permissions.BasePermission):
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return is_programme_staff(request.user)
 
 
@@ -31,7 +34,7 @@ class ProgrammeStaffOnObject(permissions.BasePermission):
     cannot see is 404 before this says 403.
     """
 
-    def has_object_permission(self, request, view, obj) -> bool:
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         return is_programme_staff(request.user)
 
 
@@ -39,14 +42,14 @@ class BareArrayOnPostSchema(AutoSchema):
     """Only GET lists are paginated and filtered: a list answered to a POST (reservations,
     enrolments, attendance) is a bare JSON array, one element per item sent."""
 
-    def _get_paginator(self):
+    def _get_paginator(self) -> BasePagination | None:
         return super()._get_paginator() if self.method == "GET" else None
 
     def get_filter_backends(self) -> list[Any]:
         return super().get_filter_backends() if self.method == "GET" else []
 
 
-def _flatten(detail) -> str:
+def _flatten(detail: object) -> str:
     if isinstance(detail, dict):
         for key, value in detail.items():
             text = _flatten(value)
@@ -58,7 +61,7 @@ def _flatten(detail) -> str:
     return str(detail)
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn every error into ``{"code", "detail", "fields"}`` (docs/api.md, "Errors")."""
     if isinstance(exc, RuleViolation):
         return Response({"code": exc.code, "detail": exc.message, "fields": exc.fields}, status=exc.status)
@@ -78,7 +81,8 @@ def exception_handler(exc, context):
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
-        code = Code._value2member_map_.get(getattr(exc, "default_code", ""), Code.ERROR)
+        default_code = getattr(exc, "default_code", "")
+        code = Code(default_code) if default_code in Code._value2member_map_ else Code.ERROR
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             code = Code.NOT_AUTHENTICATED
         response.data = {"code": code, "detail": str(detail), "fields": {}}
@@ -88,7 +92,7 @@ def exception_handler(exc, context):
 RULE_CODES_FROM_FIELDS = {Code.INVALID_KIMLIK_NO}
 
 
-def _rule_code(codes) -> Code:
+def _rule_code(codes: Any) -> Code:
     """A field check with a rule code of its own (e.g. ``invalid_kimlik_no``) lifts it to the top."""
     stack = [codes]
     while stack:
@@ -112,7 +116,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Stable lower_snake_case rule code, e.g. `invalid`, `no_category` (docs/api.md lists them all)."
     )
     detail = serializers.CharField(help_text="A sentence in the request's language.")
-    fields = serializers.DictField(
+    # Not Serializer.fields: the serializer's metaclass takes declared fields off the class.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.JSONField(),
         help_text="Per-field messages (a list of sentences per field, nested for nested fields); `{}` when none.",
     )

@@ -3,15 +3,26 @@
 The history rows written here name the running service's actor (``kamusm_portal.services``)
 unless a ``user_id`` is given, as the rows simple-history writes on ``save()`` do."""
 
+from __future__ import annotations
+
 import functools
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
-from django.db.models import CharField, IntegerField, QuerySet, Value
+from django.db.models import CharField, IntegerField, Model, QuerySet, Value
 from django.db.models.functions import Collate
+from simple_history.utils import get_history_model_for_model
 
 from kamusm_portal.services import acting_user
 from kamusm_portal.text import tr_sort_key
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models.expressions import Combinable
+    from django.db.models.sql.compiler import SQLCompiler
 
 POSTGRES_TURKISH = "tr-TR-x-icu"
 SQLITE_TURKISH = "turkish"
@@ -22,7 +33,7 @@ def _sqlite_turkish(a: str, b: str) -> int:
     return (ka > kb) - (ka < kb)
 
 
-def _register(sender, connection, **kwargs) -> None:
+def _register(sender: object, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
         connection.connection.create_collation(SQLITE_TURKISH, _sqlite_turkish)
 
@@ -38,20 +49,24 @@ def install_sqlite_collation() -> None:
 class TurkishCollate(Collate):
     """``ORDER BY name`` in Turkish alphabetical order, on PostgreSQL (ICU) and SQLite."""
 
-    def __init__(self, expression):
+    collation: str  # set by Collate.__init__ (django-stubs leaves it out)
+
+    def __init__(self, expression: Combinable | str) -> None:
         super().__init__(expression, POSTGRES_TURKISH)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
         clone = self.copy()
         clone.collation = SQLITE_TURKISH
         return clone.as_sql(compiler, connection, **extra_context)
 
 
 @functools.cache
-def _history_columns(model) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _history_columns(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The tracked columns of ``model`` (its own names) and the history table's columns to fill
     (kept: simple-history builds a manager class at every ``model.history``)."""
-    history_model = model.history.model
+    history_model = get_history_model_for_model(model)
     kept = {f.attname for f in history_model._meta.concrete_fields}
     tracked = [f.attname for f in model._meta.concrete_fields if f.attname in kept]  # excluded fields left out
     columns = (
@@ -65,10 +80,11 @@ def _history_columns(model) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @functools.cache
-def _history_into(model, vendor: str) -> str:
+def _history_into(model: type[Model], vendor: str) -> str:
     _tracked, columns = _history_columns(model)
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    return f"INSERT INTO {connection.ops.quote_name(model.history.model._meta.db_table)} ({quoted}) "
+    table = get_history_model_for_model(model)._meta.db_table
+    return f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
 
 
 def _user_id(user_id: int | None) -> int | None:
@@ -79,7 +95,9 @@ def _user_id(user_id: int | None) -> int | None:
     return actor.pk if actor is not None else None
 
 
-def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> None:
+def history_copy(
+    rows: QuerySet[Model], *, when: datetime, user_id: int | None = None, reason: str = "", kind: str = "~"
+) -> None:
     """Write the simple-history rows of ``rows`` in one INSERT … SELECT, as they are now.
 
     For set-based writes (bulk inserts and updates) that bypass ``save()``: one statement
@@ -102,20 +120,28 @@ def history_copy(rows: QuerySet, *, when, user_id: int | None = None, reason: st
 
 
 @functools.cache
-def history_insert_sql(model, source: str, vendor: str) -> str:
+def history_insert_sql(model: type[Model], source: str, vendor: str) -> str:
     """``INSERT`` of the history rows of every row of ``source``: the model's table, or the name of
     a ``WITH`` query that returns its columns. Takes ``history_params`` as its first parameters."""
     tracked, _columns = _history_columns(model)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in tracked)
+    own = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(own[name]) for name in tracked)
     return _history_into(model, vendor) + f"SELECT {columns}, %s, %s, %s, %s FROM {source}"  # noqa: S608
 
 
-def history_params(*, when, user_id: int | None = None, reason: str = "", kind: str = "~") -> list:
+def history_params(*, when: datetime, user_id: int | None = None, reason: str = "", kind: str = "~") -> list[Any]:
     return [connection.ops.adapt_datetimefield_value(when), kind, _user_id(user_id), reason[:100] if reason else None]
 
 
 def history_insert(
-    cursor, model, pks: list[int], *, when, user_id: int | None = None, reason: str = "", kind: str = "~"
+    cursor: CursorWrapper,
+    model: type[Model],
+    pks: list[int],
+    *,
+    when: datetime,
+    user_id: int | None = None,
+    reason: str = "",
+    kind: str = "~",
 ) -> None:
     """``history_copy`` for rows given by primary key, in plain SQL on an open cursor (no query
     to compile: for hot paths)."""

@@ -10,7 +10,10 @@ its error body (``kamusm_portal.api.exception_handler``), a page puts it on its 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
+
+if TYPE_CHECKING:
+    from django.forms import BaseForm
 
 
 class Code(StrEnum):
@@ -19,7 +22,16 @@ class Code(StrEnum):
     status: int
     meaning: str
 
-    def __new__(cls, value: str, status: int, meaning: str) -> Code:
+    # Enum calls ``__new__`` with a member's three values while it builds the class; afterwards
+    # ``Code(value)`` looks a member up by its value alone. Both calls are typed: mypy reads the
+    # class's call signature from ``__new__`` (python/mypy#10573).
+    @overload
+    def __new__(cls, value: str) -> Code: ...
+    @overload
+    def __new__(cls, value: str, status: int, meaning: str) -> Code: ...
+    def __new__(cls, value: str, status: int | None = None, meaning: str | None = None) -> Code:
+        if status is None or meaning is None:
+            raise TypeError(f"The rule code {value!r} needs its HTTP status and its meaning.")
         code = str.__new__(cls, value)
         code._value_ = value
         code.status = status
@@ -174,7 +186,7 @@ class RuleViolation(Exception):
         return self.message
 
 
-def add_rule_error(form, exc: RuleViolation) -> None:
+def add_rule_error(form: BaseForm, exc: RuleViolation) -> None:
     """Put a rule violation on a Django form: on its fields where it names them, else on the form."""
     placed = False
     for name, errors in exc.fields.items():

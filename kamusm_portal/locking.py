@@ -19,7 +19,7 @@ takes it); SQLite has no row locks, and its write transactions are ``BEGIN IMMED
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
@@ -85,7 +85,7 @@ def lock_one(queryset: QuerySet[M]) -> M | None:
     return rows[0] if rows else None
 
 
-def locked_update(queryset: QuerySet[M], **values) -> int:
+def locked_update(queryset: QuerySet[M], **values: Any) -> int:
     """``queryset.update(**values)``: the UPDATE takes the rows' locks (held to the end of the
     transaction). Answers how many rows changed."""
     _note(queryset.model)

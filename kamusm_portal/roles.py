@@ -6,6 +6,11 @@ rows of the apps; being programme staff is a permission, so it is asked here, be
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 PROGRAMME_STAFF_GROUP = "Programme staff"
 """The group a migration makes with every programme-staff permission."""
 
@@ -13,6 +18,6 @@ PROGRAMME_STAFF_PERMISSION = "entitlements.act_as_programme_staff"
 """The permission that makes a user programme staff (declared on ``entitlements.Program``)."""
 
 
-def is_programme_staff(user) -> bool:
+def is_programme_staff(user: User | AnonymousUser | None) -> bool:
     """Superusers and users holding the programme-staff permission (the "Programme staff" group)."""
     return bool(user and user.is_authenticated and (user.is_superuser or user.has_perm(PROGRAMME_STAFF_PERMISSION)))

@@ -20,18 +20,34 @@ import functools
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from django.db import transaction
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Service(Protocol[P, R_co]):
+    """A write service as ``@service`` gives it: the function, called in its frame, and marked."""
+
+    is_service: bool
+    durable: bool
+    """Whether it refuses to run inside another transaction (an entry point nothing else calls)."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 
 
 @dataclass
 class ServiceCall:
     """What the outermost service call running now knows: its actor and the locks taken so far."""
 
-    actor: Any = None
+    actor: User | None = None
     locks: list[str] = field(default_factory=list)
     """Model labels in the order their rows were locked (``kamusm_portal.locking``)."""
 
@@ -44,21 +60,23 @@ def current_call() -> ServiceCall | None:
     return _current.get()
 
 
-def _actor(by: Any) -> Any:
+def _actor(by: Any) -> User | None:
     """A user with a primary key, or ``None`` (an anonymous or unsaved user records nobody)."""
     return by if by is not None and getattr(by, "pk", None) is not None else None
 
 
 @overload
-def service(func: F, /) -> F: ...
+def service(func: Callable[P, R], /) -> Service[P, R]: ...
 @overload
-def service(*, durable: bool = False) -> Callable[[F], F]: ...
-def service(func: Callable[..., Any] | None = None, /, *, durable: bool = False) -> Any:
+def service(*, durable: bool = False) -> Callable[[Callable[P, R]], Service[P, R]]: ...
+def service(
+    func: Callable[P, R] | None = None, /, *, durable: bool = False
+) -> Service[P, R] | Callable[[Callable[P, R]], Service[P, R]]:
     """Run a write service in its transaction, with its lock order checked and its actor recorded."""
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: Callable[P, R]) -> Service[P, R]:
         @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
             outer = _current.get()
             actor = _actor(kwargs.get("by"))
             if outer is None:
@@ -77,20 +95,21 @@ def service(func: Callable[..., Any] | None = None, /, *, durable: bool = False)
             finally:
                 outer.actor = caller_actor
 
-        run.is_service = True  # type: ignore[attr-defined]
-        run.durable = durable  # type: ignore[attr-defined]
-        return run  # type: ignore[return-value]
+        marked = cast("Service[P, R]", run)  # the wrapper, with the attributes set below
+        marked.is_service = True
+        marked.durable = durable
+        return marked
 
     return decorate(func) if func is not None else decorate
 
 
-def acting_user() -> Any:
+def acting_user() -> User | None:
     """The actor of the service call running now (``None`` outside a service or without one)."""
     call = _current.get()
     return call.actor if call is not None else None
 
 
-def history_user(request: Any = None, **kwargs: Any) -> Any:
+def history_user(request: HttpRequest | None = None, **kwargs: Any) -> User | AnonymousUser | None:
     """The user of a history row (every model's ``HistoricalRecords(get_user=history_user)``): the
     running service's actor, else the logged-in user of the web request, else nobody."""
     actor = acting_user()

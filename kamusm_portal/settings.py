@@ -6,6 +6,7 @@ secret has a default.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -150,7 +151,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # MEDIA_ROOT
     "staticfiles": {
         "BACKEND": (
@@ -216,7 +217,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBIL
 # A pool process that takes the pdf queue warms its renderer up as it starts (about a second, more
 # on a busy machine): room for that before Celery gives up on the process (4 s by default).
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=30.0)
-CELERY_BEAT_SCHEDULE = {
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "expire-waitlists": {"task": "sessions.tasks.expire_waitlists", "schedule": 60.0},
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60.0},
 }

@@ -32,7 +32,7 @@ _ALPHABET = "abcçdefgğhıijklmnoöprsştuüvwxyz"
 _RANK = {ch: i for i, ch in enumerate(_ALPHABET)}
 
 
-def tr_sort_key(text: str) -> tuple:
+def tr_sort_key(text: str) -> tuple[tuple[int, str], ...]:
     """A Python sort key in Turkish alphabetical order (c < ç < d, ı < i, s < ş < t)."""
     lowered = tr_lower(text)
     return tuple((_RANK.get(ch, 100 + ord(ch)), ch) for ch in lowered)

@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check for load balancers and the compose health check."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -199,6 +199,9 @@ class TrainingRequest(models.Model):
 
     history = HistoricalRecords(get_user=history_user)
 
+    _change_reason: str
+    """Not a column: simple-history records it as the reason of the history row of the next ``save()``."""
+
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         verbose_name = _("training request")
@@ -245,6 +248,9 @@ class TrainingRequestItem(models.Model):
 
     history = HistoricalRecords(get_user=history_user)
     objects = TrainingRequestItemQuerySet.as_manager()
+
+    scheduled: int
+    """Not a column: the hours of its live sessions, annotated by ``with_scheduled_hours``."""
 
     class Meta:
         ordering = ["request", "pk"]
@@ -512,6 +518,12 @@ class Reservation(models.Model):
     history = HistoricalRecords(get_user=history_user)
     objects = ReservationQuerySet.as_manager()
 
+    _change_reason: str
+    """Not a column: simple-history records it as the reason of the history row of the next ``save()``."""
+    position: int | None
+    """Not a column: the waiting-list rank (from 1, ``None`` on a seat), annotated by the selectors'
+    lists and set by ``reservation_create`` on the reservations it answers."""
+
     class Meta:
         ordering = ["session", "applied_at", "pk"]
         verbose_name = _("reservation")
@@ -577,6 +589,12 @@ class Attendance(models.Model):
     )
 
     history = HistoricalRecords(get_user=history_user)
+
+    _change_reason: str
+    """Not a column: simple-history records it as the reason of the history row of the next ``save()``."""
+    changed: bool
+    """Not a column: whether the call of ``attendance_marks_record`` that answers the row recorded
+    or corrected it."""
 
     class Meta:
         ordering = ["session", "participant"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from certificates.services.issuing import certificates_sync
 from kamusm_portal.services import service
@@ -20,7 +20,7 @@ def attendance_record(
     *,
     session: TrainingSession,
     marks: Sequence[tuple[Participant | int, str]],
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> list[Attendance]:
     """Record or correct attendance after the session ends, for people on its roster
     (``sessions.services.attendance_marks_record``: its rules and refusals), and make the

@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -27,6 +28,7 @@ from kamusm_portal.db import history_copy
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one, locked_update
 from kamusm_portal.services import service
+from sessions.models import Participant, TrainingSession
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 bits
 ATTENDED = ("full", "partial")
 CORRECTED = "attendance corrected"
+_READ_AS_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def code_new() -> str:
@@ -45,7 +48,7 @@ def code_normalise(text: str) -> str:
     """What someone typed from paper, as stored: capitals, no dashes or spaces, and the letters
     Crockford reads as digits (O → 0, I and L → 1)."""
     cleaned = "".join(ch for ch in (text or "").upper() if ch not in "- ")
-    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return cleaned.translate(_READ_AS_DIGITS)
 
 
 def serials_take(year: int, count: int) -> list[str]:
@@ -57,7 +60,7 @@ def serials_take(year: int, count: int) -> list[str]:
     return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
-def certificate_rule(session, institution_id: int) -> str:
+def certificate_rule(session: TrainingSession, institution_id: int) -> str:
     """The band's rule for an institution in the session's program (``attended`` or ``full``).
     Without a band: ``attended`` in a classroom, ``full`` on site, as the 2012 table has it."""
     entitlement = (
@@ -74,14 +77,21 @@ def eligible(rule: str, status: str) -> bool:
     return status == "full" or (rule == CertificateRule.ATTENDED and status in ATTENDED)
 
 
-def _place(session) -> str:
-    if session.kind == "classroom" and session.venue_id:
+def _place(session: TrainingSession) -> str:
+    if session.kind == "classroom" and session.venue is not None:
         return session.venue.name
-    parts = [session.province.name if session.province_id else "", session.address]
+    parts = [session.province.name if session.province is not None else "", session.address]
     return ", ".join(p for p in parts if p)
 
 
-def _issue_all(session, people: list, now, names: dict[int, str], serials: list[str], by) -> list[Certificate]:
+def _issue_all(
+    session: TrainingSession,
+    people: list[Participant],
+    now: datetime,
+    names: dict[int, str],
+    serials: list[str],
+    by: User | None,
+) -> list[Certificate]:
     """The certificates of ``people`` (participants), in one INSERT and their history rows in one
     more, whatever their number (the attendance transaction of a whole session stays short)."""
     local_start, local_end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
@@ -129,7 +139,9 @@ def _issue_all(session, people: list, now, names: dict[int, str], serials: list[
 
 
 @service
-def certificates_sync(*, session, marks: Iterable[tuple], by: AbstractBaseUser | None = None) -> list[Certificate]:
+def certificates_sync(
+    *, session: TrainingSession, marks: Iterable[tuple[Participant, str]], by: User | None = None
+) -> list[Certificate]:
     """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
     (participant, status). An eligible mark without a live certificate issues one; a live
     certificate whose mark is no longer eligible is revoked (reason: attendance corrected).
@@ -175,7 +187,7 @@ def _certificate_lock(certificate: Certificate) -> Certificate:
     return locked
 
 
-def _revoke(certificate: Certificate, *, reason: str, by, now) -> None:
+def _revoke(certificate: Certificate, *, reason: str, by: User | None, now: datetime) -> None:
     certificate.status = CertificateStatus.REVOKED
     certificate.revoked_at = now
     certificate.revoked_reason = reason[:300]
@@ -185,7 +197,7 @@ def _revoke(certificate: Certificate, *, reason: str, by, now) -> None:
 
 
 @service(durable=True)
-def certificate_revoke(*, certificate: Certificate, reason: str, by: AbstractBaseUser | None = None) -> Certificate:
+def certificate_revoke(*, certificate: Certificate, reason: str, by: User | None = None) -> Certificate:
     """Programme staff revoke a certificate with a reason; the record and its code stay, and the
     verification page says it is revoked."""
     reason = (reason or "").strip()
@@ -201,7 +213,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by: AbstractBas
 
 
 @service(durable=True)
-def certificate_rerender(*, certificate: Certificate, by: AbstractBaseUser | None = None) -> Certificate:
+def certificate_rerender(*, certificate: Certificate, by: User | None = None) -> Certificate:
     """Render a live certificate's PDF again (e.g. after a font or layout fix). Locks the certificate."""
     certificate = _certificate_lock(certificate)
     if certificate.status == CertificateStatus.REVOKED:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -88,7 +89,7 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
     (a retry renders only what is still missing; the sweep comes after that)."""
     found = Certificate.objects.select_related("participant").in_bulk(certificate_ids)
     outcome: dict[int, str] = {}
-    todo = []
+    todo: list[Certificate] = []
     for pk in certificate_ids:
         certificate = found.get(pk)
         if certificate is None:
@@ -127,8 +128,8 @@ def certificates_render(*, certificate_ids: list[int], force: bool = False) -> d
         except Exception as exc:
             for pk in signed:
                 errors.setdefault(pk, exc)
-    for pk, exc in errors.items():
-        _mark_failed(pk, exc)
+    for pk, error in errors.items():
+        _mark_failed(pk, error)
     if errors:
         raise next(iter(errors.values()))
     return outcome
@@ -143,7 +144,7 @@ def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> tuple[di
     certificate alone. The participants of ``notify`` whose certificate became ready for the first
     time are e-mailed after commit (one task for the batch). Answers the outcomes, and the storage
     errors by certificate id."""
-    saved: list[tuple] = []
+    saved: list[tuple[Storage, str]] = []
     try:
         return _store_locked(pdfs, force=force, notify=notify, saved=saved)
     except BaseException:
@@ -154,7 +155,7 @@ def _store(pdfs: dict[int, bytes], *, force: bool, notify: set[int]) -> tuple[di
 
 @service
 def _store_locked(
-    pdfs: dict[int, bytes], *, force: bool, notify: set[int], saved: list[tuple]
+    pdfs: dict[int, bytes], *, force: bool, notify: set[int], saved: list[tuple[Storage, str]]
 ) -> tuple[dict[int, str], dict[int, Exception]]:
     """``_store``'s transaction: ``saved`` collects the files written, for ``_store`` to remove
     should the transaction roll back. Locks the certificates."""
@@ -196,7 +197,7 @@ def _store_locked(
     return outcome, failures
 
 
-def _save_file(certificate: Certificate, pdf: bytes, saved: list[tuple]) -> None:
+def _save_file(certificate: Certificate, pdf: bytes, saved: list[tuple[Storage, str]]) -> None:
     """Store ``pdf`` as the certificate's file (call under its row lock; the row is saved by the
     caller); ``saved`` collects what was written, for the caller to remove on a rollback."""
     previous = certificate.pdf.name or ""
@@ -231,7 +232,7 @@ def _failure_record(certificate_id: int, error: str) -> None:
     certificate.save(update_fields=["status", "error", "attempts"])
 
 
-def _delete_quietly(storage, name: str) -> None:
+def _delete_quietly(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
     except Exception:

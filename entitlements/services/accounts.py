@@ -3,19 +3,23 @@ an official of an institution."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from entitlements.models import Institution, Official
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.services import service
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+else:
+    User = get_user_model()
 
 
 def account_create(
-    *, username: str, email: str, first_name: str = "", last_name: str = "", password: str | None = None, **flags
+    *, username: str, email: str, first_name: str = "", last_name: str = "", password: str | None = None, **flags: Any
 ) -> User:
     """A new user account for a person the portal knows (an official, a trainer).
 
@@ -57,7 +61,7 @@ def official_create(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> User:
     """Make a new user an official of ``institution`` (``account_create``: without a password,
     a set-password link is e-mailed after commit)."""

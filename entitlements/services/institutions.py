@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from entitlements.models import District, Institution, Province, Unit, UnitLevel
@@ -94,9 +94,9 @@ def institution_create(
     code: str,
     kind: str,
     units: Sequence[UnitData],
-    account_manager: AbstractBaseUser | None = None,
+    account_manager: User | None = None,
     is_active: bool = True,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Institution:
     """Create an institution with its units (exactly one central) and compute its entitlements."""
     _code_unique(code)
@@ -116,13 +116,14 @@ def institution_update(
     institution: Institution,
     data: dict[str, Any],
     units: Sequence[UnitData] | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Institution:
     """Change an institution's fields; when ``units`` is given, they replace its units
     (matched on level, province, district and name, so unchanged units keep their history)."""
-    institution = lock_one(Institution.objects.filter(pk=institution.pk))
-    if institution is None:
+    locked = lock_one(Institution.objects.filter(pk=institution.pk))
+    if locked is None:
         raise Institution.DoesNotExist
+    institution = locked
     if "code" in data and data["code"] != institution.code:
         _code_unique(data["code"], exclude_pk=institution.pk)
     fields = [f for f in ("name", "code", "kind", "account_manager", "is_active") if f in data]
@@ -147,22 +148,22 @@ def institution_update(
             if key not in wanted:
                 current.delete()
         for key, unit in wanted.items():
-            current = existing.get(key)
-            if current is None:
+            kept = existing.get(key)
+            if kept is None:
                 Unit.objects.create(institution=institution, **unit.__dict__)
                 continue
             changed = [
-                f for f in ("name", "province", "district", "active_users") if getattr(current, f) != getattr(unit, f)
+                f for f in ("name", "province", "district", "active_users") if getattr(kept, f) != getattr(unit, f)
             ]
             for field in changed:
-                setattr(current, field, getattr(unit, field))
+                setattr(kept, field, getattr(unit, field))
             if changed:
-                current.save(update_fields=changed)
+                kept.save(update_fields=changed)
         entitlement_recompute(institutions=Institution.objects.filter(pk=institution.pk), by=by, reason="units changed")
     return institution
 
 
-def _unit_key(level: str, province_id: int | None, district_id: int | None, name: str) -> tuple:
+def _unit_key(level: str, province_id: int | None, district_id: int | None, name: str) -> tuple[str | int, ...]:
     """The one central unit is matched on its level alone, so renaming it keeps its row and history."""
     if level == UnitLevel.MERKEZ:
         return (level,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -18,7 +18,7 @@ from kamusm_portal.locking import locked_update
 from kamusm_portal.services import service
 
 
-def _total_users(institution_ref) -> Coalesce:
+def _total_users(institution_ref: OuterRef) -> Coalesce:
     return Coalesce(
         Subquery(
             Unit.objects.filter(institution_id=institution_ref)
@@ -36,7 +36,7 @@ def entitlement_recompute(
     *,
     institutions: QuerySet[Institution] | None = None,
     programs: Iterable[Program] | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = "recomputed",
 ) -> int:
     """Recompute the entitlements of some institutions (``None``: all) in the open programs.

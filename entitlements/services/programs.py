@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from entitlements.models import Category, Program
@@ -84,7 +84,7 @@ def category_for(*, program: Program, active_users: int) -> Category | None:
 
 
 @service
-def program_copy(*, program: Program, name: str, year: int, by: AbstractBaseUser | None = None) -> Program:
+def program_copy(*, program: Program, name: str, year: int, by: User | None = None) -> Program:
     """Start a new program from an existing one: its figures and its category table, closed for now."""
     new = Program.objects.create(
         name=name,

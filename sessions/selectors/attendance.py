@@ -11,6 +11,7 @@ from sessions.models import (
     Attendance,
     Enrolment,
     Participant,
+    Reservation,
     ReservationStatus,
     SessionKind,
     TrainingSession,
@@ -27,6 +28,7 @@ def onsite_roster(*, session: TrainingSession) -> QuerySet[Enrolment]:
 def attendance_sheet(*, session: TrainingSession) -> list[tuple[Participant, Attendance | None]]:
     """Everyone on the session's roster (confirmed seats, or enrolments) with their mark so far,
     in roster order (two queries)."""
+    rows: QuerySet[Reservation] | QuerySet[Enrolment]
     if session.kind == SessionKind.CLASSROOM:
         rows = session.reservations.filter(status=ReservationStatus.CONFIRMED).order_by("pk")
     else:

@@ -5,6 +5,7 @@ Every list here runs a fixed number of queries whatever its length.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
 from entitlements.models import Entitlement, Institution
@@ -33,5 +34,5 @@ def institution_entitled(institution: Institution | None) -> bool:
     return Entitlement.objects.filter(institution=institution, program__is_open=True, category__isnull=False).exists()
 
 
-def materials_visible(user) -> bool:
+def materials_visible(user: User | AnonymousUser) -> bool:
     return is_programme_staff(user) or institution_entitled(official_institution(user))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -16,6 +17,7 @@ from entitlements.selectors import official_institution
 from kamusm_portal.roles import is_programme_staff
 from sessions.models import (
     Reservation,
+    ReservationQuerySet,
     ReservationStatus,
     SessionKind,
     SessionStatus,
@@ -24,7 +26,7 @@ from sessions.models import (
 from sessions.selectors.trainers import trainer_of
 
 
-def sessions_visible(user) -> QuerySet[TrainingSession]:
+def sessions_visible(user: User | AnonymousUser) -> QuerySet[TrainingSession]:
     """Staff see every session; an official sees announced and completed classroom sessions and
     their own institution's on-site sessions; a trainer sees announced and completed classroom
     sessions and every session they deliver; anyone else none."""
@@ -52,7 +54,7 @@ def with_seat_counts(sessions: QuerySet[TrainingSession], now: datetime | None =
     )
 
 
-def session_list(*, user, now: datetime | None = None) -> QuerySet[TrainingSession]:
+def session_list(*, user: User | AnonymousUser, now: datetime | None = None) -> QuerySet[TrainingSession]:
     """Sessions with course, venue, program and trainer joined, seats and waiting list counted."""
     return with_seat_counts(
         sessions_visible(user).select_related(
@@ -89,7 +91,7 @@ def _position(now: datetime) -> Case:
     )
 
 
-def reservations_visible(user) -> QuerySet[Reservation]:
+def reservations_visible(user: User | AnonymousUser) -> ReservationQuerySet:
     if is_programme_staff(user):
         return Reservation.objects.all()
     institution = official_institution(user)
@@ -98,7 +100,7 @@ def reservations_visible(user) -> QuerySet[Reservation]:
     return Reservation.objects.filter(institution=institution)
 
 
-def reservation_list(*, user, now: datetime | None = None) -> QuerySet[Reservation]:
+def reservation_list(*, user: User | AnonymousUser, now: datetime | None = None) -> QuerySet[Reservation]:
     """Reservations with session, course, venue and participant joined, their ``current_status``
     (a waiting place on a session that has started reads ``expired`` at once) and positions."""
     now = now or timezone.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet
 
 from entitlements.selectors import official_institution
@@ -18,7 +19,7 @@ from sessions.models import (
 )
 
 
-def participants_visible(user) -> QuerySet[Participant]:
+def participants_visible(user: User | AnonymousUser) -> QuerySet[Participant]:
     """Staff see every participant; an official their own institution's (not anonymised)."""
     if is_programme_staff(user):
         return Participant.objects.all()
@@ -28,7 +29,7 @@ def participants_visible(user) -> QuerySet[Participant]:
     return Participant.objects.filter(institution=institution, anonymised_at__isnull=True)
 
 
-def participant_list(*, user, now: datetime | None = None) -> QuerySet[Participant]:
+def participant_list(*, user: User | AnonymousUser, now: datetime | None = None) -> QuerySet[Participant]:
     """Participants with unit and institution joined and their live reservations counted."""
     return (
         participants_visible(user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from kamusm_portal.db import TurkishCollate
@@ -18,9 +19,9 @@ from sessions.models import (
 )
 
 
-def trainer_of(user) -> Trainer | None:
+def trainer_of(user: User | AnonymousUser) -> Trainer | None:
     """The user's trainer record, if they are an active trainer."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return None
     return Trainer.objects.filter(user=user, is_active=True).first()
 

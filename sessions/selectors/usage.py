@@ -143,7 +143,7 @@ def usage_for(
     return usage_of([entitlement], now)[(institution.pk, program.pk)]
 
 
-def _filter(rows: dict[Key, Entitlement], institution: str, program: str) -> dict:
+def _filter(rows: dict[Key, Entitlement], institution: str, program: str) -> dict[str, set[int]]:
     return {
         f"{institution}__in": {i for i, _p in rows},
         f"{program}__in": {p for _i, p in rows},

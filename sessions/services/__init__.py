@@ -9,6 +9,7 @@
 Callers import from here: ``from sessions.services import reservation_create``.
 """
 
+from sessions import tasks
 from sessions.services.attendance import (
     attendance_marks_record,
     enrolment_create,
@@ -26,7 +27,6 @@ from sessions.services.classroom import (
     session_cancel,
     session_create,
     session_update,
-    tasks,
     waitlist_positions,
     waitlists_expire,
 )

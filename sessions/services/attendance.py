@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from sessions.models import (
     AttendanceStatus,
     Enrolment,
     Participant,
+    Reservation,
     ReservationStatus,
     SessionKind,
     SessionStatus,
@@ -35,6 +37,7 @@ from sessions.services.shared import local_datetime, session_lock
 
 def roster_participant_ids(session: TrainingSession) -> list[int]:
     """Who is on the session's roster, in order: confirmed seats (classroom) or enrolments (on-site)."""
+    rows: QuerySet[Reservation] | QuerySet[Enrolment]
     if session.kind == SessionKind.CLASSROOM:
         rows = session.reservations.filter(status=ReservationStatus.CONFIRMED).order_by("pk")
     else:
@@ -42,7 +45,7 @@ def roster_participant_ids(session: TrainingSession) -> list[int]:
     return list(rows.values_list("participant_id", flat=True))
 
 
-def may_record_attendance(user: AbstractBaseUser, session: TrainingSession) -> bool:
+def may_record_attendance(user: User | AnonymousUser, session: TrainingSession) -> bool:
     """Programme staff, or the session's own trainer."""
     return is_programme_staff(user) or (session.trainer_id is not None and session.trainer_id == user.pk)
 
@@ -60,7 +63,7 @@ def enrolment_removable(session: TrainingSession, *, marked: bool) -> bool:
 
 @service
 def enrolment_create(
-    *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
+    *, session: TrainingSession, participants: Sequence[Participant], by: User | None = None
 ) -> list[Enrolment]:
     """Put participants of the session's institution on an on-site session's roster. Someone
     already enrolled stays as they are; more people than the room holds is ``roster_full``.
@@ -79,6 +82,7 @@ def enrolment_create(
         raise RuleViolation(
             Code.WRONG_SESSION_KIND, _("A classroom session's roster is its confirmed seats: reserve them instead.")
         )
+    assert session.institution_id is not None  # an on-site session has its institution (a constraint)
     if not roster_open(session):
         raise RuleViolation(
             Code.ROSTER_CLOSED,
@@ -123,7 +127,7 @@ def enrolment_create(
 
 
 @service(durable=True)
-def enrolment_delete(*, enrolment: Enrolment, by: AbstractBaseUser | None = None) -> None:
+def enrolment_delete(*, enrolment: Enrolment, by: User | None = None) -> None:
     """Take someone off an on-site roster, until attendance is recorded for them. Locks the session row."""
     session = session_lock(enrolment.session)
     if not roster_open(session):
@@ -155,7 +159,7 @@ def attendance_marks_record(
     *,
     session: TrainingSession,
     marks: Sequence[tuple[Participant | int, str]],
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> list[Attendance]:
     """Record or correct the marks of people on a session's roster, after the session ends.
     ``marks`` are (participant or participant id, status). Certificates are not this layer's:
@@ -202,12 +206,12 @@ def attendance_marks_record(
             fields={"participants": outside},
         )
     people = Participant.objects.in_bulk(ids)
-    marks = [(people[pk], status) for pk, (_p, status) in zip(ids, marks, strict=True)]
+    marked = [(people[pk], status) for pk, (_p, status) in zip(ids, marks, strict=True)]
     recorded = {a.participant_id: a for a in session.attendance.all()}
     by_user = by if by is not None and by.pk else None
     fresh = [
         Attendance(session=session, participant=participant, status=status, recorded_at=now, recorded_by=by_user)
-        for participant, status in marks
+        for participant, status in marked
         if participant.pk not in recorded
     ]
     if fresh:  # the first marks of a session: one INSERT, and one for their history
@@ -221,7 +225,7 @@ def attendance_marks_record(
         )
     answer = []
     new = {row.participant_id for row in fresh}
-    for participant, status in marks:
+    for participant, status in marked:
         row = recorded[participant.pk]
         row.changed = participant.pk in new or row.status != status
         if row.status != status:

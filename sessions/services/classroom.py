@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,7 +65,9 @@ def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> No
 # --- Sessions -------------------------------------------------------------------------------
 
 
-def _trainer_book(trainer: Trainer | None, *, starts_at: datetime, ends_at: datetime, session_pk=None) -> None:
+def _trainer_book(
+    trainer: Trainer | None, *, starts_at: datetime, ends_at: datetime, session_pk: int | None = None
+) -> None:
     """An active trainer, locked and free for the time (``trainer_conflict`` otherwise)."""
     if trainer is None:
         return
@@ -100,12 +102,12 @@ def session_create(
     *,
     program: Program,
     course: Course,
-    venue: Venue,
+    venue: Venue | None,
     starts_at: datetime,
     ends_at: datetime,
     capacity: int | None = None,
     trainer: Trainer | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> TrainingSession:
     """A new classroom session, as a draft (capacity: the program's classroom size by default).
     With a trainer, locks the trainer row and checks their work plan."""
@@ -128,7 +130,7 @@ def session_create(
 
 
 @service
-def session_update(*, session: TrainingSession, data: dict[str, Any], by: AbstractBaseUser | None = None):
+def session_update(*, session: TrainingSession, data: dict[str, Any], by: User | None = None) -> TrainingSession:
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
     already confirmed is refused. Locks the session row, then its trainer's."""
@@ -170,7 +172,7 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: Abstra
 
 
 @service
-def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+def session_announce(*, session: TrainingSession, by: User | None = None) -> TrainingSession:
     """Publish a draft session to officials, at least the program's notice period ahead; the
     officials of classroom-band institutions are e-mailed after commit. Locks the session row."""
     session = session_lock(session)
@@ -191,7 +193,7 @@ def session_announce(*, session: TrainingSession, by: AbstractBaseUser | None = 
 
 
 @service(durable=True)
-def session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+def session_cancel(*, session: TrainingSession, by: User | None = None) -> TrainingSession:
     """Cancel a session.
 
     Classroom: until it starts; every live reservation is cancelled (rows and history kept, quota
@@ -256,7 +258,7 @@ def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation
 
 @service(durable=True)
 def reservation_create(
-    *, session: TrainingSession, participants: Sequence[Participant], by: AbstractBaseUser | None = None
+    *, session: TrainingSession, participants: Sequence[Participant], by: User | None = None
 ) -> list[Reservation]:
     """Apply for seats for some of one institution's participants on a classroom session.
 
@@ -392,14 +394,17 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
 
 
 @service(durable=True)
-def reservation_cancel(*, reservation: Reservation, by: AbstractBaseUser | None = None) -> Reservation:
+def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> Reservation:
     """Cancel a live reservation until the session starts; a freed seat goes at once to the first
     on the waiting list, in the same transaction. Locks the entitlement row, the session row, then
     the reservation."""
     reservation = Reservation.objects.select_related("session").get(pk=reservation.pk)
     entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
     session = session_lock(reservation.session)
-    reservation = lock_one(Reservation.objects.filter(pk=reservation.pk))
+    locked = lock_one(Reservation.objects.filter(pk=reservation.pk))
+    if locked is None:
+        raise Reservation.DoesNotExist
+    reservation = locked
     now = timezone.now()
     reservation.session = session
     if reservation.status not in LIVE_STATUSES:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -67,7 +67,7 @@ def _hours_exceeded(*, requested: int, right: int, used: int, held: int) -> Rule
     )
 
 
-def _windows_clean(preferred_dates: Sequence[dict] | None) -> list[dict[str, str]]:
+def _windows_clean(preferred_dates: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
     """Preferred windows as ``[{"from": "YYYY-MM-DD", "to": ...}]``; missing or empty = no preference."""
     cleaned = []
     for index, window in enumerate(preferred_dates or []):
@@ -99,9 +99,9 @@ def training_request_create(
     items: Sequence[dict[str, Any]],
     province: Province,
     expected_participants: int,
-    preferred_dates: Sequence[dict] | None = None,
+    preferred_dates: Sequence[dict[str, Any]] | None = None,
     notes: str = "",
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> TrainingRequest:
     """Submit a request for on-site training: ``items`` are ``{"course", "hours"}``.
 
@@ -120,12 +120,11 @@ def training_request_create(
             item_errors[index] = [_("The course %(course)s is not offered.") % {"course": course.code}]
         elif not isinstance(hours, int) or hours < 1:
             item_errors[index] = [_("Hours are a whole number, at least 1.")]
-    courses = [item.get("course") for item in items]
     if not items:
         errors["items"] = [_("Ask for at least one course.")]
     elif item_errors:
         errors["items"] = item_errors
-    elif len({c.pk for c in courses}) != len(courses):
+    elif len({item["course"].pk for item in items}) != len(items):  # every item has its course here
         errors["items"] = [_("Each course is asked for once; put all its hours on one line.")]
     if expected_participants is None or expected_participants < 1:
         errors["expected_participants"] = [_("At least one participant is expected.")]
@@ -185,7 +184,7 @@ def training_request_cancellable(request: TrainingRequest, *, scheduled: bool) -
 
 
 @service(durable=True)
-def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | None = None) -> TrainingRequest:
+def training_request_cancel(*, request: TrainingRequest, by: User | None = None) -> TrainingRequest:
     """The official withdraws a request before it is scheduled, freeing the hours it held. A
     request with a session already scheduled is refused (the centre cancels sessions).
     Locks the entitlement row, then the request."""
@@ -205,9 +204,7 @@ def training_request_cancel(*, request: TrainingRequest, by: AbstractBaseUser | 
 
 
 @service(durable=True)
-def training_request_reject(
-    *, request: TrainingRequest, reason: str, by: AbstractBaseUser | None = None
-) -> TrainingRequest:
+def training_request_reject(*, request: TrainingRequest, reason: str, by: User | None = None) -> TrainingRequest:
     """Programme staff turn a request down with a reason, freeing what it still held (sessions
     already scheduled stay). The officials are e-mailed. Locks the entitlement row, then the request."""
     reason = (reason or "").strip()
@@ -266,7 +263,7 @@ def onsite_session_schedule(
     hours: int | None = None,
     province: Province | None = None,
     address: str = "",
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> TrainingSession:
     """Turn (part of) a request item into an on-site session, announced to the institution at once.
 
@@ -337,12 +334,13 @@ def onsite_session_schedule(
 
 
 @service
-def onsite_session_cancel(*, session: TrainingSession, by: AbstractBaseUser | None = None) -> TrainingSession:
+def onsite_session_cancel(*, session: TrainingSession, by: User | None = None) -> TrainingSession:
     """Cancel an on-site session until attendance is recorded: its hours go back to its request
     item, held again to be rescheduled (a request that was fully scheduled opens again; a rejected
     or cancelled one stays closed, so the hours are free). Officials and the trainer are e-mailed.
     Locks the entitlement row, the request row, then the session row."""
     session = TrainingSession.objects.select_related("request_item__request").get(pk=session.pk)
+    assert session.request_item is not None  # an on-site session has its request item (a constraint)
     request = session.request_item.request
     _entitlement, request = _lock_for(request)
     session = session_lock(session)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -96,9 +96,7 @@ def _duplicate_from(exc: IntegrityError) -> RuleViolation:
 
 
 @service
-def participant_create(
-    *, institution: Institution, data: dict[str, Any], by: AbstractBaseUser | None = None
-) -> Participant:
+def participant_create(*, institution: Institution, data: dict[str, Any], by: User | None = None) -> Participant:
     """Nominate a participant: unit of this institution (the central unit by default), unique
     e-mail and kimlik no within the institution, kimlik no checked by its checksum."""
     values = {f: data[f] for f in _PARTICIPANT_FIELDS if f in data}
@@ -115,9 +113,7 @@ def participant_create(
 
 
 @service
-def participant_update(
-    *, participant: Participant, data: dict[str, Any], by: AbstractBaseUser | None = None
-) -> Participant:
+def participant_update(*, participant: Participant, data: dict[str, Any], by: User | None = None) -> Participant:
     participant = _participant_lock(participant)
     if participant.anonymised_at:
         raise RuleViolation(Code.PARTICIPANT_REMOVED, _("An anonymised participant cannot be changed."))
@@ -137,7 +133,7 @@ def participant_update(
 
 
 @service
-def participant_delete(*, participant: Participant, by: AbstractBaseUser | None = None) -> None:
+def participant_delete(*, participant: Participant, by: User | None = None) -> None:
     """Remove a participant. One holding live reservations, or enrolled on an on-site session that
     has not ended, is refused (``participant_in_use``); one with history is anonymised, so counts
     and records stay true; otherwise the row goes."""

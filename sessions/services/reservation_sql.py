@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.utils import timezone
@@ -24,6 +24,9 @@ from entitlements.models import Category, Entitlement, Program
 from kamusm_portal.db import history_insert, history_insert_sql, history_params
 from kamusm_portal.locking import lock_clause
 from sessions.models import Participant, Reservation, ReservationStatus, TrainingSession
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 _ENTITLEMENTS, _CATEGORIES = Entitlement._meta.db_table, Category._meta.db_table
 _SESSIONS, _PROGRAMS = TrainingSession._meta.db_table, Program._meta.db_table
@@ -45,17 +48,17 @@ def _in(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _fetch(cursor, sql: str, params: Sequence[Any]) -> list[tuple]:
+def _fetch(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     cursor.execute(sql, params)
     return cursor.fetchall()
 
 
-def live_count(cursor, *, institution_id: int, program_id: int, now: datetime) -> int:
+def live_count(cursor: CursorWrapper, *, institution_id: int, program_id: int, now: datetime) -> int:
     """``LIVE_COUNT`` on its own (what the application counts under the entitlement lock)."""
     return _fetch(cursor, LIVE_COUNT, _live_count_params(institution_id, program_id, now))[0][0]
 
 
-def band_locked(cursor, *, program_id: int, institution_id: int) -> str | None:
+def band_locked(cursor: CursorWrapper, *, program_id: int, institution_id: int) -> str | None:
     """Lock the institution's entitlement row in the program; answer its band's delivery (``None``
     without a row or a band)."""
     rows = _fetch(
@@ -68,7 +71,7 @@ def band_locked(cursor, *, program_id: int, institution_id: int) -> str | None:
 
 
 def participants_locked(
-    cursor, *, ids: Sequence[int], institution_id: int, program_id: int, now: datetime
+    cursor: CursorWrapper, *, ids: Sequence[int], institution_id: int, program_id: int, now: datetime
 ) -> tuple[list[int], int]:
     """Lock the participants of ``ids`` that are the institution's and not anonymised; answer their
     ids and, in the same statement, the institution's live reservations in the program."""
@@ -82,7 +85,7 @@ def participants_locked(
     return [pk for pk, _live in rows], (rows[0][1] if rows else 0)
 
 
-def session_locked(cursor, *, session_id: int) -> tuple | None:
+def session_locked(cursor: CursorWrapper, *, session_id: int) -> tuple[Any, ...] | None:
     """Lock the session row; answer (kind, status, starts_at, capacity, program open, program quota)."""
     rows = _fetch(
         cursor,
@@ -99,7 +102,7 @@ def session_locked(cursor, *, session_id: int) -> tuple | None:
     return kind, status, starts_at, capacity, program_open, quota
 
 
-def queue_counts(cursor, *, session_id: int, ids: Sequence[int]) -> tuple[int, int, int]:
+def queue_counts(cursor: CursorWrapper, *, session_id: int, ids: Sequence[int]) -> tuple[int, int, int]:
     """The session's confirmed and waiting reservations, and how many of ``ids`` hold one of them."""
     return _fetch(
         cursor,
@@ -118,7 +121,9 @@ def queue_counts(cursor, *, session_id: int, ids: Sequence[int]) -> tuple[int, i
     )[0]
 
 
-def reservations_insert(cursor, rows: list[Reservation], *, now: datetime, user_id: int | None) -> list[int]:
+def reservations_insert(
+    cursor: CursorWrapper, rows: list[Reservation], *, now: datetime, user_id: int | None
+) -> list[int]:
     """Insert ``rows`` and their history rows (one statement on PostgreSQL, two on SQLite); answer
     the new ids in insertion order (ids come from one sequence in VALUES order)."""
     adapt = connection.ops.adapt_datetimefield_value

@@ -5,6 +5,7 @@ message."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -50,7 +51,7 @@ def session_lock(session: TrainingSession) -> TrainingSession:
     return locked
 
 
-def booked_session_save(session: TrainingSession, **kwargs) -> None:
+def booked_session_save(session: TrainingSession, **kwargs: Any) -> None:
     """Save a session whose trainer was checked: the exclusion constraint (PostgreSQL) refusing
     it anyway means a booking slipped past the lock, which is a conflict, never a 500."""
     try:

@@ -9,8 +9,9 @@ Sessions that merely touch (one ends when the next starts) do not overlap.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext as _
 
 from entitlements.models import Province
@@ -27,30 +28,28 @@ TRAINERS_GROUP = "Trainers"
 def trainer_lock(trainer: Trainer, *, active: bool = True) -> Trainer:
     """The trainer row, locked, with its user; ``trainer_inactive`` when ``active`` is asked and the
     trainer or their account is not active."""
-    trainer = lock_one(Trainer.objects.select_related("user").filter(pk=trainer.pk))
-    if trainer is None:
+    locked = lock_one(Trainer.objects.select_related("user").filter(pk=trainer.pk))
+    if locked is None:
         raise Trainer.DoesNotExist
-    if active and not (trainer.is_active and trainer.user.is_active):
+    if active and not (locked.is_active and locked.user.is_active):
         raise RuleViolation(
             Code.TRAINER_INACTIVE,
-            _("%(trainer)s is not an active trainer.") % {"trainer": trainer},
+            _("%(trainer)s is not an active trainer.") % {"trainer": locked},
             fields={"trainer": [_("Not an active trainer.")]},
         )
-    return trainer
+    return locked
 
 
 def _session_clash(
     trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
 ) -> TrainingSession | None:
     """The trainer's first live session that overlaps [starts_at, ends_at) (touching is not overlapping)."""
-    return (
-        TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .exclude(status=SessionStatus.CANCELLED)
-        .exclude(pk=exclude_session)
-        .select_related("course")
-        .order_by("starts_at")
-        .first()
+    sessions = TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(
+        status=SessionStatus.CANCELLED
     )
+    if exclude_session is not None:
+        sessions = sessions.exclude(pk=exclude_session)
+    return sessions.select_related("course").order_by("starts_at").first()
 
 
 def trainer_conflict_check(
@@ -91,7 +90,7 @@ def trainer_create(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
 ) -> Trainer:
     """A new staff user who trains, in the "Trainers" group. Without a password the account gets
     an unusable one and a set-password link is e-mailed after commit."""
@@ -109,7 +108,7 @@ def trainer_create(
 
 
 @service
-def trainer_update(*, trainer: Trainer, data: dict, by: AbstractBaseUser | None = None) -> Trainer:
+def trainer_update(*, trainer: Trainer, data: dict[str, Any], by: User | None = None) -> Trainer:
     """Change a trainer's home province or active flag. Locks the trainer row."""
     trainer = trainer_lock(trainer, active=False)
     fields = [f for f in ("home_province", "is_active") if f in data and data[f] != getattr(trainer, f)]
@@ -121,7 +120,7 @@ def trainer_update(*, trainer: Trainer, data: dict, by: AbstractBaseUser | None 
 
 
 @service(durable=True)
-def trainer_calendar_link_renew(*, trainer: Trainer, by: AbstractBaseUser | None = None) -> Trainer:
+def trainer_calendar_link_renew(*, trainer: Trainer, by: User | None = None) -> Trainer:
     """A new secret for the trainer's calendar feed: the old link stops working. Locks the trainer row."""
     trainer = trainer_lock(trainer, active=False)
     trainer.calendar_token = _calendar_token()
@@ -152,7 +151,7 @@ def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: date
 
 @service
 def unavailability_create(
-    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: AbstractBaseUser | None = None
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: User | None = None
 ) -> Unavailability:
     """Block a time of the trainer's work plan (``unavailability_check``). Locks the trainer row."""
     trainer = trainer_lock(trainer, active=False)
@@ -164,9 +163,9 @@ def unavailability_create(
 
 
 @service
-def unavailability_delete(*, block: Unavailability, by: AbstractBaseUser | None = None) -> None:
+def unavailability_delete(*, block: Unavailability, by: User | None = None) -> None:
     """Free a block of the trainer's time (the history keeps it). Locks the trainer row."""
     trainer_lock(block.trainer, active=False)
-    block = Unavailability.objects.filter(pk=block.pk).first()
-    if block is not None:
-        block.delete()
+    current = Unavailability.objects.filter(pk=block.pk).first()
+    if current is not None:
+        current.delete()

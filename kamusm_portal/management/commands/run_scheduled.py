@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
+from typing import Any
 
 from celery import current_app
 from celery.schedules import maybe_schedule
@@ -30,7 +31,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run every job once, then stop")
 
-    def handle(self, *args, once: bool = False, **options) -> None:
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         jobs = {
             name: (entry["task"], maybe_schedule(entry["schedule"], app=current_app))
             for name, entry in settings.CELERY_BEAT_SCHEDULE.items()

@@ -18,12 +18,14 @@ import os
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Sum
 
@@ -39,7 +41,12 @@ from entitlements.services import UnitData, institution_create, official_create
 from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
 from sessions.services import trainer_create
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from sessions.models import Course, TrainingRequest
+else:
+    User = get_user_model()
 
 DEMO_TOTAL_ACTIVE_USERS = 145_000
 ANKARA = 6
@@ -318,7 +325,7 @@ class Command(BaseCommand):
         "the logins file (mode 0600) and printed."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--logins-file",
             help="Where the demo passwords are kept (default: settings.DEMO_LOGINS_FILE or var/demo-logins.json).",
@@ -327,7 +334,7 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Run even with DEBUG off (demo accounts do not belong in production)."
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo makes demo accounts with known passwords: it runs only with DEBUG on.")
         total = demo_total_active_users()
@@ -344,7 +351,7 @@ class Command(BaseCommand):
             created: list[str] = []
             accounts: dict[str, str | None] = {}
 
-            def account(person: Person, **flags) -> User:
+            def account(person: Person, **flags: Any) -> User:
                 """The person's user, made with a known password when missing; an existing one is left as it is."""
                 user = User.objects.filter(username=person.username).first()
                 if user is not None:
@@ -366,11 +373,10 @@ class Command(BaseCommand):
             account(SUPERUSER, is_staff=True, is_superuser=True)
             staff = account(PROGRAMME_STAFF, is_staff=True)
             staff.groups.add(Group.objects.get(name=PROGRAMME_STAFF_GROUP))
-            permissions = Permission.objects.filter(
-                content_type__app_label="entitlements", codename__in=ACCOUNT_MANAGER_PERMISSIONS
-            )
             permissions = [
-                *permissions,
+                *Permission.objects.filter(
+                    content_type__app_label="entitlements", codename__in=ACCOUNT_MANAGER_PERMISSIONS
+                ),
                 *Permission.objects.filter(
                     content_type__app_label="training_sessions", codename__in=ACCOUNT_MANAGER_SESSION_PERMISSIONS
                 ),
@@ -475,7 +481,7 @@ DEMO_SESSIONS = [
 ]
 
 
-def _demo_classroom(staff) -> None:
+def _demo_classroom(staff: User) -> None:
     """Participants for the Standard institutions and a few classroom sessions, once."""
     from datetime import time, timedelta
 
@@ -499,7 +505,7 @@ def _demo_classroom(staff) -> None:
     today = timezone.localdate()
     for course_code, plate, days, announce in DEMO_SESSIONS:
         day = today + timedelta(days=days)
-        starts_at = timezone.make_aware(timezone.datetime.combine(day, time(9, 30)))
+        starts_at = timezone.make_aware(datetime.combine(day, time(9, 30)))
         session = session_create(
             program=program,
             course=Course.objects.get(code=course_code),
@@ -519,7 +525,7 @@ DEMO_ONSITE_PARTICIPANTS = {
 }
 
 
-def _demo_onsite(staff) -> None:
+def _demo_onsite(staff: User) -> None:
     """On-site requests in every state, a scheduled session, one delivered with its attendance and
     certificates, and one delivered with its roster enrolled and attendance left for the trainer
     to record, once."""
@@ -552,10 +558,17 @@ def _demo_onsite(staff) -> None:
     technical = next(c for c in courses.values() if c.audience == "technical")
     today = timezone.localdate()
 
-    def at(days: int, hour: int = 9):
-        return timezone.make_aware(timezone.datetime.combine(today + timedelta(days=days), time(hour)))
+    def at(days: int, hour: int = 9) -> datetime:
+        return timezone.make_aware(datetime.combine(today + timedelta(days=days), time(hour)))
 
-    def ask(code: str, items: list, *, plate: int, windows=None, expected: int = 20):
+    def ask(
+        code: str,
+        items: list[tuple[Course, int]],
+        *,
+        plate: int,
+        windows: list[dict[str, date]] | None = None,
+        expected: int = 20,
+    ) -> TrainingRequest:
         institution = Institution.objects.get(code=code)
         return training_request_create(
             institution=institution,
@@ -570,9 +583,9 @@ def _demo_onsite(staff) -> None:
 
     unavailability_create(trainer=trainers["egitmen2"], starts_at=at(14, 0), ends_at=at(21, 0), reason="Yıllık izin")
     # Band 4 (20 hours): one item scheduled, the other still held.
-    first = ask("10000318", [(courses["EIMZA-101"], 8), (technical, 8)], plate=6)
+    band4 = ask("10000318", [(courses["EIMZA-101"], 8), (technical, 8)], plate=6)
     onsite_session_schedule(
-        request=first,
+        request=band4,
         course=courses["EIMZA-101"],
         trainer=trainers["egitmen1"],
         starts_at=at(25),
@@ -582,7 +595,7 @@ def _demo_onsite(staff) -> None:
     )
     # Its technical item was delivered two weeks ago and its attendance recorded: certificates.
     earlier = onsite_session_schedule(
-        request=first,
+        request=band4,
         course=technical,
         trainer=trainers["egitmen3"],
         starts_at=at(-14),
@@ -590,7 +603,7 @@ def _demo_onsite(staff) -> None:
         address="Kurum Konferans Salonu",
         by=staff,
     )
-    attendees = list(Participant.objects.filter(institution=first.institution).order_by("pk"))
+    attendees = list(Participant.objects.filter(institution=band4.institution).order_by("pk"))
     enrolment_create(session=earlier, participants=attendees, by=staff)
     attendance_record(
         session=earlier,
