@@ -200,7 +200,7 @@ def attempt(item: dict) -> tuple:
     try:
         made = reservation_create(session=item["session"], participants=item["participants"], by=item["by"])
     except RuleViolation as exc:
-        return ("refused", exc.code)
+        return ("refused", str(exc.code))
     except Exception as exc:  # counted and shown: the benchmark must not hide a failure
         return ("error", f"{type(exc).__name__}: {exc}")
     return ("made", tuple(r.status for r in made))
