@@ -11,7 +11,7 @@ from sessions.selectors import proposal_input, request_list, sessions_visible
 from sessions.services import onsite_session_schedule, unavailability_create
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory
 from tests.sessions.factories import TrainerFactory, onsite_institution, submitted_request
-from tests.timing import TZ, on
+from tests.timing import TZ, at, on
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_an_official_sees_only_their_institutions_requests_and_on_site_sessions(
     Official.objects.create(user=user, institution=mine)
     mine_request, their_request = _request(mine), _request(theirs)
     trainer = TrainerFactory()
-    start = timezone.localtime() + timedelta(days=5)
+    start = at(5, 9)  # 09:00 five days ahead: 8 hours end the same day whatever the time now
     for request, day in ((mine_request, 0), (their_request, 1)):
         onsite_session_schedule(
             request=request,
