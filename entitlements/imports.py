@@ -704,17 +704,26 @@ def _plan(parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportRepo
     """Match rows to stored institutions and units, check what needs the database, fill the preview.
 
     Two queries (per chunk of a few thousand institutions): the file's institutions by code and
-    their units. With ``lock`` the stored institutions are locked (``kamusm_portal.locking``, in id
-    order, so two imports never deadlock) until the caller's transaction ends.
+    their units. With ``lock`` the stored institutions are then locked (``kamusm_portal.locking``)
+    in id order over the whole file, chunk after chunk, so two imports never deadlock, and read
+    again under their locks; they stay locked until the caller's transaction ends.
     """
     plan = _Plan()
-    stored_names: dict[str, str] = {}
+    stored: list[tuple[str, int, str]] = []
     for chunk in _chunks(sorted(codes.first_row)):
-        qs = Institution.objects.filter(code__in=chunk)
-        qs = locked(qs) if lock else qs.order_by("code")
-        for code, pk, name in qs.values_list("code", "pk", "name"):
-            plan.institution_ids[code] = pk
-            stored_names[code] = name
+        stored.extend(Institution.objects.filter(code__in=chunk).order_by("code").values_list("code", "pk", "name"))
+    if lock:
+        ids = sorted(pk for _code, pk, _name in stored)
+        stored = [
+            row
+            for chunk in _chunks(ids)
+            for row in locked(Institution.objects.filter(pk__in=chunk)).values_list("code", "pk", "name")
+            if row[0] in codes.first_row  # a code changed meanwhile is a new institution of the file
+        ]
+    stored_names: dict[str, str] = {}
+    for code, pk, name in stored:
+        plan.institution_ids[code] = pk
+        stored_names[code] = name
     merkez: dict[int, tuple] = {}
     units: dict[tuple, list[tuple]] = {}
     for chunk in _chunks(sorted(plan.institution_ids.values())):

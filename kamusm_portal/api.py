@@ -76,8 +76,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = {"code": Code.INVALID, "detail": str(exc.detail), "fields": {}}
     elif isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        code = _rule_code(exc.get_codes())
-        response.data = {"code": code, "detail": _flatten(fields) or _("Invalid input."), "fields": fields}
+        response.data = {"code": Code.INVALID, "detail": _flatten(fields) or _("Invalid input."), "fields": fields}
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else response.data
@@ -87,23 +86,6 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code = Code.NOT_AUTHENTICATED
         response.data = {"code": code, "detail": str(detail), "fields": {}}
     return response
-
-
-RULE_CODES_FROM_FIELDS = {Code.INVALID_KIMLIK_NO}
-
-
-def _rule_code(codes: Any) -> Code:
-    """A field check with a rule code of its own (e.g. ``invalid_kimlik_no``) lifts it to the top."""
-    stack = [codes]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif item in RULE_CODES_FROM_FIELDS:
-            return Code(item)
-    return Code.INVALID
 
 
 # --- The error body in the OpenAPI schema ---------------------------------------------------

@@ -24,7 +24,7 @@ class Code(StrEnum):
 
     # Enum calls ``__new__`` with a member's three values while it builds the class; afterwards
     # ``Code(value)`` looks a member up by its value alone. Both calls are typed: mypy reads the
-    # class's call signature from ``__new__`` (python/mypy#10573).
+    # class's call signature from ``__new__``.
     @overload
     def __new__(cls, value: str) -> Code: ...
     @overload

@@ -9,12 +9,16 @@ knows the one order and refuses:
 - a lock taken after one that comes later in ``LOCK_ORDER``, within one service call
   (``kamusm_portal.services.service``; the outermost call and everything it calls).
 
-Within a model, rows are locked in primary-key order. Locking a row of the same model again, or
-of a model earlier than none taken yet, is fine.
+Within a model, ``lock`` and ``locked`` take rows in primary-key order. Locking rows of the same
+model again is fine; so is a model later in the order than every lock taken so far.
 
-On PostgreSQL a lock is ``SELECT … FOR UPDATE OF <the model's table>`` (or the ``UPDATE`` that
-takes it); SQLite has no row locks, and its write transactions are ``BEGIN IMMEDIATE``
-(settings), so writers queue on the database lock instead.
+On PostgreSQL a lock is ``SELECT … FOR NO KEY UPDATE OF <the model's table>`` (or the ``UPDATE``
+that takes the same lock): it excludes every other locker, but not the ``FOR KEY SHARE`` that a
+foreign key's check takes on the rows a new row points to (at commit: Django's foreign keys are
+deferred), so a service that inserts rows pointing at a row another service holds (an attendance
+mark at its participant, a reservation at its entitlement's institution) never deadlocks on it.
+SQLite has no row locks; its write transactions are ``BEGIN IMMEDIATE`` (settings), so writers
+queue on the database lock instead.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ def locked(queryset: QuerySet[M]) -> QuerySet[M]:
     """``queryset`` as a locking query (its model's rows only, in primary-key order), for a caller
     that reads it its own way (``values_list``, chunks); evaluate it in the same transaction."""
     _note(queryset.model)
-    return queryset.select_for_update(of=("self",)).order_by("pk")
+    return queryset.select_for_update(of=("self",), no_key=True).order_by("pk")
 
 
 def lock(queryset: QuerySet[M]) -> list[M]:
@@ -87,15 +91,16 @@ def lock_one(queryset: QuerySet[M]) -> M | None:
 
 def locked_update(queryset: QuerySet[M], **values: Any) -> int:
     """``queryset.update(**values)``: the UPDATE takes the rows' locks (held to the end of the
-    transaction). Answers how many rows changed."""
+    transaction), in the order the database meets them: for one row, or a set no other service
+    locks row by row. Answers how many rows changed."""
     _note(queryset.model)
     return queryset.update(**values)
 
 
 def lock_clause(model: type[Model], alias: str = "") -> str:
-    """The row-lock clause of a hand-written ``SELECT`` of ``model``'s rows: ``FOR UPDATE OF
+    """The row-lock clause of a hand-written ``SELECT`` of ``model``'s rows: ``FOR NO KEY UPDATE OF
     <alias>`` on PostgreSQL, nothing on SQLite."""
     _note(model)
     if not connection.features.has_select_for_update:
         return ""
-    return f" FOR UPDATE OF {alias}" if alias else " FOR UPDATE"
+    return f" FOR NO KEY UPDATE OF {alias}" if alias else " FOR NO KEY UPDATE"

@@ -79,6 +79,10 @@ def service(
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
             outer = _current.get()
             actor = _actor(kwargs.get("by"))
+            # After its commit, a call's on-commit hooks run (a task, in process without a broker)
+            # while it is still on the stack, outside its transaction: they are calls of their own.
+            if outer is not None and not transaction.get_connection().in_atomic_block:
+                outer = None
             if outer is None:
                 token = _current.set(ServiceCall(actor=actor))
                 try:

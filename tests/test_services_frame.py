@@ -115,6 +115,26 @@ def test_the_services_lock_only_through_the_locking_module():
     assert offenders == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_service_run_after_a_commit_is_a_call_of_its_own():
+    """An on-commit hook (a task run in process without a broker) starts afresh: the finished call's
+    locks and actor are not its own."""
+    seen = {}
+
+    @service
+    def later(*, by=None):
+        lock(Entitlement.objects.none())  # earlier in the order than what the first call took
+        seen["actor"] = acting_user()
+
+    @service
+    def first(*, by=None):
+        lock(TrainingSession.objects.none())
+        transaction.on_commit(lambda: later())
+
+    first(by=UserFactory())
+    assert seen == {"actor": None}
+
+
 # --- One transaction per call ------------------------------------------------------------------
 
 

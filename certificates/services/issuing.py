@@ -10,7 +10,6 @@ counter row, in the same transaction (a rolled-back attendance gives its number 
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -26,11 +25,9 @@ from certificates.services.pdfs import render_later, render_later_many
 from entitlements.models import CertificateRule, Entitlement, Institution
 from kamusm_portal.db import history_copy
 from kamusm_portal.errors import Code, RuleViolation
-from kamusm_portal.locking import lock_one, locked_update
+from kamusm_portal.locking import lock, lock_one, locked_update
 from kamusm_portal.services import service
 from sessions.models import Participant, TrainingSession
-
-logger = logging.getLogger(__name__)
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 bits
@@ -145,15 +142,16 @@ def certificates_sync(
     """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
     (participant, status). An eligible mark without a live certificate issues one; a live
     certificate whose mark is no longer eligible is revoked (reason: attendance corrected).
-    Call inside the attendance transaction, under the session lock. Answers the new ones; their
-    PDFs are queued after commit."""
+    Call inside the attendance transaction, under the session lock; locks the session's live
+    certificates of these people, then the serial counter. Answers the new ones; their PDFs are
+    queued after commit."""
     marks = list(marks)
     if not marks:
         return []
-    live = {
+    live = {  # locked: staff may be revoking one of them at this moment
         c.participant_id: c
-        for c in Certificate.objects.filter(
-            session=session, participant_id__in=[p.pk for p, _s in marks], status__in=_LIVE
+        for c in lock(
+            Certificate.objects.filter(session=session, participant_id__in=[p.pk for p, _s in marks], status__in=_LIVE)
         )
     }
     rules: dict[int, str] = {}

@@ -29,6 +29,8 @@ from sessions.models import Course, Reservation, SessionKind, TrainingSession, V
 class SessionForm(forms.ModelForm):
     """Classroom sessions: created as drafts through the service; changes through the service."""
 
+    by = None  # the staff user of the request (``TrainingSessionAdmin.get_form``), the services' actor
+
     class Meta:
         model = TrainingSession
         fields = ("program", "course", "venue", "starts_at", "ends_at", "capacity", "trainer")
@@ -51,12 +53,12 @@ class SessionForm(forms.ModelForm):
             return data
         try:
             if self.instance.pk is None:
-                self.instance = services.session_create(**data)
+                self.instance = services.session_create(**data, by=self.by)
             else:
                 changes = {k: data[k] for k in self.changed_data if k != "program"}
                 if changes.get("capacity") is None:
                     changes.pop("capacity", None)
-                self.instance = services.session_update(session=self.instance, data=changes)
+                self.instance = services.session_update(session=self.instance, data=changes, by=self.by)
         except RuleViolation as exc:
             add_rule_error(self, exc)
         return data
@@ -209,6 +211,7 @@ class TrainingSessionAdmin(WorkPlanAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        form.by = request.user  # a class made for this request
         if "venue" in form.base_fields:
             form.base_fields["venue"].queryset = Venue.objects.filter(is_active=True)
         return form

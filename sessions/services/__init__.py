@@ -9,7 +9,6 @@
 Callers import from here: ``from sessions.services import reservation_create``.
 """
 
-from sessions import tasks
 from sessions.services.attendance import (
     attendance_marks_record,
     enrolment_create,
@@ -80,7 +79,6 @@ __all__ = [
     "session_cancel",
     "session_create",
     "session_update",
-    "tasks",
     "trainer_calendar_link_renew",
     "trainer_conflict_check",
     "trainer_create",

@@ -1,8 +1,9 @@
 """Writes and rules of sessions (classroom; cancelling either kind), reservations and waiting lists.
 
-Locks (``kamusm_portal.locking``, in its one order): a service that changes seats locks the
-institution's entitlement row in the session's program, then the session row, and recounts from the
-reservations before deciding.
+Locks (``kamusm_portal.locking``, in its one order): a service that changes an institution's seats
+(applying, cancelling a reservation) locks the institution's entitlement row in the session's
+program first; every service that changes a session's seats locks the session row and recounts
+from the reservations before deciding.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ def session_create(
 def session_update(*, session: TrainingSession, data: dict[str, Any], by: User | None = None) -> TrainingSession:
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
-    already confirmed is refused. Locks the session row, then its trainer's."""
+    already confirmed is refused. Locks the session row, the reservations it promotes, then the
+    trainer's row."""
     session = session_lock(session)
     if session.kind != SessionKind.CLASSROOM:
         raise RuleViolation(Code.WRONG_SESSION_KIND, _("Only classroom sessions are edited here."))
@@ -160,14 +162,14 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: User |
     trainer = data.get("trainer", session.trainer)
     if "trainer" in data and data["trainer"] != session.trainer:
         changed.append("trainer")
-    if trainer is not None and {"trainer", "starts_at", "ends_at"} & set(changed):
-        _trainer_book(trainer, starts_at=new["starts_at"], ends_at=new["ends_at"], session_pk=session.pk)
     for field in changed:
         setattr(session, field, trainer if field == "trainer" else new[field])
+    if "capacity" in changed and session.starts_at > now:  # the reservations before the trainer (lock order)
+        _waitlist_promote(session=session, free=free_places(session.capacity, confirmed), now=now)
+    if trainer is not None and {"trainer", "starts_at", "ends_at"} & set(changed):
+        _trainer_book(trainer, starts_at=session.starts_at, ends_at=session.ends_at, session_pk=session.pk)
     if changed:
         booked_session_save(session, update_fields=changed)
-    if "capacity" in changed and session.starts_at > now:
-        _waitlist_promote(session=session, free=free_places(session.capacity, confirmed), now=now)
     return session
 
 
@@ -383,7 +385,8 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
     """Confirm the first ``free`` waitlisted reservations (application order); notify after commit."""
     if free <= 0 or session.starts_at <= now:
         return []
-    promoted = list(session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")[:free])
+    first = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")[:free]
+    promoted = lock(Reservation.objects.filter(pk__in=list(first.values_list("pk", flat=True))))
     for reservation in promoted:
         reservation.status = ReservationStatus.CONFIRMED
         reservation.confirmed_at = now
@@ -424,15 +427,20 @@ def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> R
     return reservation
 
 
+EXPIRE_BATCH = 10_000
+
+
 @service(durable=True)
 def waitlists_expire(*, now: datetime | None = None) -> int:
-    """Write ``expired`` on every waiting place of a session that has started (the scheduled job:
-    reads already show them expired, ``Reservation.objects.with_current_status``). One UPDATE and
-    one INSERT of their history rows, whatever their number. Locks those reservations."""
+    """Write ``expired`` on the waiting places of sessions that have started (the scheduled job:
+    reads already show them expired, ``Reservation.objects.with_current_status``), up to
+    ``EXPIRE_BATCH`` a run. One UPDATE and one INSERT of their history rows. Locks those
+    reservations."""
     now = now or timezone.now()
-    stale = [
-        r.pk for r in lock(Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now))
-    ]
+    waiting = Reservation.objects.filter(status=ReservationStatus.WAITLISTED, session__starts_at__lte=now)
+    # At most EXPIRE_BATCH a run (the job runs every minute): a bounded transaction and statement.
+    first = list(waiting.order_by("pk").values_list("pk", flat=True)[:EXPIRE_BATCH])
+    stale = [r.pk for r in lock(waiting.filter(pk__in=first))]
     if stale:
         Reservation.objects.filter(pk__in=stale).update(status=ReservationStatus.EXPIRED)
         history_copy(Reservation.objects.filter(pk__in=stale), when=now, reason="session started")

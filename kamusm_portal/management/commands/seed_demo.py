@@ -581,7 +581,9 @@ def _demo_onsite(staff: User) -> None:
             by=staff,
         )
 
-    unavailability_create(trainer=trainers["egitmen2"], starts_at=at(14, 0), ends_at=at(21, 0), reason="Yıllık izin")
+    unavailability_create(
+        trainer=trainers["egitmen2"], starts_at=at(14, 0), ends_at=at(21, 0), reason="Yıllık izin", by=staff
+    )
     # Band 4 (20 hours): one item scheduled, the other still held.
     band4 = ask("10000318", [(courses["EIMZA-101"], 8), (technical, 8)], plate=6)
     onsite_session_schedule(
