@@ -1,5 +1,6 @@
 """The REST API of the entitlements app (docs/api.md): token login, programs and their calculator,
-institutions with their units, officials and entitlements, one module per subject:
+institutions with their units and officials, one module per subject (an institution's
+entitlements, which need its usage, are served by ``sessions.api.usage``):
 
 - ``accounts``: token login, and the serializers of a new account (an official's, a trainer's);
 - ``programs``: programs with their category tables, and the calculator;
