@@ -232,11 +232,23 @@ class TrainingRequest(models.Model):
         return [(date.fromisoformat(w["from"]), date.fromisoformat(w["to"])) for w in self.preferred_dates or []]
 
 
+def live_session_q(prefix: str = "") -> Q:
+    """The one definition of a **live** session: one that is not cancelled (a draft, announced or
+    completed session holds its trainer's time and its hours). ``prefix`` reaches sessions from
+    another model (``"sessions__"``)."""
+    return ~Q(**{f"{prefix}status": SessionStatus.CANCELLED})
+
+
+def item_hours_left(hours: int, scheduled: int) -> int:
+    """The one definition of what is **left** of a request item: its hours less the hours of its
+    live sessions, never below 0."""
+    return max(hours - scheduled, 0)
+
+
 class TrainingRequestItemQuerySet(models.QuerySet):
     def with_scheduled_hours(self) -> TrainingRequestItemQuerySet:
-        """Each item with ``scheduled``: the hours of its sessions that are not cancelled."""
-        live = ~Q(sessions__status=SessionStatus.CANCELLED)
-        return self.annotate(scheduled=Coalesce(Sum("sessions__hours", filter=live), 0))
+        """Each item with ``scheduled``: the hours of its live sessions."""
+        return self.annotate(scheduled=Coalesce(Sum("sessions__hours", filter=live_session_q("sessions__")), 0))
 
 
 class TrainingRequestItem(models.Model):
@@ -263,6 +275,11 @@ class TrainingRequestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course.code} · {self.hours}"
+
+    @property
+    def hours_left(self) -> int:
+        """Hours still to schedule (``item_hours_left``; ``with_scheduled_hours`` annotates ``scheduled``)."""
+        return item_hours_left(self.hours, self.scheduled)
 
 
 class TrainerNeverDoubleBooked(ExclusionConstraint):
@@ -316,6 +333,12 @@ def free_places(capacity: int, taken: int) -> int:
     return max(capacity - taken, 0)
 
 
+class TrainingSessionQuerySet(models.QuerySet):
+    def live(self) -> TrainingSessionQuerySet:
+        """The live sessions (``live_session_q``)."""
+        return self.filter(live_session_q())
+
+
 class TrainingSession(models.Model):
     """One delivery of a course. Classroom sessions are held at a venue and taken seat by seat."""
 
@@ -347,6 +370,7 @@ class TrainingSession(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
+    objects = TrainingSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -33,7 +33,7 @@ from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
 from sessions.admin.shared import _is_account_manager
-from sessions.models import RequestStatus, SessionStatus, Trainer, TrainingRequest, TrainingRequestItem, TrainingSession
+from sessions.models import RequestStatus, Trainer, TrainingRequest, TrainingRequestItem, TrainingSession
 
 
 class RequestItemInline(admin.TabularInline):
@@ -46,11 +46,7 @@ class RequestItemInline(admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request):
-        live = (
-            TrainingSession.objects.exclude(status=SessionStatus.CANCELLED)
-            .select_related("course", "trainer__user")
-            .order_by("starts_at", "pk")
-        )
+        live = TrainingSession.objects.live().select_related("course", "trainer__user").order_by("starts_at", "pk")
         return selectors.items_with_scheduled_hours().prefetch_related(
             Prefetch("sessions", queryset=live, to_attr="live_sessions")
         )
@@ -70,7 +66,7 @@ class RequestItemInline(admin.TabularInline):
 
     @admin.display(description=_("hours left"))
     def left_display(self, obj):
-        return max(obj.hours - obj.scheduled, 0)
+        return obj.hours_left
 
     @admin.display(description=_("sessions"))
     def sessions_display(self, obj):
@@ -126,7 +122,7 @@ class ScheduleForm(forms.Form):
                 "code": item.course.code,
                 "title": item.course.title,
                 "asked": item.hours,
-                "left": max(item.hours - item.scheduled, 0),
+                "left": item.hours_left,
             }
         )
         self.fields["trainer"].queryset = trainers

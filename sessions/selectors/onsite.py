@@ -69,14 +69,14 @@ def proposal_input(
         ItemToPlace(
             key=item.pk,
             request=item.request_id,
-            hours=item.hours - item.scheduled,
+            hours=item.hours_left,
             province=item.request.province_id,
             windows=tuple(item.request.windows),
         )
         for item in items_with_scheduled_hours()
         .filter(request__program=program, request__status=RequestStatus.SUBMITTED)
         .select_related("request")
-        if item.hours > item.scheduled
+        if item.hours_left
     ]
     trainers = list(trainer_list().filter(is_active=True, user__is_active=True))
     starts = datetime.combine(first_day, time.min, tzinfo=tz)

@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 
 from kamusm_portal.db import TurkishCollate
 from sessions.models import (
-    SessionStatus,
     Trainer,
     TrainingSession,
     Unavailability,
@@ -39,8 +38,8 @@ def trainer_work_plan(
     """The live sessions and unavailability blocks of the trainers that meet [starts, ends), in
     time order (two queries)."""
     sessions = list(
-        TrainingSession.objects.filter(trainer__in=trainers, starts_at__lt=ends, ends_at__gt=starts)
-        .exclude(status=SessionStatus.CANCELLED)
+        TrainingSession.objects.live()
+        .filter(trainer__in=trainers, starts_at__lt=ends, ends_at__gt=starts)
         .select_related("course", "venue", "province", "institution", "trainer__user")
         .order_by("starts_at", "pk")
     )

@@ -26,16 +26,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from entitlements.models import Entitlement, EntitlementFlag, Institution, Program
 from sessions.models import (
     RequestStatus,
     Reservation,
     SessionKind,
-    SessionStatus,
     TrainingRequestItem,
     TrainingSession,
+    item_hours_left,
 )
 
 Key = tuple[int, int]
@@ -164,7 +164,8 @@ def _seats_used(rows: dict[Key, Entitlement], now: datetime | None) -> dict[Key,
 def _hours(rows: dict[Key, Entitlement]) -> tuple[dict[Key, int], dict[Key, int]]:
     used: dict[Key, int] = {
         (row["institution_id"], row["program_id"]): row["hours"] or 0
-        for row in TrainingSession.objects.filter(~Q(status=SessionStatus.CANCELLED), kind=SessionKind.ONSITE)
+        for row in TrainingSession.objects.live()
+        .filter(kind=SessionKind.ONSITE)
         .filter(**_filter(rows, "institution_id", "program_id"))
         .values("institution_id", "program_id")
         .annotate(hours=Sum("hours"))
@@ -178,5 +179,7 @@ def _hours(rows: dict[Key, Entitlement]) -> tuple[dict[Key, int], dict[Key, int]
         .values("request__institution_id", "request__program_id", "hours", "scheduled")
         .order_by()
     ):
-        held[(row["request__institution_id"], row["request__program_id"])] += max(row["hours"] - row["scheduled"], 0)
+        held[(row["request__institution_id"], row["request__program_id"])] += item_hours_left(
+            row["hours"], row["scheduled"]
+        )
     return used, held

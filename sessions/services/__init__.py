@@ -30,7 +30,6 @@ from sessions.services.classroom import (
     waitlists_expire,
 )
 from sessions.services.onsite import (
-    item_scheduled_hours,
     onsite_session_cancel,
     onsite_session_schedule,
     training_request_cancel,
@@ -62,7 +61,6 @@ __all__ = [
     "enrolment_create",
     "enrolment_delete",
     "enrolment_removable",
-    "item_scheduled_hours",
     "kimlik_no_clean",
     "may_record_attendance",
     "onsite_session_cancel",

@@ -15,8 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +36,6 @@ from sessions.models import (
 from sessions.selectors.usage import usage_for
 from sessions.services.shared import booked_session_save, entitlement_lock, program_open_check, session_lock
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
-
-LIVE_SESSION = ~Q(status=SessionStatus.CANCELLED)
 
 
 def _onsite_entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
@@ -191,7 +187,7 @@ def training_request_cancel(*, request: TrainingRequest, by: User | None = None)
     _entitlement, request = _lock_for(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
-    scheduled = TrainingSession.objects.filter(LIVE_SESSION, request_item__request=request).exists()
+    scheduled = TrainingSession.objects.live().filter(request_item__request=request).exists()
     if not training_request_cancellable(request, scheduled=scheduled):
         raise RuleViolation(
             Code.REQUEST_HAS_SESSIONS,
@@ -221,10 +217,6 @@ def training_request_reject(*, request: TrainingRequest, reason: str, by: User |
     request.save(update_fields=["status", "rejection_reason", "closed_at"])
     tasks.send_request_rejected.delay_on_commit(request.pk)
     return request
-
-
-def item_scheduled_hours(item: TrainingRequestItem) -> int:
-    return item.sessions.filter(LIVE_SESSION).aggregate(h=Coalesce(Sum("hours"), 0))["h"]
 
 
 def _hours_of(starts_at: datetime, ends_at: datetime, hours: int | None) -> int:
@@ -286,12 +278,11 @@ def onsite_session_schedule(
     request = _request_lock(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
-    item = request.items.filter(course=course).select_related("course").first()
+    item = request.items.with_scheduled_hours().filter(course=course).select_related("course").first()
     if item is None:
         message = _("This request does not ask for %(course)s.") % {"course": course.code}
         raise RuleViolation(Code.INVALID, message, fields={"course": [message]})
-    scheduled = item_scheduled_hours(item)
-    left = item.hours - scheduled
+    scheduled, left = item.scheduled, item.hours_left
     if hours > left:
         message = _(
             "%(hours)s hours do not fit: %(course)s asks for %(asked)s, %(scheduled)s are scheduled, %(left)s left."

@@ -21,7 +21,7 @@ from kamusm_portal.services import service
 from sessions.models import (
     LIVE_STATUSES,
     Participant,
-    SessionStatus,
+    live_session_q,
 )
 
 
@@ -145,11 +145,7 @@ def participant_delete(*, participant: Participant, by: User | None = None) -> N
             Code.PARTICIPANT_IN_USE,
             _("%(name)s holds live reservations: cancel them first.") % {"name": participant.full_name},
         )
-    if (
-        participant.enrolments.filter(session__ends_at__gt=now)
-        .exclude(session__status=SessionStatus.CANCELLED)
-        .exists()
-    ):
+    if participant.enrolments.filter(live_session_q("session__"), session__ends_at__gt=now).exists():
         raise RuleViolation(
             Code.PARTICIPANT_IN_USE,
             _("%(name)s is enrolled on an on-site session: take them off its roster first.")

@@ -19,7 +19,7 @@ from entitlements.services import account_create
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one
 from kamusm_portal.services import service
-from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability, _calendar_token
+from sessions.models import Trainer, TrainingSession, Unavailability, _calendar_token
 from sessions.services.shared import local_datetime
 
 TRAINERS_GROUP = "Trainers"
@@ -44,9 +44,7 @@ def _session_clash(
     trainer: Trainer, starts_at: datetime, ends_at: datetime, exclude_session: int | None = None
 ) -> TrainingSession | None:
     """The trainer's first live session that overlaps [starts_at, ends_at) (touching is not overlapping)."""
-    sessions = TrainingSession.objects.filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at).exclude(
-        status=SessionStatus.CANCELLED
-    )
+    sessions = TrainingSession.objects.live().filter(trainer=trainer, starts_at__lt=ends_at, ends_at__gt=starts_at)
     if exclude_session is not None:
         sessions = sessions.exclude(pk=exclude_session)
     return sessions.select_related("course").order_by("starts_at").first()

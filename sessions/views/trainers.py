@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.calendar import trainer_by_token, trainer_calendar
 from sessions.forms.trainers import UnavailabilityForm
-from sessions.models import SessionStatus, Trainer, TrainingSession, Unavailability
+from sessions.models import Trainer, TrainingSession, Unavailability
 from sessions.selectors import trainer_of, trainer_work_plan
 from sessions.services import trainer_calendar_link_renew, unavailability_create, unavailability_delete
 
@@ -57,8 +57,8 @@ def trainer_schedule(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     upcoming, blocks = trainer_work_plan(trainers=[trainer], starts=now, ends=now + SCHEDULE_AHEAD)
     past = list(
-        TrainingSession.objects.filter(trainer=trainer, ends_at__lte=now)
-        .exclude(status=SessionStatus.CANCELLED)
+        TrainingSession.objects.live()
+        .filter(trainer=trainer, ends_at__lte=now)
         .select_related("course", "venue", "province", "institution")
         .order_by("-starts_at", "-pk")[:SCHEDULE_PAST]
     )
