@@ -218,17 +218,24 @@ class UnitAdmin(TurkishSearchMixin, SimpleHistoryAdmin):
 # --- Officials --------------------------------------------------------------------------------
 
 
-class OfficialAddForm(forms.ModelForm):
+class AccountAddForm(forms.ModelForm):
+    """The fields of a new account (``entitlements.services.account_create``) on an admin add form
+    of a person the portal knows: an official here, a trainer in the sessions admin."""
+
     username = forms.CharField(label=_("username"), max_length=150)
     email = forms.EmailField(label=_("e-mail"))
     first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
-    password = forms.CharField(
-        label=_("password"),
-        widget=forms.PasswordInput,
-        required=False,
-        help_text=_("Leave empty to e-mail a link where the official chooses a password."),
-    )
+    password = forms.CharField(label=_("password"), widget=forms.PasswordInput, required=False)
+    password_help = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = self.password_help
+
+
+class OfficialAddForm(AccountAddForm):
+    password_help = _("Leave empty to e-mail a link where the official chooses a password.")
 
     class Meta:
         model = Official

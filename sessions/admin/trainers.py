@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from entitlements.admin.institutions import AccountAddForm
 from kamusm_portal.admin import admin_page_context
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
@@ -100,17 +101,8 @@ class UnavailabilityInline(admin.TabularInline):
         return super().get_queryset(request).select_related("created_by")
 
 
-class TrainerAddForm(forms.ModelForm):
-    username = forms.CharField(label=_("username"), max_length=150)
-    email = forms.EmailField(label=_("e-mail"))
-    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
-    password = forms.CharField(
-        label=_("password"),
-        widget=forms.PasswordInput,
-        required=False,
-        help_text=_("Leave empty to e-mail a link where the trainer chooses a password."),
-    )
+class TrainerAddForm(AccountAddForm):
+    password_help = _("Leave empty to e-mail a link where the trainer chooses a password.")
     by = None  # the staff user adding, set by the admin
 
     class Meta:
