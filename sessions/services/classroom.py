@@ -37,6 +37,7 @@ from sessions.models import (
     Venue,
     free_places,
 )
+from sessions.selectors.usage import Usage
 from sessions.services import reservation_sql as sql
 from sessions.services.onsite import onsite_session_cancel
 from sessions.services.shared import (
@@ -336,7 +337,7 @@ def reservation_create(
                 Code.DUPLICATE_PARTICIPANT,
                 _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
             )
-        remaining = max(quota - live, 0)
+        remaining = Usage(seat_quota=quota, seats_used=live).seats_available
         if len(participants) > remaining:
             raise RuleViolation(
                 Code.INSTITUTION_QUOTA,
