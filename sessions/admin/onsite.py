@@ -32,7 +32,7 @@ from kamusm_portal.admin import ServiceHistoryAdmin, TurkishSearchMixin, admin_p
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
-from sessions.admin.shared import _is_account_manager
+from sessions.admin.shared import is_account_manager
 from sessions.models import RequestStatus, Trainer, TrainingRequest, TrainingRequestItem, TrainingSession
 
 
@@ -220,7 +220,7 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
         """Programme staff see every request; an account manager those of their institutions."""
         if request.user.has_perm("training_sessions.view_trainingrequest"):
             return True
-        return _is_account_manager(request) and (obj is None or obj.institution.account_manager_id == request.user.pk)
+        return is_account_manager(request) and (obj is None or obj.institution.account_manager_id == request.user.pk)
 
     def get_queryset(self, request):
         user = request.user
@@ -242,7 +242,7 @@ class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
         return [queue.asc(), "-submitted_at", "-pk"]
 
     def has_module_permission(self, request):
-        return super().has_module_permission(request) or _is_account_manager(request)
+        return super().has_module_permission(request) or is_account_manager(request)
 
     def has_view_permission(self, request, obj=None):
         return self.can_view(request, obj)

@@ -14,7 +14,7 @@ from kamusm_portal.roles import is_programme_staff
 from sessions import selectors
 
 
-def _is_account_manager(request: HttpRequest) -> bool:
+def is_account_manager(request: HttpRequest) -> bool:
     """Whether the staff user has institutions assigned to them (asked once per request)."""
     if not hasattr(request, "_manages_institutions"):
         user = request.user

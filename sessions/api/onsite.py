@@ -17,7 +17,7 @@ from entitlements.selectors import official_institution
 from kamusm_portal.api import ProgrammeStaffOnObject, error_responses
 from sessions import selectors, services
 from sessions.api.classroom import SessionSerializer
-from sessions.api.shared import IsOfficialOrProgrammeStaff, ProvinceField, VisibleInstitutionField, _acting_institution
+from sessions.api.shared import IsOfficialOrProgrammeStaff, ProvinceField, VisibleInstitutionField, acting_institution
 from sessions.models import Course, RequestStatus, Trainer, TrainingRequest
 
 
@@ -187,7 +187,7 @@ class TrainingRequestViewSet(
         serializer = TrainingRequestCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        institution = _acting_institution(request, data.pop("institution", None))
+        institution = acting_institution(request, data.pop("institution", None))
         made = services.training_request_create(
             institution=institution,
             program=data["program"],

@@ -17,7 +17,7 @@ from entitlements.selectors import official_institution
 from kamusm_portal.api import error_responses
 from kamusm_portal.roles import is_programme_staff
 from sessions import selectors, services
-from sessions.api.shared import IsOfficialOrProgrammeStaff, VisibleInstitutionField, _acting_institution
+from sessions.api.shared import IsOfficialOrProgrammeStaff, VisibleInstitutionField, acting_institution
 from sessions.models import Audience, Language, Participant
 
 
@@ -147,7 +147,7 @@ class ParticipantViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        institution = _acting_institution(request, data.pop("institution", None))
+        institution = acting_institution(request, data.pop("institution", None))
         participant = services.participant_create(institution=institution, data=data, by=request.user)
         return Response(self.get_serializer(self._fresh(participant)).data, status=status.HTTP_201_CREATED)
 

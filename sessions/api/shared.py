@@ -14,7 +14,7 @@ from entitlements.selectors import official_institution
 from kamusm_portal.roles import is_programme_staff
 
 
-def _acting_institution(request, chosen: Institution | None) -> Institution:
+def acting_institution(request, chosen: Institution | None) -> Institution:
     """The institution a create acts for: an official's own (whatever was sent), or the one
     programme staff name (required of them)."""
     if not is_programme_staff(request.user):

@@ -12,14 +12,14 @@ from django.views.decorators.http import require_POST
 
 from kamusm_portal.errors import RuleViolation
 from sessions.services import enrolment_delete
-from sessions.views.shared import _institution_or_404, _onsite_session_or_404
+from sessions.views.shared import official_institution_or_404, onsite_session_or_404
 
 
 @require_POST
 @login_required
 def enrolment_remove(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
-    institution = _institution_or_404(request)
-    session = _onsite_session_or_404(request, institution, pk)
+    institution = official_institution_or_404(request)
+    session = onsite_session_or_404(request, institution, pk)
     enrolment = session.enrolments.select_related("participant").filter(pk=enrolment_pk).first()
     if enrolment is None:
         raise Http404

@@ -26,7 +26,7 @@ from sessions.selectors import (
     usage_for,
 )
 from sessions.services import reservation_cancel, reservation_cancellable, reservation_create
-from sessions.views.shared import _institution_or_404, _no_institution
+from sessions.views.shared import no_institution_page, official_institution_or_404
 
 
 def _classroom_programs(institution: Institution) -> set[int]:
@@ -40,7 +40,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     """Announced classroom sessions, upcoming first (soonest first), then those already started."""
     institution = official_institution(request.user)
     if institution is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     now = timezone.now()
     entitled = _classroom_programs(institution)
     rows = list(session_list(user=request.user, now=now).filter(kind="classroom", status=SessionStatus.ANNOUNCED))
@@ -84,7 +84,7 @@ def _made_message(made: list[Reservation]) -> str:
 @login_required
 def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick participants and apply; the page says beforehand how many will be confirmed."""
-    institution = _institution_or_404(request)
+    institution = official_institution_or_404(request)
     now = timezone.now()
     session = session_list(user=request.user, now=now).filter(pk=pk).first()
     if session is None:
@@ -131,7 +131,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 def reservations(request: HttpRequest) -> HttpResponse:
     """The institution's reservations, newest session first, with waiting-list positions."""
     if official_institution(request.user) is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     now = timezone.now()
     rows = list(reservation_list(user=request.user))
     for reservation in rows:
@@ -142,7 +142,7 @@ def reservations(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _institution_or_404(request)
+    official_institution_or_404(request)
     reservation = reservations_visible(request.user).select_related("participant").filter(pk=pk).first()
     if reservation is None:
         raise Http404

@@ -36,7 +36,12 @@ from sessions.services import (
     training_request_cancellable,
     training_request_create,
 )
-from sessions.views.shared import _institution_or_404, _no_institution, _onsite_session_or_404, _onsite_sessions
+from sessions.views.shared import (
+    no_institution_page,
+    official_institution_or_404,
+    onsite_session_or_404,
+    onsite_sessions_of,
+)
 
 # --- Requests ---------------------------------------------------------------------------------
 
@@ -92,7 +97,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     right is classroom seats instead."""
     institution = official_institution(request.user)
     if institution is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
     if entitlement is None:
         return render(request, "sessions/request_not_entitled.html", {"classroom": classroom})
@@ -147,7 +152,7 @@ def requests(request: HttpRequest) -> HttpResponse:
     scheduled, province, windows; a cancel button while nothing of it is scheduled."""
     institution = official_institution(request.user)
     if institution is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
     rows = list(request_list(user=request.user).filter(institution=institution))
     for row in rows:
@@ -166,7 +171,7 @@ def requests(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = _institution_or_404(request)
+    institution = official_institution_or_404(request)
     training_request = requests_visible(request.user).filter(pk=pk, institution=institution).first()
     if training_request is None:
         raise Http404
@@ -190,9 +195,9 @@ def onsite_sessions(request: HttpRequest) -> HttpResponse:
     """The institution's on-site sessions: those not over yet first (soonest first), then past ones."""
     institution = official_institution(request.user)
     if institution is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     now = timezone.now()
-    rows = list(_onsite_sessions(request, institution).annotate(enrolled=Count("enrolments")).order_by("starts_at"))
+    rows = list(onsite_sessions_of(request, institution).annotate(enrolled=Count("enrolments")).order_by("starts_at"))
     upcoming = [s for s in rows if s.ends_at > now]
     past = sorted((s for s in rows if s.ends_at <= now), key=lambda s: s.starts_at, reverse=True)
     return render(request, "sessions/onsite_sessions.html", {"sessions": upcoming + past, "now": now})
@@ -203,8 +208,8 @@ def onsite_sessions(request: HttpRequest) -> HttpResponse:
 def onsite_session(request: HttpRequest, pk: int) -> HttpResponse:
     """One on-site session: its roster, where the official enrols and removes their own
     participants while the session is announced; after the end, the attendance marks (read-only)."""
-    institution = _institution_or_404(request)
-    session = _onsite_session_or_404(request, institution, pk)
+    institution = official_institution_or_404(request)
+    session = onsite_session_or_404(request, institution, pk)
     roster = list(onsite_roster(session=session))
     enrolled = {enrolment.participant_id for enrolment in roster}
     open_roster = roster_open(session)

@@ -17,7 +17,7 @@ from sessions.forms.participants import ParticipantForm
 from sessions.models import Participant
 from sessions.selectors import participant_list
 from sessions.services import participant_create, participant_delete, participant_update
-from sessions.views.shared import _institution_or_404, _no_institution
+from sessions.views.shared import no_institution_page, official_institution_or_404
 
 _LEVEL_ORDER = {UnitLevel.MERKEZ: 0, UnitLevel.IL: 1, UnitLevel.ILCE: 2}
 _PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kimlik_no", "multiplier", "language")
@@ -27,7 +27,7 @@ _PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kiml
 @login_required
 def participants(request: HttpRequest) -> HttpResponse:
     if official_institution(request.user) is None:
-        return _no_institution(request)
+        return no_institution_page(request)
     return render(request, "sessions/participants.html", {"participants": list(participant_list(user=request.user))})
 
 
@@ -59,7 +59,7 @@ def _participant_form(request: HttpRequest, institution: Institution, *, submit_
 @require_http_methods(["GET", "POST"])
 @login_required
 def participant_add(request: HttpRequest) -> HttpResponse:
-    institution = _institution_or_404(request)
+    institution = official_institution_or_404(request)
     form = _participant_form(request, institution, submit_label=_("Add participant"))
     if form.is_bound and form.is_valid():
         try:
@@ -75,7 +75,7 @@ def participant_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    institution = _institution_or_404(request)
+    institution = official_institution_or_404(request)
     participant = _participant_or_404(request, pk)
     initial = {field: getattr(participant, field) for field in _PARTICIPANT_FIELDS}
     initial["unit"] = participant.unit_id
@@ -95,7 +95,7 @@ def participant_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """A confirmation page, then a POST; one holding live reservations stays, with the reason."""
-    _institution_or_404(request)
+    official_institution_or_404(request)
     participant = _participant_or_404(request, pk)
     if request.method == "POST":
         try:

@@ -12,19 +12,19 @@ from sessions.models import SessionKind, TrainingSession
 from sessions.selectors import sessions_visible
 
 
-def _no_institution(request: HttpRequest) -> HttpResponse:
+def no_institution_page(request: HttpRequest) -> HttpResponse:
     """Staff, trainers or a user not (yet) linked to an institution: the page that says so."""
     return render(request, "portal/no_institution.html")
 
 
-def _institution_or_404(request: HttpRequest) -> Institution:
+def official_institution_or_404(request: HttpRequest) -> Institution:
     institution = official_institution(request.user)
     if institution is None:
         raise Http404
     return institution
 
 
-def _onsite_sessions(request: HttpRequest, institution: Institution):
+def onsite_sessions_of(request: HttpRequest, institution: Institution):
     """The institution's on-site sessions (the selector already limits an official to them)."""
     return (
         sessions_visible(request.user)
@@ -33,8 +33,8 @@ def _onsite_sessions(request: HttpRequest, institution: Institution):
     )
 
 
-def _onsite_session_or_404(request: HttpRequest, institution: Institution, pk: int) -> TrainingSession:
-    session = _onsite_sessions(request, institution).filter(pk=pk).first()
+def onsite_session_or_404(request: HttpRequest, institution: Institution, pk: int) -> TrainingSession:
+    session = onsite_sessions_of(request, institution).filter(pk=pk).first()
     if session is None:
         raise Http404
     return session
