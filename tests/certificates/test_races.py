@@ -1,4 +1,4 @@
-"""Serial numbers under concurrency: attendance recorded on many sessions at once gives every
+"""Attendance and certificates under concurrency: attendance recorded on many sessions at once gives every
 certificate its own number, with no gap and no repeat; two recordings of one session at once give
 each person one certificate (PostgreSQL, from threads with their own connections)."""
 
@@ -67,3 +67,43 @@ def test_one_session_recorded_twice_at_once_gives_each_person_one_certificate():
     assert sorted(Certificate.objects.values_list("serial", flat=True)) == [
         f"KSM-2012-{n:06d}" for n in range(1, PEOPLE + 1)
     ]
+
+
+def test_recording_attendance_is_not_held_up_by_a_lock_on_a_person_on_the_roster():
+    """A service holding a participant's lock (enrolling them elsewhere, say) must not block the
+    marks that point at that participant: the services' locks are FOR NO KEY UPDATE, which the
+    foreign keys' checks (FOR KEY SHARE, at commit) pass. With FOR UPDATE, enrolling (participant,
+    then session) and recording (session, then the participant's key) could deadlock."""
+    from django.db import transaction
+
+    from kamusm_portal.locking import lock
+    from kamusm_portal.services import service
+
+    session_pk, people = _finished_session(days_ago=2)
+    held, release = threading.Event(), threading.Event()
+
+    @service
+    def hold_the_participant(*, by=None):
+        lock(Participant.objects.filter(pk=people[0]))
+        held.set()
+        release.wait(timeout=30)
+
+    def holder():
+        try:
+            hold_the_participant()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(timeout=30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+            recorded = _record(session_pk, people)()
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert recorded == PEOPLE
+    assert Certificate.objects.filter(session_id=session_pk).count() == PEOPLE
