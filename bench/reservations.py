@@ -247,7 +247,7 @@ def invariants() -> tuple[bool, str]:
 
     from entitlements.models import Program
     from sessions.models import Reservation, TrainingSession
-    from sessions.services import waitlist_positions
+    from sessions.selectors import waitlist_positions
 
     program = Program.objects.get(year=2012)
     over_booked = TrainingSession.objects.annotate(

@@ -14,7 +14,6 @@ from certificates.services.issuing import (
     certificate_revoke,
     certificate_rule,
     certificates_sync,
-    code_new,
     code_normalise,
     eligible,
     serials_take,
@@ -24,7 +23,6 @@ from certificates.services.pdfs import (
     certificates_render,
     certificates_stale_requeue,
     publish_renders,
-    render_later,
     render_later_many,
 )
 
@@ -38,11 +36,9 @@ __all__ = [
     "certificates_render",
     "certificates_stale_requeue",
     "certificates_sync",
-    "code_new",
     "code_normalise",
     "eligible",
     "publish_renders",
-    "render_later",
     "render_later_many",
     "serials_take",
 ]

@@ -7,7 +7,7 @@ from here: ``from sessions.selectors import session_list``.
 """
 
 from sessions.selectors.attendance import attendance_sheet, onsite_roster
-from sessions.selectors.catalog import course_list, institution_entitled, materials_visible
+from sessions.selectors.catalog import course_list, materials_visible
 from sessions.selectors.classroom import (
     reservation_list,
     reservations_visible,
@@ -15,6 +15,7 @@ from sessions.selectors.classroom import (
     session_open_for_reservations,
     session_roster,
     sessions_visible,
+    waitlist_positions,
     with_seat_counts,
 )
 from sessions.selectors.onsite import items_with_scheduled_hours, proposal_input, request_list, requests_visible
@@ -26,7 +27,6 @@ __all__ = [
     "Usage",
     "attendance_sheet",
     "course_list",
-    "institution_entitled",
     "items_with_scheduled_hours",
     "materials_visible",
     "onsite_roster",
@@ -46,5 +46,6 @@ __all__ = [
     "trainer_work_plan",
     "usage_for",
     "usage_of",
+    "waitlist_positions",
     "with_seat_counts",
 ]

@@ -124,3 +124,9 @@ def session_roster(*, session: TrainingSession, now: datetime | None = None) -> 
         .annotate(position=_position(now))
         .order_by(Case(When(status=ReservationStatus.CONFIRMED, then=Value(0)), default=Value(1)), "pk")
     )
+
+
+def waitlist_positions(*, session: TrainingSession) -> dict[int, int]:
+    """Waiting-list rank (from 1) of each waitlisted reservation of the session, in application order."""
+    ordered = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")
+    return {pk: rank for rank, pk in enumerate(ordered.values_list("pk", flat=True), start=1)}

@@ -16,7 +16,6 @@ from sessions.services.attendance import (
     enrolment_removable,
     may_record_attendance,
     roster_open,
-    roster_participant_ids,
 )
 from sessions.services.classroom import (
     reservation_cancel,
@@ -26,7 +25,6 @@ from sessions.services.classroom import (
     session_cancel,
     session_create,
     session_update,
-    waitlist_positions,
     waitlists_expire,
 )
 from sessions.services.onsite import (
@@ -38,7 +36,6 @@ from sessions.services.onsite import (
     training_request_reject,
 )
 from sessions.services.participants import (
-    kimlik_no_clean,
     participant_create,
     participant_delete,
     participant_update,
@@ -61,7 +58,6 @@ __all__ = [
     "enrolment_create",
     "enrolment_delete",
     "enrolment_removable",
-    "kimlik_no_clean",
     "may_record_attendance",
     "onsite_session_cancel",
     "onsite_session_schedule",
@@ -72,7 +68,6 @@ __all__ = [
     "reservation_cancellable",
     "reservation_create",
     "roster_open",
-    "roster_participant_ids",
     "session_announce",
     "session_cancel",
     "session_create",
@@ -89,6 +84,5 @@ __all__ = [
     "unavailability_check",
     "unavailability_create",
     "unavailability_delete",
-    "waitlist_positions",
     "waitlists_expire",
 ]

@@ -376,12 +376,6 @@ def reservation_create(
     return created
 
 
-def waitlist_positions(*, session: TrainingSession) -> dict[int, int]:
-    """Waiting-list rank (from 1) of each waitlisted reservation of the session, in application order."""
-    ordered = session.reservations.filter(status=ReservationStatus.WAITLISTED).order_by("pk")
-    return {pk: rank for rank, pk in enumerate(ordered.values_list("pk", flat=True), start=1)}
-
-
 def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> list[Reservation]:
     """Confirm the first ``free`` waitlisted reservations (application order); notify after commit."""
     if free <= 0 or session.starts_at <= now:
