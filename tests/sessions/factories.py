@@ -179,8 +179,11 @@ def onsite_session(
     hours: int | None = None,
 ) -> TrainingSession:
     """An on-site session scheduled through the service: by default 09:00-17:00 a month ahead
-    (8 hours), with a new trainer."""
+    (8 hours), with a new trainer. Without ``ends_at`` it lasts 8 hours and counts 8, whatever the
+    hour of ``starts_at`` (so a session starting late in the day, crossing midnight, still schedules)."""
     starts_at = starts_at or at(30, 9)
+    if ends_at is None and hours is None:
+        hours = 8
     return services.onsite_session_schedule(
         request=request,
         course=Course.objects.get(code=course),
