@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "entitlements",
     "sessions.apps.TrainingSessionsConfig",
     "certificates",
+    "reports",
     "kamusm_portal",  # the composition root: its management commands (seed_demo, run_scheduled)
 ]
 

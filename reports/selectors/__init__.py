@@ -1,0 +1,2 @@
+"""Reads of the program's reach: the figures (``figures``) and who sees which institutions
+(``scope``)."""
