@@ -21,7 +21,7 @@ from sessions.selectors.classroom import (
 from sessions.selectors.onsite import items_with_scheduled_hours, proposal_input, request_list, requests_visible
 from sessions.selectors.participants import participant_list, participants_visible
 from sessions.selectors.trainers import trainer_list, trainer_of, trainer_work_plan
-from sessions.selectors.usage import Usage, usage_for, usage_of
+from sessions.selectors.usage import Usage, program_usage, usage_for, usage_of
 
 __all__ = [
     "Usage",
@@ -32,6 +32,7 @@ __all__ = [
     "onsite_roster",
     "participant_list",
     "participants_visible",
+    "program_usage",
     "proposal_input",
     "request_list",
     "requests_visible",

@@ -15,18 +15,20 @@ hours_held`` hold for every row. ``*_remaining`` are not clamped: a negative val
 the right (a recomputation put the institution in a lower band), and ``flag`` then says
 ``usage_above_right``. ``*_available`` are the same figures clamped at 0: what may still be asked for.
 
-``usage_of`` counts many entitlements in three queries whatever their number; ``usage_for`` counts
-one (call it under the entitlement row's lock to decide).
+``usage_of`` counts many entitlements in three queries whatever their number; ``program_usage``
+counts every entitlement of a program (the reports' figures); ``usage_for`` counts one (call it
+under the entitlement row's lock to decide).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from entitlements.models import Entitlement, EntitlementFlag, Institution, Program
 from sessions.models import (
@@ -107,8 +109,42 @@ def usage_of(entitlements: Iterable[Entitlement], now: datetime | None = None) -
     rows = {(e.institution_id, e.program_id): e for e in entitlements}
     if not rows:
         return {}
-    seats = _seats_used(rows, now)
-    used, held = _hours(rows)
+    institution_ids = {i for i, _p in rows}
+    program_ids = {p for _i, p in rows}
+
+    def where(institution: str, program: str) -> dict[str, Any]:
+        return {f"{institution}__in": institution_ids, f"{program}__in": program_ids}
+
+    return _usage(rows, where, now)
+
+
+def program_usage(
+    program: Program, *, institutions: QuerySet[Institution] | None = None, now: datetime | None = None
+) -> dict[int, Usage]:
+    """The usage of every stored entitlement of ``program`` (of ``institutions`` only, when given),
+    keyed by institution id: ``usage_of`` for a whole program, in four queries (the rows and the
+    three grouped counts) whatever the number of institutions, with no list of ids sent."""
+    entitlements = Entitlement.objects.filter(program=program).select_related("category", "program")
+    if institutions is not None:
+        entitlements = entitlements.filter(institution__in=institutions.values("pk"))
+    rows = {(e.institution_id, e.program_id): e for e in entitlements}
+
+    def where(institution: str, program_path: str) -> dict[str, Any]:
+        scope: dict[str, Any] = {program_path: program.pk}
+        if institutions is not None:
+            scope[f"{institution}__in"] = institutions.values("pk")
+        return scope
+
+    return {i: usage for (i, _p), usage in _usage(rows, where, now).items()} if rows else {}
+
+
+Where = Callable[[str, str], dict[str, Any]]
+"""Filter arguments for the facts counted, given the paths to their institution and program."""
+
+
+def _usage(rows: dict[Key, Entitlement], where: Where, now: datetime | None) -> dict[Key, Usage]:
+    seats = _seats_used(where, now)
+    used, held = _hours(where)
     usage = {}
     for key, entitlement in rows.items():
         right = entitlement.right
@@ -143,30 +179,23 @@ def usage_for(
     return usage_of([entitlement], now)[(institution.pk, program.pk)]
 
 
-def _filter(rows: dict[Key, Entitlement], institution: str, program: str) -> dict[str, set[int]]:
-    return {
-        f"{institution}__in": {i for i, _p in rows},
-        f"{program}__in": {p for _i, p in rows},
-    }
-
-
-def _seats_used(rows: dict[Key, Entitlement], now: datetime | None) -> dict[Key, int]:
+def _seats_used(where: Where, now: datetime | None) -> dict[Key, int]:
     return {
         (row["institution_id"], row["session__program_id"]): row["n"]
         for row in Reservation.objects.live(now)
-        .filter(**_filter(rows, "institution_id", "session__program_id"))
+        .filter(**where("institution_id", "session__program_id"))
         .values("institution_id", "session__program_id")
         .annotate(n=Count("pk"))
         .order_by()
     }
 
 
-def _hours(rows: dict[Key, Entitlement]) -> tuple[dict[Key, int], dict[Key, int]]:
+def _hours(where: Where) -> tuple[dict[Key, int], dict[Key, int]]:
     used: dict[Key, int] = {
         (row["institution_id"], row["program_id"]): row["hours"] or 0
         for row in TrainingSession.objects.live()
         .filter(kind=SessionKind.ONSITE)
-        .filter(**_filter(rows, "institution_id", "program_id"))
+        .filter(**where("institution_id", "program_id"))
         .values("institution_id", "program_id")
         .annotate(hours=Sum("hours"))
         .order_by()
@@ -174,7 +203,7 @@ def _hours(rows: dict[Key, Entitlement]) -> tuple[dict[Key, int], dict[Key, int]
     held: dict[Key, int] = defaultdict(int)
     for row in (
         TrainingRequestItem.objects.filter(request__status=RequestStatus.SUBMITTED)
-        .filter(**_filter(rows, "request__institution_id", "request__program_id"))
+        .filter(**where("request__institution_id", "request__program_id"))
         .with_scheduled_hours()
         .values("request__institution_id", "request__program_id", "hours", "scheduled")
         .order_by()

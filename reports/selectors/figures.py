@@ -1,0 +1,540 @@
+"""The program's reach against its target: the one home of its figures.
+
+Every figure counts **distinct people**, never seats, from the facts (nothing is stored):
+
+- **booked**: participants holding a confirmed classroom seat or an on-site roster place on a
+  non-cancelled session of the program for which no attendance of theirs is recorded (a person
+  booked on an upcoming session and trained on a past one counts in both);
+- **waitlisted**: participants holding a live waiting place (on a session that has not started)
+  and no booking;
+- **trained**: participants recorded ``full`` or ``partial`` on at least one session of the program
+  (an absent person is neither booked nor trained);
+- **certified**: participants holding at least one certificate of the program that is not revoked;
+- **reached through multipliers**: 0 until multipliers record their own sessions.
+
+A person's category and kind are their institution's now; their province is their unit's (``None``
+for a central unit without one). Institutions are those with a band in the program; one **without
+use** has no reservation, request or session in the program, whatever its state.
+
+Each function runs a fixed number of queries whatever the size of the program; every count is done
+by the database, grouped by institution and province, and the other breakdowns are sums of those
+groups (a person belongs to one institution and one unit, so the sums count nobody twice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateStatus
+from entitlements.models import Category, Entitlement, Institution, InstitutionKind, Program, Province
+from kamusm_portal.db import TurkishCollate
+from reports.selectors.scope import Scope
+from sessions.models import (
+    Attendance,
+    AttendanceStatus,
+    Enrolment,
+    Participant,
+    RequestStatus,
+    Reservation,
+    ReservationStatus,
+    SessionKind,
+    SessionStatus,
+    TrainingRequest,
+    TrainingSession,
+    free_places,
+    live_session_q,
+)
+from sessions.selectors import program_usage, usage_of, with_seat_counts
+
+ATTENDED = (AttendanceStatus.FULL, AttendanceStatus.PARTIAL)
+"""The marks that make a person **trained**."""
+
+
+# --- People ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class People:
+    """Distinct people of a group, by what they hold in the program."""
+
+    booked: int = 0
+    waitlisted: int = 0
+    trained: int = 0
+    certified: int = 0
+
+    def add(self, other: People) -> None:
+        self.booked += other.booked
+        self.waitlisted += other.waitlisted
+        self.trained += other.trained
+        self.certified += other.certified
+
+
+def _holding(program: Program, now: datetime) -> dict[str, QuerySet]:
+    """For each thing a person may hold in the program, the participant ids holding it (subqueries,
+    evaluated by the database inside the query that uses them)."""
+    marked = Attendance.objects.filter(session=OuterRef("session"), participant=OuterRef("participant"))
+    live = live_session_q("session__")
+    return {
+        "seat": Reservation.objects.filter(live, session__program=program, status=ReservationStatus.CONFIRMED)
+        .exclude(Exists(marked))
+        .values("participant_id"),
+        "roster": Enrolment.objects.filter(live, session__program=program)
+        .exclude(Exists(marked))
+        .values("participant_id"),
+        "waiting": Reservation.objects.filter(
+            live, session__program=program, status=ReservationStatus.WAITLISTED, session__starts_at__gt=now
+        ).values("participant_id"),
+        "trained": Attendance.objects.filter(session__program=program, status__in=ATTENDED).values("participant_id"),
+        "certified": Certificate.objects.filter(session__program=program)
+        .exclude(status=CertificateStatus.REVOKED)
+        .values("participant_id"),
+    }
+
+
+Groups = dict[tuple[int, int | None], People]
+"""People by (institution id, province plate of their unit, ``None`` when not stated)."""
+
+
+def people_groups(program: Program, scope: Scope, *, now: datetime | None = None) -> Groups:
+    """The people of the program in ``scope``, grouped by (institution id, province plate of their
+    unit): one query."""
+    now = now or timezone.now()
+    holding = _holding(program, now)
+    booked = Q(pk__in=holding["seat"]) | Q(pk__in=holding["roster"])
+    waiting = Q(pk__in=holding["waiting"])
+    trained = Q(pk__in=holding["trained"])
+    certified = Q(pk__in=holding["certified"])
+    rows = (
+        Participant.objects.filter(scope.q("institution"))
+        .filter(booked | waiting | trained | certified)
+        .values("institution_id", "unit__province_id")
+        .annotate(
+            booked=Count("pk", filter=booked),
+            waitlisted=Count("pk", filter=waiting & ~booked),
+            trained=Count("pk", filter=trained),
+            certified=Count("pk", filter=certified),
+        )
+        .order_by()
+    )
+    return {
+        (row["institution_id"], row["unit__province_id"]): People(
+            row["booked"], row["waitlisted"], row["trained"], row["certified"]
+        )
+        for row in rows
+    }
+
+
+def people_by_institution(groups: Groups) -> dict[int, People]:
+    by: dict[int, People] = defaultdict(People)
+    for (institution_id, _province), people in groups.items():
+        by[institution_id].add(people)
+    return by
+
+
+def institution_people(program: Program, institution: Institution, *, now: datetime | None = None) -> People:
+    """One institution's people in the program (an official's dashboard): one query."""
+    groups = people_groups(program, Scope(institution_ids=(institution.pk,)), now=now)
+    return people_by_institution(groups).get(institution.pk, People())
+
+
+# --- Institutions ---------------------------------------------------------------------------------
+
+
+def _used_q(program: Program) -> ExpressionWrapper:
+    """An entitlement's institution has acted in the program: a reservation, a request or a session,
+    whatever its state."""
+    institution = OuterRef("institution_id")
+    return ExpressionWrapper(
+        Q(Exists(Reservation.objects.filter(institution_id=institution, session__program=program)))
+        | Q(Exists(TrainingRequest.objects.filter(institution_id=institution, program=program)))
+        | Q(Exists(TrainingSession.objects.filter(institution_id=institution, program=program))),
+        output_field=BooleanField(),
+    )
+
+
+def banded_entitlements(program: Program, scope: Scope) -> QuerySet[Entitlement]:
+    """The entitlements of the institutions with a band in the program, in ``scope``, in Turkish
+    alphabetical order of the institution's name (the per-institution list)."""
+    return (
+        Entitlement.objects.filter(scope.q("institution"), program=program, category__isnull=False)
+        .select_related("institution", "institution__account_manager", "category", "program")
+        .order_by(TurkishCollate("institution__name"), "institution_id")
+    )
+
+
+def unused_entitlements(program: Program, scope: Scope) -> QuerySet[Entitlement]:
+    """The banded institutions that have not used their right at all."""
+    return banded_entitlements(program, scope).annotate(used=_used_q(program)).filter(used=False)
+
+
+@dataclass(frozen=True)
+class InstitutionGroup:
+    category_id: int
+    kind: str
+    institutions: int
+    without_use: int
+
+
+def _institution_groups(program: Program, scope: Scope) -> list[InstitutionGroup]:
+    rows = (
+        Entitlement.objects.filter(scope.q("institution"), program=program, category__isnull=False)
+        .annotate(used=_used_q(program))
+        .values("category_id", "institution__kind")
+        .annotate(n=Count("pk"), unused=Count("pk", filter=Q(used=False)))
+        .order_by()
+    )
+    return [InstitutionGroup(r["category_id"], r["institution__kind"], r["n"], r["unused"]) for r in rows]
+
+
+# --- The program report ---------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """A line of a breakdown: its key, its name, the institutions (where it has a meaning) and people."""
+
+    key: object
+    name: str
+    people: People = field(default_factory=People)
+    institutions: int = 0
+
+
+def _local_month(moment: datetime) -> str:
+    return timezone.localtime(moment, ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m")
+
+
+def _months(program: Program, scope: Scope) -> list[dict[str, object]]:
+    """``trained`` in the month (Turkish time) the session ended, ``certified`` in the month of issue,
+    every month from the first to the last with either, zeros included: two queries."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    trained = {
+        row["month"]: row["n"]
+        for row in Attendance.objects.filter(
+            scope.q("participant__institution"), session__program=program, status__in=ATTENDED
+        )
+        .annotate(month=TruncMonth("session__ends_at", tzinfo=zone))
+        .values("month")
+        .annotate(n=Count("participant", distinct=True))
+        .order_by()
+    }
+    certified = {
+        row["month"]: row["n"]
+        for row in Certificate.objects.filter(scope.q("institution"), session__program=program)
+        .exclude(status=CertificateStatus.REVOKED)
+        .annotate(month=TruncMonth("issued_at", tzinfo=zone))
+        .values("month")
+        .annotate(n=Count("participant", distinct=True))
+        .order_by()
+    }
+    by_month: dict[str, dict[str, int]] = defaultdict(lambda: {"trained": 0, "certified": 0})
+    for moments, name in ((trained, "trained"), (certified, "certified")):
+        for month, n in moments.items():
+            by_month[_month_key(month, zone)][name] += n
+    if not by_month:
+        return []
+    first, last = min(by_month), max(by_month)
+    months = []
+    year, month = int(first[:4]), int(first[5:])
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        months.append({"month": key, **by_month.get(key, {"trained": 0, "certified": 0})})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_key(month: object, zone: ZoneInfo) -> str:
+    """``YYYY-MM`` of a truncated month (an aware datetime, or a date on some back-ends)."""
+    if isinstance(month, datetime):
+        if timezone.is_aware(month):
+            month = month.astimezone(zone)
+        return month.strftime("%Y-%m")
+    return str(month)[:7]
+
+
+def _session_totals(program: Program, scope: Scope, now: datetime) -> dict[str, int]:
+    """Seats (capacity of the announced and completed classroom sessions, which the program offers
+    whatever the scope; confirmed seats of the scope's institutions on them) and on-site hours
+    (scheduled: not yet ended; delivered: ended) of non-cancelled sessions: three queries."""
+    offered = TrainingSession.objects.filter(
+        program=program, kind=SessionKind.CLASSROOM, status__in=[SessionStatus.ANNOUNCED, SessionStatus.COMPLETED]
+    )
+    capacity = offered.aggregate(n=Sum("capacity"))["n"] or 0
+    confirmed = Reservation.objects.filter(
+        scope.q("institution"), session__in=offered, status=ReservationStatus.CONFIRMED
+    ).count()
+    hours = (
+        TrainingSession.objects.live()
+        .filter(scope.q("institution"), program=program, kind=SessionKind.ONSITE)
+        .aggregate(
+            scheduled=Sum("hours", filter=Q(ends_at__gt=now)),
+            delivered=Sum("hours", filter=Q(ends_at__lte=now)),
+        )
+    )
+    return {
+        "seats_capacity": capacity,
+        "seats_confirmed": confirmed,
+        "hours_scheduled": hours["scheduled"] or 0,
+        "hours_delivered": hours["delivered"] or 0,
+    }
+
+
+def program_report(program: Program, scope: Scope, *, now: datetime | None = None) -> dict[str, object]:
+    """The program's reach in ``scope``, in the shape of ``GET /api/v1/reports/programs/{id}/``:
+    totals and breakdowns by category (every band of the table), province (all 81, and ``None``
+    when not empty), institution kind (every kind) and month. Fixed number of queries (15)."""
+    now = now or timezone.now()
+    groups = people_groups(program, scope, now=now)
+    institutions = _institution_groups(program, scope)
+    categories = list(Category.objects.filter(program=program).order_by("min_users", "pk"))
+    category_of = {
+        e["institution_id"]: e["category_id"]
+        for e in Entitlement.objects.filter(scope.q("institution"), program=program, category__isnull=False).values(
+            "institution_id", "category_id"
+        )
+    }
+    kind_of = dict(Institution.objects.filter(scope.q("")).values_list("pk", "kind"))
+    usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
+
+    total = People()
+    by_category = {c.pk: Row(c.code, c.name) for c in categories}
+    by_kind = {k.value: Row(k.value, str(k.label)) for k in InstitutionKind}
+    by_province: dict[int | None, Row] = {p.plate: Row(p.plate, p.name) for p in Province.objects.order_by("plate")}
+    for (institution_id, plate), people in groups.items():
+        total.add(people)
+        category_id = category_of.get(institution_id)
+        if category_id in by_category:
+            by_category[category_id].people.add(people)
+        kind = kind_of.get(institution_id)
+        if kind in by_kind:
+            by_kind[kind].people.add(people)
+        by_province.setdefault(plate, Row(None, ""))
+        by_province[plate].people.add(people)
+    institution_count = without_use = 0
+    for group in institutions:
+        institution_count += group.institutions
+        without_use += group.without_use
+        if group.category_id in by_category:
+            by_category[group.category_id].institutions += group.institutions
+        if group.kind in by_kind:
+            by_kind[group.kind].institutions += group.institutions
+
+    figures = {
+        "institutions": institution_count,
+        "institutions_without_use": without_use,
+        **asdict(total),
+        "multiplier_reach": 0,
+        "seats_capacity": 0,
+        "seats_confirmed": 0,
+        "hours_entitled": sum(u.hours for u in usage.values()),
+        "hours_held": sum(u.hours_held for u in usage.values()),
+        "hours_scheduled": 0,
+        "hours_delivered": 0,
+    }
+    figures.update(_session_totals(program, scope, now))
+    province_rows = [
+        {"province": row.key, "name": row.name, **_three(row.people)}
+        for plate, row in by_province.items()
+        if plate is not None
+    ]
+    if None in by_province and by_province[None].people != People():
+        province_rows.append({"province": None, "name": "", **_three(by_province[None].people)})
+    return {
+        "program": program.pk,
+        "target": program.trainee_target,
+        "totals": figures,
+        "by_category": [
+            {"code": row.key, "name": row.name, "institutions": row.institutions, **_three(row.people)}
+            for row in by_category.values()
+        ],
+        "by_province": province_rows,
+        "by_kind": [
+            {"kind": row.key, "institutions": row.institutions, **_three(row.people)} for row in by_kind.values()
+        ],
+        "by_month": _months(program, scope),
+        "materials": {"downloads": 0, "views": 0, "institutions": 0},
+        "trips": {"cost": 0, "cost_per_trained": 0},
+    }
+
+
+def _three(people: People) -> dict[str, int]:
+    return {"booked": people.booked, "trained": people.trained, "certified": people.certified}
+
+
+# --- The per-institution list ---------------------------------------------------------------------
+
+
+def institution_rows(
+    program: Program,
+    scope: Scope,
+    *,
+    page: Sequence[Entitlement] | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, object]]:
+    """One row per banded institution in ``scope`` (``banded_entitlements``), or of ``page`` only,
+    in the shape of ``GET /api/v1/reports/programs/{id}/institutions/``. A page: four queries (its
+    usage and its people) besides the page itself; the whole list: six, whatever its length."""
+    now = now or timezone.now()
+    if page is None:
+        entitlements: Sequence[Entitlement] = list(banded_entitlements(program, scope))
+        usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
+        groups = people_groups(program, scope, now=now)
+    else:
+        entitlements = page
+        usage = {i: u for (i, _p), u in usage_of(entitlements, now).items()}
+        groups = people_groups(program, Scope(institution_ids=tuple(e.institution_id for e in entitlements)), now=now)
+    people = people_by_institution(groups)
+    rows = []
+    for entitlement in entitlements:
+        institution = entitlement.institution
+        counted = usage.get(institution.pk)
+        person = people.get(institution.pk, People())
+        category = entitlement.category
+        rows.append(
+            {
+                "institution": institution.pk,
+                "name": institution.name,
+                "kind": institution.kind,
+                "category": {"code": category.code, "name": category.name} if category else None,
+                "seat_quota": counted.seat_quota if counted else 0,
+                "seats_used": counted.seats_used if counted else 0,
+                "hours": counted.hours if counted else 0,
+                "hours_used": counted.hours_used if counted else 0,
+                "hours_held": counted.hours_held if counted else 0,
+                "booked": person.booked,
+                "trained": person.trained,
+                "certified": person.certified,
+                "multiplier_reach": 0,
+                "flag": counted.flag if counted else None,
+            }
+        )
+    return rows
+
+
+# --- The dashboard --------------------------------------------------------------------------------
+
+
+def upcoming_sessions(program: Program, scope: Scope, *, days: int = 14, now: datetime | None = None) -> list:
+    """The announced sessions starting in the next ``days`` days with their fill: classroom
+    sessions (confirmed of capacity, waiting list) and the scope's on-site sessions (roster of
+    capacity). One query."""
+    now = now or timezone.now()
+    sessions = with_seat_counts(
+        TrainingSession.objects.filter(
+            program=program,
+            status=SessionStatus.ANNOUNCED,
+            starts_at__gte=now,
+            starts_at__lt=now + timedelta(days=days),
+        ).filter(Q(kind=SessionKind.CLASSROOM) | (Q(kind=SessionKind.ONSITE) & scope.q("institution"))),
+        now,
+    ).annotate(roster=Count("enrolments", distinct=True))
+    rows = []
+    for session in sessions.select_related("course", "venue", "province", "institution", "trainer__user").order_by(
+        "starts_at", "pk"
+    ):
+        taken = session.seats_confirmed if session.kind == SessionKind.CLASSROOM else session.roster
+        session.taken = taken
+        session.free = free_places(session.capacity, taken)
+        session.fill = round(100 * taken / session.capacity) if session.capacity else 0
+        rows.append(session)
+    return rows
+
+
+def classroom_fill(program: Program, *, now: datetime | None = None) -> dict[str, list]:
+    """Fill rates of the program's announced and completed classroom sessions: per session
+    (confirmed / capacity, waiting list) and per venue (sums). One query."""
+    now = now or timezone.now()
+    sessions = list(
+        with_seat_counts(
+            TrainingSession.objects.filter(
+                program=program,
+                kind=SessionKind.CLASSROOM,
+                status__in=[SessionStatus.ANNOUNCED, SessionStatus.COMPLETED],
+            ),
+            now,
+        )
+        .select_related("course", "venue")
+        .order_by("starts_at", "pk")
+    )
+    venues: dict[int | None, dict] = {}
+    for session in sessions:
+        session.fill = round(100 * session.seats_confirmed / session.capacity) if session.capacity else 0
+        venue = venues.setdefault(
+            session.venue_id,
+            {"venue": session.venue, "sessions": 0, "capacity": 0, "confirmed": 0, "waiting": 0},
+        )
+        venue["sessions"] += 1
+        venue["capacity"] += session.capacity
+        venue["confirmed"] += session.seats_confirmed
+        venue["waiting"] += session.waitlist_length
+    for venue in venues.values():
+        venue["fill"] = round(100 * venue["confirmed"] / venue["capacity"]) if venue["capacity"] else 0
+    return {"sessions": sessions, "venues": list(venues.values())}
+
+
+def request_queue(program: Program, scope: Scope, *, now: datetime | None = None, limit: int = 10) -> dict:
+    """The open (submitted) requests: how many, the oldest's age in days, and the ``limit`` oldest.
+    Two queries."""
+    now = now or timezone.now()
+    open_requests = TrainingRequest.objects.filter(
+        scope.q("institution"), program=program, status=RequestStatus.SUBMITTED
+    )
+    summary = open_requests.aggregate(n=Count("pk"), oldest=Min("submitted_at"))
+    oldest = list(open_requests.select_related("institution", "province").order_by("submitted_at", "pk")[:limit])
+    for request in oldest:
+        request.age_days = (now - request.submitted_at).days
+    return {
+        "count": summary["n"],
+        "oldest_days": (now - summary["oldest"]).days if summary["oldest"] else None,
+        "oldest": oldest,
+    }
+
+
+def above_right(program: Program, scope: Scope, *, now: datetime | None = None) -> list[dict]:
+    """The institutions whose usage is above their right (a recomputation lowered their band), with
+    their usage. Four queries (``program_usage``) and one for their rows."""
+    usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
+    flagged = {i: u for i, u in usage.items() if u.above_right}
+    if not flagged:
+        return []
+    rows = (
+        Entitlement.objects.filter(program=program, institution_id__in=list(flagged))
+        .select_related("institution", "institution__account_manager", "category")
+        .order_by(TurkishCollate("institution__name"), "institution_id")
+    )
+    return [{"entitlement": e, "institution": e.institution, "usage": flagged[e.institution_id]} for e in rows]
+
+
+def dashboard(program: Program, scope: Scope, *, now: datetime | None = None, unused_limit: int = 20) -> dict:
+    """Everything the centre's dashboard shows, in a fixed number of queries: the report, the next
+    14 days' sessions, the request queue, usage above the right and the institutions that have not
+    used their right (the first ``unused_limit``, with their account manager, and how many)."""
+    now = now or timezone.now()
+    report = program_report(program, scope, now=now)
+    unused = unused_entitlements(program, scope)
+    return {
+        "report": report,
+        "upcoming": upcoming_sessions(program, scope, now=now),
+        "queue": request_queue(program, scope, now=now),
+        "above_right": above_right(program, scope, now=now),
+        "unused": list(unused[:unused_limit]),
+        "unused_count": report["totals"]["institutions_without_use"],  # type: ignore[index]
+    }
