@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("entitlements.api_urls")),
     path("", include("sessions.api_urls")),
     path("", include("certificates.api_urls")),
+    path("", include("reports.api_urls")),
 ]

@@ -278,6 +278,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TrainingRequestStatusEnum": "sessions.models.RequestStatus",
         "CertificateStatusEnum": "certificates.models.CertificateStatus",
+        "InstitutionKindEnum": "entitlements.models.InstitutionKind",
     },
 }
 

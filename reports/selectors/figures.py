@@ -60,6 +60,7 @@ from sessions.models import (
     SessionStatus,
     TrainingRequest,
     TrainingSession,
+    Venue,
     free_places,
     live_session_q,
 )
@@ -355,7 +356,7 @@ def program_report(program: Program, scope: Scope, *, now: datetime | None = Non
         for plate, row in by_province.items()
         if plate is not None
     ]
-    if None in by_province and by_province[None].people != People():
+    if None in by_province and any(_three(by_province[None].people).values()):
         province_rows.append({"province": None, "name": "", **_three(by_province[None].people)})
     return {
         "program": program.pk,
@@ -432,37 +433,74 @@ def institution_rows(
 # --- The dashboard --------------------------------------------------------------------------------
 
 
-def upcoming_sessions(program: Program, scope: Scope, *, days: int = 14, now: datetime | None = None) -> list:
+@dataclass(frozen=True)
+class Fill:
+    """A session's places: taken (confirmed seats, or the on-site roster) of its capacity, and the
+    waiting list of a classroom session."""
+
+    session: TrainingSession
+    taken: int
+    waiting: int = 0
+
+    @property
+    def free(self) -> int:
+        return free_places(self.session.capacity, self.taken)
+
+    @property
+    def rate(self) -> int:
+        """Taken of capacity, in whole per cent."""
+        return _percent(self.taken, self.session.capacity)
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def upcoming_sessions(program: Program, scope: Scope, *, days: int = 14, now: datetime | None = None) -> list[Fill]:
     """The announced sessions starting in the next ``days`` days with their fill: classroom
     sessions (confirmed of capacity, waiting list) and the scope's on-site sessions (roster of
     capacity). One query."""
     now = now or timezone.now()
-    sessions = with_seat_counts(
-        TrainingSession.objects.filter(
-            program=program,
-            status=SessionStatus.ANNOUNCED,
-            starts_at__gte=now,
-            starts_at__lt=now + timedelta(days=days),
-        ).filter(Q(kind=SessionKind.CLASSROOM) | (Q(kind=SessionKind.ONSITE) & scope.q("institution"))),
-        now,
-    ).annotate(roster=Count("enrolments", distinct=True))
-    rows = []
-    for session in sessions.select_related("course", "venue", "province", "institution", "trainer__user").order_by(
-        "starts_at", "pk"
-    ):
-        taken = session.seats_confirmed if session.kind == SessionKind.CLASSROOM else session.roster
-        session.taken = taken
-        session.free = free_places(session.capacity, taken)
-        session.fill = round(100 * taken / session.capacity) if session.capacity else 0
-        rows.append(session)
-    return rows
+    sessions = (
+        with_seat_counts(
+            TrainingSession.objects.filter(
+                program=program,
+                status=SessionStatus.ANNOUNCED,
+                starts_at__gte=now,
+                starts_at__lt=now + timedelta(days=days),
+            ).filter(Q(kind=SessionKind.CLASSROOM) | (Q(kind=SessionKind.ONSITE) & scope.q("institution"))),
+            now,
+        )
+        .annotate(roster=Count("enrolments", distinct=True))
+        .select_related("course", "venue", "province", "institution", "trainer__user")
+        .order_by("starts_at", "pk")
+    )
+    return [
+        Fill(s, s.seats_confirmed, s.waitlist_length) if s.kind == SessionKind.CLASSROOM else Fill(s, s.roster)
+        for s in sessions
+    ]
 
 
-def classroom_fill(program: Program, *, now: datetime | None = None) -> dict[str, list]:
+@dataclass
+class VenueFill:
+    """The classroom sessions of one venue, summed."""
+
+    venue: Venue | None
+    sessions: int = 0
+    capacity: int = 0
+    confirmed: int = 0
+    waiting: int = 0
+
+    @property
+    def rate(self) -> int:
+        return _percent(self.confirmed, self.capacity)
+
+
+def classroom_fill(program: Program, *, now: datetime | None = None) -> tuple[list[Fill], list[VenueFill]]:
     """Fill rates of the program's announced and completed classroom sessions: per session
-    (confirmed / capacity, waiting list) and per venue (sums). One query."""
+    (confirmed of capacity, waiting list) and per venue (sums). One query."""
     now = now or timezone.now()
-    sessions = list(
+    sessions = (
         with_seat_counts(
             TrainingSession.objects.filter(
                 program=program,
@@ -474,38 +512,40 @@ def classroom_fill(program: Program, *, now: datetime | None = None) -> dict[str
         .select_related("course", "venue")
         .order_by("starts_at", "pk")
     )
-    venues: dict[int | None, dict] = {}
-    for session in sessions:
-        session.fill = round(100 * session.seats_confirmed / session.capacity) if session.capacity else 0
-        venue = venues.setdefault(
-            session.venue_id,
-            {"venue": session.venue, "sessions": 0, "capacity": 0, "confirmed": 0, "waiting": 0},
-        )
-        venue["sessions"] += 1
-        venue["capacity"] += session.capacity
-        venue["confirmed"] += session.seats_confirmed
-        venue["waiting"] += session.waitlist_length
-    for venue in venues.values():
-        venue["fill"] = round(100 * venue["confirmed"] / venue["capacity"]) if venue["capacity"] else 0
-    return {"sessions": sessions, "venues": list(venues.values())}
+    fills = [Fill(s, s.seats_confirmed, s.waitlist_length) for s in sessions]
+    venues: dict[int | None, VenueFill] = {}
+    for fill in fills:
+        venue = venues.setdefault(fill.session.venue_id, VenueFill(fill.session.venue))
+        venue.sessions += 1
+        venue.capacity += fill.session.capacity
+        venue.confirmed += fill.taken
+        venue.waiting += fill.waiting
+    return fills, list(venues.values())
 
 
-def request_queue(program: Program, scope: Scope, *, now: datetime | None = None, limit: int = 10) -> dict:
-    """The open (submitted) requests: how many, the oldest's age in days, and the ``limit`` oldest.
-    Two queries."""
+@dataclass(frozen=True)
+class Queue:
+    """The open (submitted) requests: how many, the oldest's age in days, and the oldest ones."""
+
+    count: int
+    oldest_days: int | None
+    oldest: list[tuple[TrainingRequest, int]]
+    """The oldest requests with their age in days."""
+
+
+def request_queue(program: Program, scope: Scope, *, now: datetime | None = None, limit: int = 10) -> Queue:
+    """The open requests of the scope, oldest first. Two queries."""
     now = now or timezone.now()
     open_requests = TrainingRequest.objects.filter(
         scope.q("institution"), program=program, status=RequestStatus.SUBMITTED
     )
     summary = open_requests.aggregate(n=Count("pk"), oldest=Min("submitted_at"))
-    oldest = list(open_requests.select_related("institution", "province").order_by("submitted_at", "pk")[:limit])
-    for request in oldest:
-        request.age_days = (now - request.submitted_at).days
-    return {
-        "count": summary["n"],
-        "oldest_days": (now - summary["oldest"]).days if summary["oldest"] else None,
-        "oldest": oldest,
-    }
+    oldest = open_requests.select_related("institution", "province").order_by("submitted_at", "pk")[:limit]
+    return Queue(
+        count=summary["n"],
+        oldest_days=(now - summary["oldest"]).days if summary["oldest"] else None,
+        oldest=[(request, (now - request.submitted_at).days) for request in oldest],
+    )
 
 
 def above_right(program: Program, scope: Scope, *, now: datetime | None = None) -> list[dict]:

@@ -7,6 +7,7 @@ Every list here runs a fixed number of queries whatever its length.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -25,6 +26,16 @@ from sessions.models import (
 )
 from sessions.selectors.trainers import trainer_of
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SeatCounts(TypedDict):
+    """What ``with_seat_counts`` annotates."""
+
+    seats_confirmed: int
+    waitlist_length: int
+
 
 def sessions_visible(user: User | AnonymousUser) -> QuerySet[TrainingSession]:
     """Staff see every session; an official sees announced and completed classroom sessions and
@@ -42,7 +53,9 @@ def sessions_visible(user: User | AnonymousUser) -> QuerySet[TrainingSession]:
     return TrainingSession.objects.none()
 
 
-def with_seat_counts(sessions: QuerySet[TrainingSession], now: datetime | None = None) -> QuerySet[TrainingSession]:
+def with_seat_counts(
+    sessions: QuerySet[TrainingSession], now: datetime | None = None
+) -> QuerySet[WithAnnotations[TrainingSession, SeatCounts]]:
     """Annotate confirmed seats and the waiting list (empty once the session has started)."""
     now = now or timezone.now()
     return sessions.annotate(
