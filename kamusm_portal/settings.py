@@ -31,7 +31,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "reports.apps.PortalAdminConfig",  # Django's admin, with the program's dashboard as its start page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,8 +1,18 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
+    default = True  # this module also holds the admin's configuration (PortalAdminConfig)
     name = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with the centre's site (``reports.admin_site.PortalAdminSite``): the program's
+    dashboard is its start page."""
+
+    default = False  # named in INSTALLED_APPS in place of django.contrib.admin; ReportsConfig is the app's
+    default_site = "reports.admin_site.PortalAdminSite"

@@ -1,0 +1,26 @@
+"""The centre's admin site: Django's, with the program's dashboard as its start page for programme
+staff and account managers, and the dashboard's downloads behind its login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
+
+from reports.views import staff
+
+
+class PortalAdminSite(admin.AdminSite):
+    index_template = "admin/reports/index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+        return super().index(request, {**staff.dashboard_context(request), **(extra_context or {})})
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        return [
+            path("reports/standing.pdf", self.admin_view(staff.standing_pdf), name="reports_standing_pdf"),
+            *super().get_urls(),
+        ]
