@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from entitlements.models import Entitlement, Institution, UnitLevel
 from entitlements.services import institution_update
@@ -213,7 +214,8 @@ def test_every_change_of_the_stored_state_has_its_history_row(
 def test_reserving_and_cancelling_run_the_same_queries_as_before_when_nothing_is_flagged(db, django_assert_num_queries):
     session = SessionFactory()
     who = people(standard_institution(), 2)
-    with django_assert_num_queries(8):
+    # The counts measured on the code before usage above the right was stored, per database.
+    with django_assert_num_queries(8 if connection.vendor == "sqlite" else 7):
         made = reservation_create(session=session, participants=who)
     with django_assert_num_queries(10):
         reservation_cancel(reservation=made[0])
