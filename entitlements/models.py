@@ -278,7 +278,10 @@ class Entitlement(models.Model):
 
     Rows are written only by ``entitlement_recompute``; the right comes from the band
     (``right``). Usage is never stored here: it is counted from the facts, in one place
-    (``sessions.selectors.usage``).
+    (``sessions.selectors.usage``). What is stored is the centre's state of an occurrence of usage
+    above the right (``usage_above_right_since``, ``usage_above_right_notified_at``), written only
+    by ``sessions.services.entitlements_usage_check`` and ``entitlement_usage_notify``
+    (docs/domain.md, "Usage above the right").
     """
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="entitlements")
@@ -290,8 +293,25 @@ class Entitlement(models.Model):
     )
     flag = models.CharField(_("flag"), max_length=30, choices=EntitlementFlag.choices, blank=True, default="")
     recomputed_at = models.DateTimeField(_("recomputed at"), null=True, blank=True)
+    usage_above_right_since = models.DateTimeField(
+        _("usage above the right since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set when a recomputation left the institution's usage above its right; cleared when it no longer is."
+        ),
+    )
+    usage_above_right_notified_at = models.DateTimeField(
+        _("usage above the right notified at"),
+        null=True,
+        blank=True,
+        help_text=_("When the account manager (or programme staff) was e-mailed about this occurrence."),
+    )
 
     history = HistoricalRecords(get_user=history_user)
+
+    _change_reason: str
+    """Not a column: simple-history records it as the reason of the history row of the next ``save()``."""
 
     class Meta:
         ordering = ["program", "institution"]

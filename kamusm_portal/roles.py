@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
 PROGRAMME_STAFF_GROUP = "Programme staff"
 """The group a migration makes with every programme-staff permission."""
@@ -21,3 +24,15 @@ PROGRAMME_STAFF_PERMISSION = "entitlements.act_as_programme_staff"
 def is_programme_staff(user: User | AnonymousUser | None) -> bool:
     """Superusers and users holding the programme-staff permission (the "Programme staff" group)."""
     return bool(user and user.is_authenticated and (user.is_superuser or user.has_perm(PROGRAMME_STAFF_PERMISSION)))
+
+
+def programme_staff_with_email() -> QuerySet[User]:
+    """Active programme-staff users with an e-mail address: superusers, and users holding the
+    programme-staff permission through a group (the "Programme staff" group) or of their own."""
+    from django.contrib.auth import get_user_model
+
+    app_label, codename = PROGRAMME_STAFF_PERMISSION.split(".")
+    on_group = Q(groups__permissions__content_type__app_label=app_label, groups__permissions__codename=codename)
+    on_user = Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    return users.filter(Q(is_superuser=True) | on_group | on_user).distinct().order_by("pk")

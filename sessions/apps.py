@@ -8,3 +8,9 @@ class TrainingSessionsConfig(AppConfig):
     label = "training_sessions"
     verbose_name = _("Training sessions")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from entitlements.signals import entitlements_rebanded
+        from sessions.receivers import entitlements_rebanded_check
+
+        entitlements_rebanded.connect(entitlements_rebanded_check, dispatch_uid="sessions.usage_above_right")

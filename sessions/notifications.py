@@ -15,6 +15,7 @@ from django.utils import translation
 
 from entitlements.models import Delivery, Entitlement, Official
 from kamusm_portal.links import absolute_url
+from kamusm_portal.roles import programme_staff_with_email
 from sessions.models import (
     RequestStatus,
     Reservation,
@@ -23,6 +24,7 @@ from sessions.models import (
     TrainingRequest,
     TrainingSession,
 )
+from sessions.selectors.usage import Usage
 
 
 def _message(template: str, context: dict, *, language: str, to: list[str]) -> tuple[str, str, str, list[str]]:
@@ -150,4 +152,25 @@ def onsite_session_send(*, session_id: int, template: str) -> int:
     if session.trainer_id and session.trainer.user.email:
         mine = {**context, "to_trainer": True, "link": absolute_url(reverse("sessions_portal:trainer_schedule"))}
         messages.append(_message(template, mine, language=settings.LANGUAGE_CODE, to=[session.trainer.user.email]))
+    return send_mass_mail(messages, fail_silently=False)
+
+
+def usage_above_right_send(*, entitlement: Entitlement, usage: Usage) -> int:
+    """Tell the institution's account manager (active, with an e-mail) that its usage is above its
+    right; without one, every programme-staff user with an e-mail. In Turkish (the centre's
+    language), with the institution, program, band, right and usage, and a link to the row."""
+    manager = entitlement.institution.account_manager
+    if manager is not None and manager.is_active and manager.email:
+        recipients = [manager.email]
+    else:
+        recipients = list(programme_staff_with_email().values_list("email", flat=True))
+    context = {
+        "entitlement": entitlement,
+        "institution": entitlement.institution,
+        "program": entitlement.program,
+        "category": entitlement.category,
+        "usage": usage,
+        "link": absolute_url(reverse("admin:entitlements_entitlement_change", args=[entitlement.pk])),
+    }
+    messages = [_message("usage_above_right", context, language=settings.LANGUAGE_CODE, to=[to]) for to in recipients]
     return send_mass_mail(messages, fail_silently=False)

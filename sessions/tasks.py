@@ -70,3 +70,26 @@ def send_onsite_cancelled(session_id: int) -> None:
     from sessions import notifications
 
     notifications.onsite_session_send(session_id=session_id, template="onsite_cancelled")
+
+
+USAGE_CHECK_BATCH = 500
+"""Entitlements recounted per transaction: the check after a recomputation of a whole program stays
+in bounded statements and short locks."""
+
+
+@shared_task(acks_late=True)
+def check_usage_above_right(entitlement_ids: list[int]) -> None:
+    """Recount these entitlements and store (or clear) usage above the right, a batch per transaction."""
+    from sessions.services import entitlements_usage_check
+
+    ids = sorted(set(entitlement_ids))
+    for start in range(0, len(ids), USAGE_CHECK_BATCH):
+        entitlements_usage_check(entitlement_ids=ids[start : start + USAGE_CHECK_BATCH])
+
+
+@shared_task(**EMAIL_RETRY)
+def send_usage_above_right(entitlement_id: int) -> None:
+    """E-mail an occurrence of usage above the right once (nothing if told already or over)."""
+    from sessions.services import entitlement_usage_notify
+
+    entitlement_usage_notify(entitlement_id=entitlement_id)

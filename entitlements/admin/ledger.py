@@ -10,7 +10,25 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from entitlements import services
 from entitlements.models import Entitlement, Institution, Program
+from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
+
+
+class UsageAboveRightFilter(admin.SimpleListFilter):
+    """Entitlements holding an occurrence of usage above the right (docs/domain.md), or not."""
+
+    title = _("usage above the right")
+    parameter_name = "usage_above_right"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(usage_above_right_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(usage_above_right_since__isnull=True)
+        return queryset
 
 
 @admin.register(Entitlement)
@@ -23,12 +41,26 @@ class EntitlementAdmin(SimpleHistoryAdmin):
         "category",
         "hours_display",
         "flag",
+        "usage_above_right_since",
         "recomputed_at",
     )
-    list_filter = ("program", "category", "flag", ("institution__units__province", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "program",
+        "category",
+        "flag",
+        UsageAboveRightFilter,
+        ("institution__units__province", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("institution", "program", "category")
     search_fields = ("institution__search_key",)
-    history_list_display = ("total_active_users", "previous_total_active_users", "category", "flag")
+    history_list_display = (
+        "total_active_users",
+        "previous_total_active_users",
+        "category",
+        "flag",
+        "usage_above_right_since",
+        "usage_above_right_notified_at",
+    )
     actions = ["recompute"]
 
     def get_search_results(self, request, queryset, search_term):
@@ -37,7 +69,24 @@ class EntitlementAdmin(SimpleHistoryAdmin):
         return queryset.distinct(), False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).distinct()
+        qs = super().get_queryset(request).distinct()
+        if not is_programme_staff(request.user):
+            qs = qs.filter(institution__account_manager=request.user)  # an account manager: their institutions
+        return qs
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        return request.user.is_staff and (obj is None or obj.institution.account_manager_id == request.user.pk)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or request.user.is_staff
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_programme_staff(request.user):
+            actions.pop("recompute", None)  # an account manager reads; programme staff recompute
+        return actions
 
     def has_add_permission(self, request):
         return False  # rows are made by the recompute service only

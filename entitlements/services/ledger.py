@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, IsNull
 from django.utils import timezone
 
 from entitlements.models import Category, Entitlement, EntitlementFlag, Institution, Program, Unit
+from entitlements.signals import entitlements_rebanded
 from kamusm_portal.db import history_copy
 from kamusm_portal.locking import locked_update
 from kamusm_portal.services import service
@@ -45,11 +46,17 @@ def entitlement_recompute(
     or flag changed, and one INSERT of their history rows (who, when, from what total), so the
     number of queries does not grow with the number of institutions. Only rows that change get
     a history row. Usage (reservations, sessions) is never touched. Returns the rows changed.
+
+    After commit it sends ``entitlements_rebanded`` with the existing rows it moved to another band
+    (one SELECT per program finds them), so the layer that counts usage checks whether it is now
+    above the right, or back within it (docs/domain.md, "Usage above the right"). Rows made by
+    this call are not among them: nothing can be used under a row that did not exist.
     """
     if programs is None:
         programs = Program.objects.filter(is_open=True)
     now = timezone.now()
     changed = 0
+    rebanded: list[int] = []
     for program in programs:
         _entitlement_rows_ensure(program=program, institutions=institutions)
         total = _total_users(OuterRef("institution_id"))
@@ -73,6 +80,10 @@ def entitlement_recompute(
             old_band=Coalesce(F("category_id"), Value(0)),
             new_flag=flag,
         ).filter(~Q(total_active_users=F("new_total")) | ~Q(old_band=F("new_band")) | ~Q(flag=F("new_flag")))
+        # Existing rows (recomputed before) whose band moves: their right changes.
+        rebanded += (
+            stale.filter(recomputed_at__isnull=False).exclude(old_band=F("new_band")).values_list("pk", flat=True)
+        )
         count = locked_update(
             Entitlement.objects.filter(pk__in=stale.values("pk")),
             previous_total_active_users=F("total_active_users"),
@@ -84,6 +95,9 @@ def entitlement_recompute(
         if count:
             history_copy(Entitlement.objects.filter(program=program, recomputed_at=now), when=now, reason=reason)
         changed += count
+    if rebanded:
+        ids = sorted(rebanded)
+        transaction.on_commit(lambda: entitlements_rebanded.send(sender=Entitlement, entitlement_ids=ids))
     return changed
 
 

@@ -4,7 +4,8 @@
 - ``classroom``: sessions (classroom; cancelling either kind), reservations and waiting lists;
 - ``trainers``: trainers and their work plan (unavailability, conflicts);
 - ``onsite``: on-site training requests, their hours, scheduling and cancelling sessions;
-- ``attendance``: rosters and attendance of both kinds of session.
+- ``attendance``: rosters and attendance of both kinds of session;
+- ``usage``: usage above the right, stored on the entitlement and e-mailed once.
 
 Callers import from here: ``from sessions.services import reservation_create``.
 """
@@ -51,6 +52,7 @@ from sessions.services.trainers import (
     unavailability_create,
     unavailability_delete,
 )
+from sessions.services.usage import entitlement_usage_notify, entitlements_usage_check
 
 __all__ = [
     "TRAINERS_GROUP",
@@ -58,6 +60,8 @@ __all__ = [
     "enrolment_create",
     "enrolment_delete",
     "enrolment_removable",
+    "entitlement_usage_notify",
+    "entitlements_usage_check",
     "may_record_attendance",
     "onsite_session_cancel",
     "onsite_session_schedule",

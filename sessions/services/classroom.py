@@ -48,6 +48,7 @@ from sessions.services.shared import (
     session_lock,
 )
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
+from sessions.services.usage import flagged_entitlements_of, usage_check_queue
 
 
 def _notice_check(*, program: Program, starts_at: datetime, now: datetime) -> None:
@@ -228,6 +229,9 @@ def session_cancel(*, session: TrainingSession, by: User | None = None) -> Train
         reservation.save(update_fields=["status", "cancelled_at"])
     if held:
         tasks.send_session_cancelled.delay_on_commit(session.pk, [r.pk for r in held])
+        flagged = flagged_entitlements_of(Reservation.objects.filter(pk__in=[r.pk for r in held]))
+        if flagged:  # freed seats may bring a flagged institution back within its right
+            tasks.check_usage_above_right.delay_on_commit(flagged)
     return session
 
 
@@ -397,7 +401,7 @@ def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> R
     on the waiting list, in the same transaction. Locks the entitlement row, the session row, then
     the reservation."""
     reservation = Reservation.objects.select_related("session").get(pk=reservation.pk)
-    entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
+    entitlement = entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
     session = session_lock(reservation.session)
     locked = lock_one(Reservation.objects.filter(pk=reservation.pk))
     if locked is None:
@@ -419,6 +423,7 @@ def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> R
     if was_confirmed:
         confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
         _waitlist_promote(session=session, free=free_places(session.capacity, confirmed), now=now)
+    usage_check_queue(entitlement)
     return reservation
 
 
@@ -439,4 +444,7 @@ def waitlists_expire(*, now: datetime | None = None) -> int:
     if stale:
         Reservation.objects.filter(pk__in=stale).update(status=ReservationStatus.EXPIRED)
         history_copy(Reservation.objects.filter(pk__in=stale), when=now, reason="session started")
+        flagged = flagged_entitlements_of(Reservation.objects.filter(pk__in=stale))
+        if flagged:  # the expired places no longer count: a flagged institution may be within its right
+            tasks.check_usage_above_right.delay_on_commit(flagged)
     return len(stale)

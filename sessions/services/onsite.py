@@ -36,6 +36,7 @@ from sessions.models import (
 from sessions.selectors.usage import usage_for
 from sessions.services.shared import booked_session_save, entitlement_lock, program_open_check, session_lock
 from sessions.services.trainers import trainer_conflict_check, trainer_lock
+from sessions.services.usage import usage_check_queue
 
 
 def _onsite_entitlement_lock(*, program: Program, institution: Institution) -> Entitlement:
@@ -184,7 +185,7 @@ def training_request_cancel(*, request: TrainingRequest, by: User | None = None)
     """The official withdraws a request before it is scheduled, freeing the hours it held. A
     request with a session already scheduled is refused (the centre cancels sessions).
     Locks the entitlement row, then the request."""
-    _entitlement, request = _lock_for(request)
+    entitlement, request = _lock_for(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
     scheduled = TrainingSession.objects.live().filter(request_item__request=request).exists()
@@ -196,6 +197,7 @@ def training_request_cancel(*, request: TrainingRequest, by: User | None = None)
     request.status = RequestStatus.CANCELLED
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "closed_at"])
+    usage_check_queue(entitlement)
     return request
 
 
@@ -208,7 +210,7 @@ def training_request_reject(*, request: TrainingRequest, reason: str, by: User |
         raise RuleViolation(
             Code.INVALID, _("Say why the request is rejected."), fields={"reason": [_("This field is required.")]}
         )
-    _entitlement, request = _lock_for(request)
+    entitlement, request = _lock_for(request)
     if request.status != RequestStatus.SUBMITTED:
         raise _not_open(request)
     request.status = RequestStatus.REJECTED
@@ -216,6 +218,7 @@ def training_request_reject(*, request: TrainingRequest, reason: str, by: User |
     request.closed_at = timezone.now()
     request.save(update_fields=["status", "rejection_reason", "closed_at"])
     tasks.send_request_rejected.delay_on_commit(request.pk)
+    usage_check_queue(entitlement)
     return request
 
 
@@ -333,7 +336,7 @@ def onsite_session_cancel(*, session: TrainingSession, by: User | None = None) -
     session = TrainingSession.objects.select_related("request_item__request").get(pk=session.pk)
     assert session.request_item is not None  # an on-site session has its request item (a constraint)
     request = session.request_item.request
-    _entitlement, request = _lock_for(request)
+    entitlement, request = _lock_for(request)
     session = session_lock(session)
     if session.status in (SessionStatus.CANCELLED, SessionStatus.COMPLETED):
         raise RuleViolation(
@@ -354,4 +357,5 @@ def onsite_session_cancel(*, session: TrainingSession, by: User | None = None) -
         request._change_reason = "a session was cancelled"
         request.save(update_fields=["status", "closed_at"])
     tasks.send_onsite_cancelled.delay_on_commit(session.pk)
+    usage_check_queue(entitlement)
     return session
