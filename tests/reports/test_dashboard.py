@@ -92,3 +92,21 @@ def test_the_standing_is_a_one_page_pdf(staff_client, program):
     text = reader.pages[0].extract_text()
     assert "Eğitim Promosyonu 2012" in text
     assert "4.000" in text
+
+
+def test_usage_above_the_right_shows_with_since_and_told(staff_client, django_capture_on_commit_callbacks):
+    from entitlements.models import UnitLevel
+    from entitlements.services import institution_update
+    from tests.entitlements.factories import unit
+    from tests.sessions.factories import onsite_session
+    from tests.timing import at
+
+    manager = UserFactory(username="temsilci", email="temsilci@kamusm.gov.tr", is_staff=True)
+    institution = onsite_institution(2_000, name="Çorum Valiliği", account_manager=manager)
+    onsite_session(submitted_request(institution, {"EIMZA-101": 12}), starts_at=at(30, 9), ends_at=at(31, 17), hours=12)
+    with django_capture_on_commit_callbacks(execute=True):
+        institution_update(institution=institution, data={}, units=[unit(UnitLevel.MERKEZ, 500, name="Merkez")])
+    section = staff_client.get("/admin/").content.decode().split('id="above-title"')[1].split("</section>")[0]
+    assert "Çorum Valiliği" in section
+    assert "12 / 8" in section
+    assert "bildirildi" in section
