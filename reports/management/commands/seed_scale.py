@@ -964,9 +964,9 @@ class Seeder:
             row = slot.session
             closes = min(row.starts_at, self.now, row.cancelled_at or row.starts_at)
             if slot.past:
-                wanted = round(row.capacity * rng.uniform(0.75, 1.15))
+                wanted = round(row.capacity * rng.uniform(0.8, 1.25))
             else:
-                wanted = round(row.capacity * rng.uniform(0.35, 1.35))
+                wanted = round(row.capacity * rng.uniform(0.4, 1.4))
             while wanted > 0:
                 group = min(wanted, rng.choice((1, 1, 1, 2, 2, 3)))
                 push(self.between(row.announced_at, closes - timedelta(minutes=1)), "apply", index, group)  # type: ignore[arg-type]
@@ -1005,30 +1005,33 @@ class Seeder:
                 row = sessions[index].session
                 if row.cancelled_at is not None and when >= row.cancelled_at:
                     continue
-                institution = pick()
-                if institution is None:
-                    continue
-                people = free_people[institution]
-                for _n in range(min(group, quota - live[institution], len(people))):
-                    person = people.pop(rng.randrange(len(people)))
-                    live[institution] += 1
-                    res = {
-                        "session": index,
-                        "participant": person,
-                        "institution": institution,
-                        "applied_at": when,
-                        "confirmed_at": None,
-                        "cancelled_at": None,
-                    }
-                    if confirmed[index] < row.capacity:
-                        confirmed[index] += 1
-                        res["status"], res["confirmed_at"] = ReservationStatus.CONFIRMED, when
-                    else:
-                        res["status"] = ReservationStatus.WAITLISTED
-                        waiting[index].append(len(made))
-                    made.append(res)
-                    if rng.random() < 0.05:
-                        push(self.between(when, min(row.starts_at, self.now)), "cancel", len(made) - 1)
+                wanted = group
+                while wanted > 0:  # an institution with fewer people or seats left leaves the rest to another
+                    institution = pick()
+                    if institution is None:
+                        break
+                    people = free_people[institution]
+                    for _n in range(min(wanted, quota - live[institution], len(people))):
+                        wanted -= 1
+                        person = people.pop(rng.randrange(len(people)))
+                        live[institution] += 1
+                        res = {
+                            "session": index,
+                            "participant": person,
+                            "institution": institution,
+                            "applied_at": when,
+                            "confirmed_at": None,
+                            "cancelled_at": None,
+                        }
+                        if confirmed[index] < row.capacity:
+                            confirmed[index] += 1
+                            res["status"], res["confirmed_at"] = ReservationStatus.CONFIRMED, when
+                        else:
+                            res["status"] = ReservationStatus.WAITLISTED
+                            waiting[index].append(len(made))
+                        made.append(res)
+                        if rng.random() < 0.05:
+                            push(self.between(when, min(row.starts_at, self.now)), "cancel", len(made) - 1)
             elif kind == "cancel":
                 res = made[index]
                 session_index = res["session"]
