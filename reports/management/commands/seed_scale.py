@@ -430,6 +430,7 @@ class Plan:
     units: int = 1
     participants: int = 0
     pk: int = 0
+    code: str = ""
     unit_ids: list[int] = field(default_factory=list)
     unit_weights: list[int] = field(default_factory=list)
 
@@ -715,7 +716,7 @@ class Seeder:
         codes = rng.sample(range(10_000_000, 99_999_999), len(plans))
         rows = []
         for plan, number in zip(plans, codes, strict=True):
-            code = str(number)
+            code = plan.code = str(number)
             rows.append(
                 Institution(
                     name=plan.name, code=code, kind=plan.kind, search_key=institution_search_key(plan.name, code)
@@ -826,7 +827,7 @@ class Seeder:
         rng = self.rng
         rows: list[Participant] = []
         for plan in plans:
-            domain = f"kurum{plan.pk}.example"
+            domain = f"kurum{plan.code}.example"
             for n in range(plan.participants):
                 first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
                 if rng.random() < 0.15:
