@@ -515,9 +515,11 @@ class Seeder:
         self.rng = random.Random(f"seed_scale-{seed}")
         self.out = out
         self.made: dict[str, int] = {}
-        self.now = _clock()
         self.tz = ZoneInfo(settings.TIME_ZONE)
-        self.today = timezone.localdate(self.now, timezone=self.tz)
+        self.today = timezone.localdate(_clock(), timezone=self.tz)
+        # Everything that has happened happened before today began: the same seed gives the same
+        # data all day, and today is left free (a session has either ended or not started).
+        self.now = self.at(self.today, 0)
         self.bands = list(Category.objects.filter(program=program).order_by("min_users"))
         if not self.bands:
             raise CommandError(f"{program} has no category table.")
