@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from entitlements.models import Entitlement, EntitlementFlag, Institution, Official, Program, Unit
+from entitlements.models import Entitlement, EntitlementFlag, Institution, Official, Program, Unit, UnitLevel
 from kamusm_portal.db import TurkishCollate
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
@@ -52,6 +53,30 @@ def entitlement_list(*, institution: Institution) -> QuerySet[Entitlement]:
         .select_related("program", "category")
         .order_by("-program__year", "program__name")
     )
+
+
+_LEVEL_ORDER: dict[str, int] = {UnitLevel.MERKEZ: 0, UnitLevel.IL: 1, UnitLevel.ILCE: 2}
+
+
+@dataclass(frozen=True)
+class InstitutionPage:
+    """What an institution's page shows: the institution (``total_users`` annotated), its units
+    (central first, then provincial, then district; Turkish name order within each) and its stored
+    entitlements, newest program first."""
+
+    institution: Institution
+    units: list[Unit]
+    entitlements: list[Entitlement]
+
+
+def institution_page(*, user: User | AnonymousUser, pk: int) -> InstitutionPage | None:
+    """The institution ``pk`` if ``user`` may see it (``institutions_visible``), else ``None``.
+    Three queries besides the visibility check: the institution, its units, its entitlements."""
+    institution: Institution | None = institution_list(user=user).filter(pk=pk).first()
+    if institution is None:
+        return None
+    units = sorted(institution.units.all(), key=lambda unit: _LEVEL_ORDER.get(unit.level, 9))
+    return InstitutionPage(institution, units, list(entitlement_list(institution=institution)))
 
 
 def programs_with_categories() -> QuerySet[Program]:

@@ -5,7 +5,13 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from entitlements import urls as entitlements_urls
 from kamusm_portal.views import healthz, home
+from reports import urls as reports_urls
+
+# The officials' portal (``portal:…``): one namespace over the pages of two layers, the
+# institution's pages and the calculator (entitlements) and the official's dashboard (reports).
+portal_urls = ([*reports_urls.urlpatterns, *entitlements_urls.urlpatterns], "portal")
 
 urlpatterns = [
     path("", home, name="home"),
@@ -18,7 +24,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sessions.urls")),
     path("", include("certificates.urls")),
-    path("", include("entitlements.urls")),
+    path("", include(portal_urls)),
 ]
 
 if settings.DEBUG:

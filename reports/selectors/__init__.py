@@ -1,2 +1,2 @@
-"""Reads of the program's reach: the figures (``figures``) and who sees which institutions
-(``scope``)."""
+"""Reads of the program's reach: the figures (``figures``), who sees which institutions
+(``scope``) and what an official's dashboard shows of their institution (``official``)."""

@@ -1,0 +1,1 @@
+"""Pages of the reports app: ``official`` (the official's dashboard)."""
