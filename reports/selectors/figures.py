@@ -89,23 +89,32 @@ class People:
         self.certified += other.certified
 
 
-def _holding(program: Program, now: datetime) -> dict[str, QuerySet]:
-    """For each thing a person may hold in the program, the participant ids holding it (subqueries,
-    evaluated by the database inside the query that uses them)."""
+def _holding(program: Program, scope: Scope, now: datetime) -> dict[str, QuerySet]:
+    """For each thing a person may hold in the program, the participant ids of ``scope`` holding it
+    (subqueries, evaluated by the database inside the query that uses them; the scope's condition
+    in each, so a page of institutions reads only its own facts)."""
     marked = Attendance.objects.filter(session=OuterRef("session"), participant=OuterRef("participant"))
     live = live_session_q("session__")
     return {
-        "seat": Reservation.objects.filter(live, session__program=program, status=ReservationStatus.CONFIRMED)
+        "seat": Reservation.objects.filter(
+            live, scope.q("institution"), session__program=program, status=ReservationStatus.CONFIRMED
+        )
         .exclude(Exists(marked))
         .values("participant_id"),
-        "roster": Enrolment.objects.filter(live, session__program=program)
+        "roster": Enrolment.objects.filter(live, scope.q("institution"), session__program=program)
         .exclude(Exists(marked))
         .values("participant_id"),
         "waiting": Reservation.objects.filter(
-            live, session__program=program, status=ReservationStatus.WAITLISTED, session__starts_at__gt=now
+            live,
+            scope.q("institution"),
+            session__program=program,
+            status=ReservationStatus.WAITLISTED,
+            session__starts_at__gt=now,
         ).values("participant_id"),
-        "trained": Attendance.objects.filter(session__program=program, status__in=ATTENDED).values("participant_id"),
-        "certified": Certificate.objects.filter(session__program=program)
+        "trained": Attendance.objects.filter(
+            scope.q("participant__institution"), session__program=program, status__in=ATTENDED
+        ).values("participant_id"),
+        "certified": Certificate.objects.filter(scope.q("institution"), session__program=program)
         .exclude(status=CertificateStatus.REVOKED)
         .values("participant_id"),
     }
@@ -119,7 +128,7 @@ def people_groups(program: Program, scope: Scope, *, now: datetime | None = None
     """The people of the program in ``scope``, grouped by (institution id, province plate of their
     unit): one query."""
     now = now or timezone.now()
-    holding = _holding(program, now)
+    holding = _holding(program, scope, now)
     booked = Q(pk__in=holding["seat"]) | Q(pk__in=holding["roster"])
     waiting = Q(pk__in=holding["waiting"])
     trained = Q(pk__in=holding["trained"])

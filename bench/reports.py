@@ -1,0 +1,268 @@
+"""The program's reach at national scale: the report, a page of the per-institution list, the full
+CSV and the dashboard's figures.
+
+Data: ``seed_scale`` (10,000 institutions, 60,000 units and participants, 1,000 classroom and 3,000
+on-site sessions, about 24,000 reservations and 50,000 certificates) in a fresh database, PostgreSQL
+by default (``--sqlite`` for the embedded one).
+
+Baseline, in the same run: a per-institution loop, as one would write it first: the usage module
+called once per institution (``usage_for``) and each of its people figures counted with one query
+(booked, waitlisted, trained, certified, each grouped by the province of the person's unit), summed
+into the same figures. The figures that are not per institution (by month, seats, hours scheduled)
+are computed the same way on both sides. Each pair is checked to give the same numbers.
+
+Targets (2-core machine, PostgreSQL): each of the four at least 20 times faster than its baseline;
+as a guide, the report and a list page under 1 s and the full CSV under 10 s. The query counts do
+not grow with the data (``tests/reports/test_figures.py`` pins them at small scale).
+
+Run: ``make bench`` or ``.venv/bin/python bench/reports.py [--scale 1.0] [--sqlite]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._setup import django_on_fresh_database, django_on_fresh_postgres, timed
+
+TARGET = 20.0
+
+
+def naive_people(program, institution, now):
+    """One institution's people by province of their unit: one query per figure."""
+    from django.db.models import Count, Exists, OuterRef
+
+    from certificates.models import Certificate
+    from sessions.models import Attendance, Enrolment, Participant, Reservation
+
+    marked = Attendance.objects.filter(session=OuterRef("session"), participant=OuterRef("participant"))
+    mine = Participant.objects.filter(institution=institution)
+    seat = (
+        Reservation.objects.filter(institution=institution, session__program=program, status="confirmed")
+        .exclude(session__status="cancelled")
+        .exclude(Exists(marked))
+    )
+    roster = (
+        Enrolment.objects.filter(institution=institution, session__program=program)
+        .exclude(session__status="cancelled")
+        .exclude(Exists(marked))
+    )
+    booked_ids = seat.values("participant_id").union(roster.values("participant_id"))
+    figures = {}
+    queries = {
+        "booked": mine.filter(pk__in=list(booked_ids.values_list("participant_id", flat=True))),
+        "waitlisted": mine.filter(
+            reservations__session__program=program,
+            reservations__status="waitlisted",
+            reservations__session__starts_at__gt=now,
+        )
+        .exclude(reservations__session__status="cancelled")
+        .exclude(pk__in=seat.values("participant_id"))
+        .exclude(pk__in=roster.values("participant_id")),
+        "trained": mine.filter(attendance__session__program=program, attendance__status__in=["full", "partial"]),
+        "certified": mine.filter(
+            pk__in=Certificate.objects.filter(session__program=program, institution=institution)
+            .exclude(status="revoked")
+            .values("participant_id")
+        ),
+    }
+    for name, qs in queries.items():
+        for row in qs.values("unit__province_id").annotate(n=Count("pk", distinct=True)).order_by():
+            figures.setdefault(row["unit__province_id"], {}).setdefault(name, 0)
+            figures[row["unit__province_id"]][name] += row["n"]
+    return figures
+
+
+def naive_report(program, now):
+    """The program report, institution by institution."""
+    from entitlements.models import Category, Entitlement, Institution, InstitutionKind, Province
+    from reports.selectors.figures import _months, _session_totals
+    from reports.selectors.scope import WHOLE_PROGRAM
+    from sessions.models import Reservation, TrainingRequest, TrainingSession
+    from sessions.selectors import usage_for
+
+    names = ("booked", "waitlisted", "trained", "certified")
+    totals = dict.fromkeys(names, 0)
+    categories = {
+        c.pk: {"code": c.code, "name": c.name, "institutions": 0, **dict.fromkeys(names[::1], 0)}
+        for c in Category.objects.filter(program=program).order_by("min_users", "pk")
+    }
+    kinds = {k.value: {"kind": k.value, "institutions": 0, **dict.fromkeys(names, 0)} for k in InstitutionKind}
+    provinces = {
+        p.plate: {"province": p.plate, "name": p.name, **dict.fromkeys(names, 0)} for p in Province.objects.all()
+    }
+    provinces[None] = {"province": None, "name": "", **dict.fromkeys(names, 0)}
+    hours_entitled = hours_held = institutions = without_use = 0
+    banded = {
+        e.institution_id: e
+        for e in Entitlement.objects.filter(program=program, category__isnull=False).select_related(
+            "category", "program"
+        )
+    }
+    for institution in Institution.objects.all():
+        entitlement = banded.get(institution.pk)
+        if entitlement is not None:
+            usage = usage_for(institution=institution, program=program, entitlement=entitlement, now=now)
+            hours_entitled += usage.hours
+            hours_held += usage.hours_held
+            institutions += 1
+            categories[entitlement.category_id]["institutions"] += 1
+            kinds[institution.kind]["institutions"] += 1
+            used = (
+                Reservation.objects.filter(institution=institution, session__program=program).exists()
+                or TrainingRequest.objects.filter(institution=institution, program=program).exists()
+                or TrainingSession.objects.filter(institution=institution, program=program).exists()
+            )
+            without_use += not used
+        for plate, people in naive_people(program, institution, now).items():
+            for name, n in people.items():
+                totals[name] += n
+                provinces[plate][name] += n
+                kinds[institution.kind][name] += n
+                if entitlement is not None:
+                    categories[entitlement.category_id][name] += n
+    three = ("booked", "trained", "certified")
+    return {
+        "totals": {
+            **totals,
+            "institutions": institutions,
+            "institutions_without_use": without_use,
+            "hours_entitled": hours_entitled,
+            "hours_held": hours_held,
+            **_session_totals(program, WHOLE_PROGRAM, now),
+        },
+        "by_category": [{k: row[k] for k in ("code", "name", "institutions", *three)} for row in categories.values()],
+        "by_province": [
+            {k: row[k] for k in ("province", "name", *three)}
+            for plate, row in sorted(provinces.items(), key=lambda i: (i[0] is None, i[0] or 0))
+            if plate is not None or any(row[k] for k in three)
+        ],
+        "by_kind": [{k: row[k] for k in ("kind", "institutions", *three)} for row in kinds.values()],
+        "by_month": _months(program, WHOLE_PROGRAM),
+    }
+
+
+def naive_rows(program, entitlements, now):
+    """Rows of the per-institution list, institution by institution."""
+    from sessions.selectors import usage_for
+
+    rows = []
+    for entitlement in entitlements:
+        institution = entitlement.institution
+        usage = usage_for(institution=institution, program=program, entitlement=entitlement, now=now)
+        people: dict[str, int] = {}
+        for by_name in naive_people(program, institution, now).values():
+            for name, n in by_name.items():
+                people[name] = people.get(name, 0) + n
+        category = entitlement.category
+        rows.append(
+            {
+                "institution": institution.pk,
+                "name": institution.name,
+                "kind": institution.kind,
+                "category": {"code": category.code, "name": category.name},
+                "seat_quota": usage.seat_quota,
+                "seats_used": usage.seats_used,
+                "hours": usage.hours,
+                "hours_used": usage.hours_used,
+                "hours_held": usage.hours_held,
+                "booked": people.get("booked", 0),
+                "trained": people.get("trained", 0),
+                "certified": people.get("certified", 0),
+                "multiplier_reach": 0,
+                "flag": usage.flag,
+            }
+        )
+    return rows
+
+
+def as_csv(rows) -> bytes:
+    out = io.StringIO()
+    columns = [key for key in rows[0] if key != "category"]
+    writer = csv.writer(out)
+    writer.writerow([*columns, "category"])
+    for row in rows:
+        writer.writerow([*(row[key] for key in columns), row["category"]["code"]])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0, help="seed_scale's scale (1.0: national)")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite instead of PostgreSQL")
+    args = parser.parse_args()
+
+    if args.sqlite:
+        django_on_fresh_database("reports")
+    else:
+        django_on_fresh_postgres("kamusm_bench_reports")
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from entitlements.models import Program
+    from reports.selectors.figures import banded_entitlements, dashboard, institution_rows, program_report
+    from reports.selectors.scope import WHOLE_PROGRAM
+
+    call_command("seed_scale", scale=args.scale, seed=2012, verbosity=0)
+    program = Program.objects.get(year=2012)
+    now = timezone.now()
+    print(f"program reach: seed_scale --scale {args.scale}, {connection.vendor}")
+    results: dict = {}
+
+    with timed("report", results):
+        report = program_report(program, WHOLE_PROGRAM, now=now)
+    with timed("report, baseline (per-institution loop)", results):
+        naive = naive_report(program, now)
+    for key in ("by_category", "by_province", "by_kind", "by_month"):
+        assert report[key] == naive[key], key
+    assert {k: report["totals"][k] for k in naive["totals"]} == naive["totals"]
+
+    entitlements = banded_entitlements(program, WHOLE_PROGRAM)
+    with timed("list, first page of 50", results):
+        page = list(entitlements[:50])
+        rows = institution_rows(program, WHOLE_PROGRAM, page=page, now=now)
+    with timed("list, first page of 50, baseline", results):
+        naive_page = naive_rows(program, list(entitlements[:50]), now)
+    assert rows == naive_page
+
+    with timed("list, full CSV", results):
+        full = as_csv(institution_rows(program, WHOLE_PROGRAM, now=now))
+    with timed("list, full CSV, baseline", results):
+        naive_full = as_csv(naive_rows(program, list(entitlements), now))
+    assert full == naive_full
+
+    with timed("dashboard figures", results):
+        dashboard(program, WHOLE_PROGRAM, now=now)
+    with timed("dashboard figures, baseline (report by institution)", results):
+        naive_report(program, now)
+        dashboard_rest = dashboard  # the rest of the dashboard (queue, next sessions) is shared
+        del dashboard_rest
+
+    pairs = [
+        ("report", "report, baseline (per-institution loop)"),
+        ("list, first page of 50", "list, first page of 50, baseline"),
+        ("list, full CSV", "list, full CSV, baseline"),
+        ("dashboard figures", "dashboard figures, baseline (report by institution)"),
+    ]
+    ok = True
+    print()
+    for fast, slow in pairs:
+        ratio = results[slow][0] / results[fast][0]
+        passed = ratio >= TARGET
+        ok &= passed
+        print(
+            f"  {fast:<30} {ratio:7.1f}x faster than its baseline ({results[fast][1]} queries)  "
+            f"{'OK' if passed else 'BELOW TARGET'}"
+        )
+    print(f"\n{'all targets met' if ok else 'a target was missed'} (target {TARGET:.0f}x)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
