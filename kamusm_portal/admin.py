@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import select_template
 from django.utils import timezone
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
@@ -122,7 +123,28 @@ class ExportAdminMixin(ExportMixin):
     """
 
     export_formats = [SafeCSV, SafeXLSX]
+    ie_base_change_list_template: str
     export_form_class = ExportForm  # the resource's columns, without a field picker
+
+    def init_change_list_template(self) -> None:
+        # import-export's changelist template extends the admin's; without a template of its own,
+        # that is the model's override (``admin/<app>/<model>/change_list.html``) where there is
+        # one, as Django's changelist would have looked it up.
+        super().init_change_list_template()
+        if self.ie_base_change_list_template == "admin/change_list.html":
+            opts = self.opts
+            self.ie_base_change_list_template = select_template(
+                [
+                    f"admin/{opts.app_label}/{opts.model_name}/change_list.html",
+                    f"admin/{opts.app_label}/change_list.html",
+                    "admin/change_list.html",
+                ]
+            ).template.name
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        # import-export lets any staff user export; here only who may view the list (its export
+        # URL is reached without the changelist's own check).
+        return bool(self.has_view_permission(request))
 
     def get_data_for_export(self, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any) -> Dataset:
         kwargs["force_native_type"] = True

@@ -148,6 +148,11 @@ def test_the_admin_exports_certificates_with_names_as_text_in_csv_and_xlsx(progr
 def test_the_admin_export_follows_the_list_filter(program, admin_client):
     first = issued(people=2)
     issued()
+    changelist = admin_client.get(
+        reverse("admin:certificates_certificate_changelist"), {"session": first[0].session_id}
+    )
+    assert reverse("admin:certificates_certificate_export") in changelist.content.decode()  # the button
+    assert 'id="certificate-batch"' in changelist.content.decode()  # beside the list's own template
     rows = read_csv(_export(admin_client, 0, f"?session={first[0].session_id}").content)[1:]
     assert sorted(row[0] for row in rows) == sorted(c.serial for c in first)
 
