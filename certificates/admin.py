@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import verify_url
-from kamusm_portal.admin import ServiceHistoryAdmin, admin_page_context, run_each
+from certificates.resources import CertificateResource
+from kamusm_portal.admin import ExportAdminMixin, ServiceHistoryAdmin, admin_page_context, run_each
 from kamusm_portal.text import tr_fold
 from sessions.models import TrainingSession
 
@@ -115,7 +116,8 @@ class RevokeForm(forms.Form):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ServiceHistoryAdmin):
+class CertificateAdmin(ExportAdminMixin, ServiceHistoryAdmin):
+    resource_classes = [CertificateResource]
     list_display = (
         "serial",
         "participant_name",

@@ -1,5 +1,6 @@
 """Admin plumbing shared by every app's admin: service-backed history, actions that call a service
-row by row, the context of custom admin pages, and search on a stored Turkish-folded key."""
+row by row, the context of custom admin pages, search on a stored Turkish-folded key, and the
+changelists' CSV and XLSX exports."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import select_template
+from django.utils import timezone
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
+from tablib import Dataset
 
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.exports import CSV_MEDIA_TYPE, csv_text, xlsx_content
 from kamusm_portal.text import tr_fold
 
 T = TypeVar("T")
@@ -73,3 +81,74 @@ class TurkishSearchMixin:
         for word in tr_fold(search_term).split():
             queryset = queryset.filter(**{f"{self.search_key_field}__contains": word})
         return queryset, False
+
+
+# --- Exports ----------------------------------------------------------------------------------
+
+
+class SafeCSV(base_formats.CSV):
+    """django-import-export's CSV written by ``kamusm_portal.exports``: UTF-8 with a byte order
+    mark, every cell through ``safe_cell`` (no formula, dates as ``04.03.2026``)."""
+
+    def export_data(self, dataset: Dataset, **kwargs: Any) -> str:
+        return csv_text(dataset.headers or [], dataset)
+
+    def get_content_type(self) -> str:
+        return f"{CSV_MEDIA_TYPE}; charset=utf-8"
+
+    def can_import(self) -> bool:
+        return False
+
+
+class SafeXLSX(base_formats.XLSX):
+    """django-import-export's XLSX written by ``kamusm_portal.exports``: text cells never become
+    formulas, dates are date cells."""
+
+    def export_data(self, dataset: Dataset, **kwargs: Any) -> bytes:
+        return xlsx_content(dataset.headers or [], dataset, title=dataset.title or "")
+
+    def can_import(self) -> bool:
+        return False
+
+
+class ExportAdminMixin(ExportMixin):
+    """An "Export" button on a changelist: the rows it shows (its own queryset, so a trainer or an
+    account manager exports only theirs, with the list's filters and search) as CSV or XLSX, in the
+    columns of the admin's ``resource_classes`` (one resource per admin: the file's header row is
+    its fields' ``column_name``, translated). The resource's ``filter_export`` joins and counts what
+    its columns read, so the export runs a fixed number of queries whatever its length.
+
+    A resource's values are taken as they are (``force_native_type``): numbers stay numbers and
+    times are written in the portal's time zone, by the one cell rule of ``kamusm_portal.exports``.
+    """
+
+    export_formats = [SafeCSV, SafeXLSX]
+    ie_base_change_list_template: str
+    export_form_class = ExportForm  # the resource's columns, without a field picker
+
+    def init_change_list_template(self) -> None:
+        # import-export's changelist template extends the admin's; without a template of its own,
+        # that is the model's override (``admin/<app>/<model>/change_list.html``) where there is
+        # one, as Django's changelist would have looked it up.
+        super().init_change_list_template()
+        if self.ie_base_change_list_template == "admin/change_list.html":
+            opts = self.opts
+            self.ie_base_change_list_template = select_template(
+                [
+                    f"admin/{opts.app_label}/{opts.model_name}/change_list.html",
+                    f"admin/{opts.app_label}/change_list.html",
+                    "admin/change_list.html",
+                ]
+            ).template.name
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        # import-export lets any staff user export; here only who may view the list (its export
+        # URL is reached without the changelist's own check).
+        return bool(self.has_view_permission(request))
+
+    def get_data_for_export(self, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any) -> Dataset:
+        kwargs["force_native_type"] = True
+        return super().get_data_for_export(request, queryset, **kwargs)
+
+    def get_export_filename(self, request: HttpRequest, queryset: QuerySet[Any], file_format: Any) -> str:
+        return f"{self.opts.model_name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"

@@ -13,12 +13,14 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import BasePagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.exports import DownloadRenderer
 from kamusm_portal.roles import is_programme_staff
 
 
@@ -62,7 +64,12 @@ def _flatten(detail: object) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Turn every error into ``{"code", "detail", "fields"}`` (docs/api.md, "Errors")."""
+    """Turn every error into ``{"code", "detail", "fields"}`` (docs/api.md, "Errors"), always as
+    JSON: a request that asked for a download (``?format=csv``) gets its error in JSON too."""
+    request = context.get("request")
+    if isinstance(getattr(request, "accepted_renderer", None), DownloadRenderer):
+        renderer = JSONRenderer()
+        request.accepted_renderer, request.accepted_media_type = renderer, renderer.media_type  # type: ignore[union-attr]
     if isinstance(exc, RuleViolation):
         return Response({"code": exc.code, "detail": exc.message, "fields": exc.fields}, status=exc.status)
     if isinstance(exc, Http404):
@@ -113,6 +120,13 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The error answers of an operation for the schema, all with the error body."""
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in statuses}
+def error_responses(*statuses: int, json_only: bool = False) -> dict[Any, OpenApiResponse]:
+    """The error answers of an operation for the schema, all with the error body. ``json_only``:
+    an operation that also answers files (a list's CSV and XLSX downloads) still answers its
+    errors in JSON, and only in JSON."""
+    return {
+        ((code, "application/json") if json_only else code): OpenApiResponse(
+            ErrorSerializer, description=_ERROR_DESCRIPTIONS[code]
+        )
+        for code in statuses
+    }

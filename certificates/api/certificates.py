@@ -18,7 +18,7 @@ from typing import Any
 import django_filters
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -38,6 +38,7 @@ from certificates.views.certificates import archive_response, pdf_response
 from certificates.views.verify import VerifyThrottle
 from kamusm_portal.api import ErrorSerializer, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.errors import Code, RuleViolation
+from kamusm_portal.exports import DownloadableListMixin, download_responses
 from kamusm_portal.roles import is_programme_staff
 
 # Seconds a client is asked to wait before asking again for a PDF that is not ready yet.
@@ -137,8 +138,14 @@ CERTIFICATE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 @extend_schema_view(
     list=extend_schema(
-        description="An official's institution's certificates; programme staff see all. Newest first.",
-        responses={200: CertificateSerializer(many=True), **error_responses(400, 401)},
+        description="An official's institution's certificates; programme staff see all. Newest first. "
+        "Programme staff may download the whole filtered list with `?format=csv` or `?format=xlsx` (anyone "
+        "else: 403).",
+        responses={
+            (200, "application/json"): CertificateSerializer(many=True),
+            **download_responses(),
+            **error_responses(400, 401, 403, json_only=True),
+        },
     ),
     retrieve=extend_schema(
         parameters=[CERTIFICATE_ID], responses={200: CertificateSerializer, **error_responses(401, 404)}
@@ -147,13 +154,25 @@ CERTIFICATE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
     revoke=extend_schema(parameters=[CERTIFICATE_ID]),
 )
 @extend_schema(tags=["certificates"])
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CertificateViewSet(
+    DownloadableListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Certificates of attendance: officials read and download their institution's; programme
-    staff all of them, and revoke."""
+    staff all of them, and revoke; they also download the list as CSV or XLSX."""
 
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilter
     lookup_value_regex = r"[0-9]+"
+    export_filename = "certificates"
+    export_columns = [
+        ("id", pgettext_lazy("column", "Id")),
+        ("serial", pgettext_lazy("column", "Serial number")),
+        ("code", pgettext_lazy("column", "Verification code")),
+        ("participant", pgettext_lazy("column", "Participant")),
+        ("session", pgettext_lazy("column", "Session")),
+        ("status", pgettext_lazy("column", "Status")),
+        ("issued_at", pgettext_lazy("column", "Issued at")),
+    ]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database work

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kamusm_portal.admin import TurkishSearchMixin
+from kamusm_portal.admin import ExportAdminMixin, TurkishSearchMixin
 from sessions.admin.shared import WorkPlanAdmin
 from sessions.models import Attendance, Enrolment
+from sessions.resources import AttendanceResource, EnrolmentRosterResource
 
 
 class _OwnSessionsReadOnly(TurkishSearchMixin, WorkPlanAdmin):
@@ -27,7 +28,8 @@ class _OwnSessionsReadOnly(TurkishSearchMixin, WorkPlanAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(_OwnSessionsReadOnly):
+class EnrolmentAdmin(ExportAdminMixin, _OwnSessionsReadOnly):
+    resource_classes = [EnrolmentRosterResource]
     search_key_field = "institution__search_key"
     list_display = ("participant", "institution", "session", "enrolled_at", "enrolled_by")
     list_filter = ("session__program", "session__kind", "session__course")
@@ -36,7 +38,8 @@ class EnrolmentAdmin(_OwnSessionsReadOnly):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(_OwnSessionsReadOnly):
+class AttendanceAdmin(ExportAdminMixin, _OwnSessionsReadOnly):
+    resource_classes = [AttendanceResource]
     search_key_field = "participant__institution__search_key"
     list_display = ("participant", "institution", "session", "status", "recorded_at", "recorded_by")
     list_filter = ("status", "session__program", "session__kind", "session__course")

@@ -17,11 +17,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from kamusm_portal.admin import run_each
+from kamusm_portal.admin import ExportAdminMixin, run_each
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions import selectors, services
 from sessions.admin.shared import TrainerFilter, WorkPlanAdmin
 from sessions.models import Course, Reservation, SessionKind, TrainingSession, Venue
+from sessions.resources import ReservationRosterResource, SessionFillResource
 
 # --- Sessions ---------------------------------------------------------------------------------
 
@@ -87,8 +88,9 @@ ONSITE_FIELDS = [
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(WorkPlanAdmin):
+class TrainingSessionAdmin(ExportAdminMixin, WorkPlanAdmin):
     form = SessionForm
+    resource_classes = [SessionFillResource]  # the fill list of classroom sessions
     list_display = (
         "__str__",
         "course",
@@ -228,7 +230,8 @@ class TrainingSessionAdmin(WorkPlanAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(SimpleHistoryAdmin):
+class ReservationAdmin(ExportAdminMixin, SimpleHistoryAdmin):
+    resource_classes = [ReservationRosterResource]
     list_display = ("participant", "institution", "session", "status", "applied_at", "confirmed_at", "cancelled_at")
     list_filter = ("status", "session__program", "session__course")
     list_select_related = ("participant", "institution", "session", "session__course")

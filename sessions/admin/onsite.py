@@ -28,12 +28,19 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from entitlements.models import Program, Province
-from kamusm_portal.admin import ServiceHistoryAdmin, TurkishSearchMixin, admin_page_context, run_each
+from kamusm_portal.admin import (
+    ExportAdminMixin,
+    ServiceHistoryAdmin,
+    TurkishSearchMixin,
+    admin_page_context,
+    run_each,
+)
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
 from sessions.admin.shared import is_account_manager
 from sessions.models import RequestStatus, Trainer, TrainingRequest, TrainingRequestItem, TrainingSession
+from sessions.resources import TrainingRequestResource
 
 
 class RequestItemInline(admin.TabularInline):
@@ -173,7 +180,8 @@ PROPOSAL_KEYS = ("program", "first_day", "last_day")
 
 
 @admin.register(TrainingRequest)
-class TrainingRequestAdmin(TurkishSearchMixin, ServiceHistoryAdmin):
+class TrainingRequestAdmin(ExportAdminMixin, TurkishSearchMixin, ServiceHistoryAdmin):
+    resource_classes = [TrainingRequestResource]
     search_key_field = "institution__search_key"
     list_display = (
         "__str__",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.text import capfirst
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from entitlements.models import Program
 from kamusm_portal.api import BareArrayOnPostSchema, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.exports import DownloadableListMixin, download_responses
 from sessions import selectors, services
 from sessions.api.attendance import EnrolmentCreateSerializer, EnrolmentSerializer, RosterKeeper
 from sessions.api.shared import IsOfficialOrProgrammeStaff
@@ -298,7 +299,15 @@ class ReservationFilter(django_filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: ReservationSerializer(many=True), **error_responses(400, 401)}),
+    list=extend_schema(
+        description="An official's institution's reservations; programme staff see all. Programme staff may "
+        "download the whole filtered list with `?format=csv` or `?format=xlsx` (anyone else: 403).",
+        responses={
+            (200, "application/json"): ReservationSerializer(many=True),
+            **download_responses(),
+            **error_responses(400, 401, 403, json_only=True),
+        },
+    ),
     retrieve=extend_schema(responses={200: ReservationSerializer, **error_responses(401, 404)}),
     create=extend_schema(
         request=ReservationCreateSerializer,
@@ -312,6 +321,7 @@ class ReservationFilter(django_filters.FilterSet):
 )
 @extend_schema(tags=["reservations"])
 class ReservationViewSet(
+    DownloadableListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -322,6 +332,16 @@ class ReservationViewSet(
     serializer_class = ReservationSerializer
     filterset_class = ReservationFilter
     schema = BareArrayOnPostSchema()
+    export_filename = "reservations"
+    export_columns = [
+        ("id", pgettext_lazy("column", "Id")),
+        ("participant", pgettext_lazy("column", "Participant")),
+        ("session", pgettext_lazy("column", "Session")),
+        ("institution", pgettext_lazy("column", "Institution")),
+        ("status", pgettext_lazy("column", "Status")),
+        ("position", pgettext_lazy("column", "Position")),
+        ("applied_at", pgettext_lazy("column", "Applied at")),
+    ]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no database work
