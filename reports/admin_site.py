@@ -22,5 +22,15 @@ class PortalAdminSite(admin.AdminSite):
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [
             path("reports/standing.pdf", self.admin_view(staff.standing_pdf), name="reports_standing_pdf"),
+            path(
+                "reports/institutions.<str:extension>",
+                self.admin_view(staff.institutions_download),
+                name="reports_institutions_download",
+            ),
+            path(
+                "reports/session-fill.<str:extension>",
+                self.admin_view(staff.session_fill_download),
+                name="reports_session_fill_download",
+            ),
             *super().get_urls(),
         ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from entitlements.models import Entitlement, InstitutionKind, Program
 from kamusm_portal.api import error_responses
+from kamusm_portal.exports import Column, DownloadableListMixin, download_responses
 from reports.selectors.figures import banded_entitlements, institution_rows, program_report
 from reports.selectors.scope import Scope, report_scope
 from sessions.api.usage import CategoryRefSerializer
@@ -155,12 +156,41 @@ class ProgramReportView(ReportsView):
         return Response(program_report(self.program(), self.scope()))
 
 
+INSTITUTION_COLUMNS: list[Column] = [
+    ("institution", pgettext_lazy("column", "Id")),
+    ("name", pgettext_lazy("column", "Institution")),
+    ("kind", pgettext_lazy("column", "Kind")),
+    ("category", pgettext_lazy("column", "Category")),
+    ("seat_quota", pgettext_lazy("column", "Seat quota")),
+    ("seats_used", pgettext_lazy("column", "Seats used")),
+    ("hours", pgettext_lazy("column", "Hours")),
+    ("hours_used", pgettext_lazy("column", "Hours used")),
+    ("hours_held", pgettext_lazy("column", "Hours held")),
+    ("booked", pgettext_lazy("column", "Booked")),
+    ("trained", pgettext_lazy("column", "Trained")),
+    ("certified", pgettext_lazy("column", "Certified")),
+    ("multiplier_reach", pgettext_lazy("column", "Reached through multipliers")),
+    ("flag", pgettext_lazy("column", "Flag")),
+]
+"""The per-institution list's columns in a download: the JSON's keys, the category by its code."""
+
+
+def flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a download: the category by its code."""
+    return [{**row, "category": row["category"]["code"] if row["category"] else None} for row in rows]
+
+
 @extend_schema(tags=["reports"])
-class ProgramInstitutionsView(generics.GenericAPIView, ReportsView):
-    """``/reports/programs/{id}/institutions/``: one row per institution with a band in the program."""
+class ProgramInstitutionsView(DownloadableListMixin, generics.GenericAPIView, ReportsView):
+    """``/reports/programs/{id}/institutions/``: one row per institution with a band in the program;
+    ``?format=csv|xlsx`` downloads the whole list."""
 
     serializer_class = InstitutionRowSerializer
     filterset_class = None
+    action = "list"  # the download renderers are offered on a list
+    export_columns = INSTITUTION_COLUMNS
+    export_filename = "institutions"
+    download_permission_classes = (MayReadReports,)
     queryset = Entitlement.objects.none()  # the schema reads its model; get_queryset answers the rows
 
     def get_queryset(self) -> Any:
@@ -171,11 +201,17 @@ class ProgramInstitutionsView(generics.GenericAPIView, ReportsView):
     @extend_schema(
         operation_id="v1_reports_programs_institutions_list",
         summary="The program's institutions: right, usage and people",
-        responses={200: InstitutionRowSerializer(many=True), **error_responses(401, 403, 404)},
+        responses={
+            (200, "application/json"): InstitutionRowSerializer(many=True),
+            **download_responses(),
+            **error_responses(401, 403, 404, json_only=True),
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
-        """Paginated, in Turkish alphabetical order of the name."""
+        """Paginated, in Turkish alphabetical order of the name; with `?format=csv` or `?format=xlsx`
+        the whole list (the category by its code)."""
         program, scope = self.program(), self.scope()
         page = self.paginate_queryset(self.get_queryset())
-        assert page is not None  # the API always paginates
+        if page is None:  # a download: the whole list
+            return Response(flat(institution_rows(program, scope)))
         return self.get_paginated_response(institution_rows(program, scope, page=page))

@@ -14,15 +14,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from entitlements.models import Program
+from kamusm_portal.exports import Column, csv_response, xlsx_response
+from reports.api.programs import INSTITUTION_COLUMNS, flat
 from reports.charts import Series, bar_chart_svg, hbar_chart_svg
 from reports.map import province_map_svg
-from reports.selectors.figures import dashboard, program_report
+from reports.selectors.figures import classroom_fill, dashboard, institution_rows, program_report
 from reports.selectors.scope import Scope, report_scope
 
 FONTS = Path(settings.BASE_DIR) / "certificates" / "fonts"
@@ -152,3 +155,56 @@ def standing_pdf(request: HttpRequest) -> HttpResponse:
     name = f"program-{program.year}-{timezone.localdate(now):%Y%m%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+SESSION_FILL_COLUMNS: list[Column] = [
+    ("starts_at", pgettext_lazy("column", "Starts")),
+    ("course", pgettext_lazy("column", "Course")),
+    ("venue", pgettext_lazy("column", "Venue")),
+    ("status", pgettext_lazy("column", "Status")),
+    ("capacity", pgettext_lazy("column", "Capacity")),
+    ("confirmed", pgettext_lazy("column", "Confirmed")),
+    ("waiting", pgettext_lazy("column", "Waiting list")),
+    ("fill", pgettext_lazy("column", "Fill (%)")),
+]
+
+
+def _download(rows: list[dict[str, Any]], columns: list[Column], name: str, extension: str) -> HttpResponseBase:
+    if extension not in ("csv", "xlsx"):
+        raise Http404
+    if extension == "xlsx":
+        return xlsx_response(rows, columns, name)
+    return csv_response(rows, columns, name)
+
+
+def institutions_download(request: HttpRequest, extension: str) -> HttpResponseBase:
+    """The per-institution list of the reader's scope, as the API's download has it."""
+    scope = reader_scope(request)
+    program = program_of(request)
+    if program is None:
+        raise PermissionDenied
+    rows = flat(institution_rows(program, scope))
+    return _download(rows, INSTITUTION_COLUMNS, f"institutions-{program.year}", extension)
+
+
+def session_fill_download(request: HttpRequest, extension: str) -> HttpResponseBase:
+    """The fill of the program's announced and completed classroom sessions."""
+    reader_scope(request)
+    program = program_of(request)
+    if program is None:
+        raise PermissionDenied
+    fills, _venues = classroom_fill(program)
+    rows = [
+        {
+            "starts_at": fill.session.starts_at,
+            "course": fill.session.course.code,
+            "venue": fill.session.venue.name if fill.session.venue else "",
+            "status": fill.session.get_status_display(),
+            "capacity": fill.session.capacity,
+            "confirmed": fill.taken,
+            "waiting": fill.waiting,
+            "fill": fill.rate,
+        }
+        for fill in fills
+    ]
+    return _download(rows, SESSION_FILL_COLUMNS, f"session-fill-{program.year}", extension)
