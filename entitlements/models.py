@@ -273,6 +273,18 @@ class Right:
     hours: int = 0
 
 
+def right_of(category: Category | None, program: Program) -> Right:
+    """The one definition of what a band gives in a program: the program's classroom quota of seats
+    for a classroom band, the band's hours for an on-site band, nothing without a band."""
+    if category is None:
+        return Right()
+    if category.delivery == Delivery.CLASSROOM:
+        return Right(seats=program.classroom_quota)
+    if category.delivery == Delivery.ONSITE:
+        return Right(hours=category.hours)
+    return Right()
+
+
 class Entitlement(models.Model):
     """What an institution may receive in a program: its total, band and a flag for the centre.
 
@@ -337,11 +349,7 @@ class Entitlement(models.Model):
     @property
     def right(self) -> Right:
         """Seats for a classroom band (the program's quota), hours for an on-site band."""
-        if self.delivery == Delivery.CLASSROOM:
-            return Right(seats=self.program.classroom_quota)
-        if self.delivery == Delivery.ONSITE:
-            return Right(hours=self.band_hours)
-        return Right()
+        return right_of(self.category, self.program)
 
     @property
     def seat_quota(self) -> int:

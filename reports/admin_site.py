@@ -19,9 +19,13 @@ class PortalAdminSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         return super().index(request, {**staff.dashboard_context(request), **(extra_context or {})})
 
+    def breakdowns(self, request: HttpRequest) -> TemplateResponse:
+        return staff.breakdowns(request, self.each_context(request))
+
     def get_urls(self) -> list[URLResolver | URLPattern]:
         return [
             path("reports/standing.pdf", self.admin_view(staff.standing_pdf), name="reports_standing_pdf"),
+            path("reports/breakdowns/", self.admin_view(self.breakdowns), name="reports_breakdowns"),
             path(
                 "reports/institutions.<str:extension>",
                 self.admin_view(staff.institutions_download),

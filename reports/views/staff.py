@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -25,7 +26,7 @@ from kamusm_portal.exports import Column, csv_response, xlsx_response
 from reports.api.programs import INSTITUTION_COLUMNS, flat
 from reports.charts import Series, bar_chart_svg, hbar_chart_svg
 from reports.map import province_map_svg
-from reports.selectors.figures import classroom_fill, dashboard, institution_rows, program_report
+from reports.selectors.figures import by_session, classroom_fill, dashboard, institution_rows, program_report
 from reports.selectors.scope import Scope, report_scope
 
 FONTS = Path(settings.BASE_DIR) / "certificates" / "fonts"
@@ -208,3 +209,22 @@ def session_fill_download(request: HttpRequest, extension: str) -> HttpResponseB
         for fill in fills
     ]
     return _download(rows, SESSION_FILL_COLUMNS, f"session-fill-{program.year}", extension)
+
+
+def breakdowns(request: HttpRequest, site_context: dict[str, Any]) -> TemplateResponse:
+    """The reach by course, venue and trainer, and the classroom fill per venue and session."""
+    scope = reader_scope(request)
+    program = program_of(request)
+    if program is None:
+        raise PermissionDenied
+    sessions, venues = classroom_fill(program)
+    context = {
+        **site_context,
+        "title": _("Reach by course, venue and trainer"),
+        "program": program,
+        "by_session": by_session(program, scope),
+        "fill_sessions": sessions,
+        "fill_venues": venues,
+        "whole_program": scope.is_whole_program,
+    }
+    return TemplateResponse(request, "admin/reports/breakdowns.html", context)

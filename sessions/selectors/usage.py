@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
-from entitlements.models import Entitlement, EntitlementFlag, Institution, Program
+from entitlements.models import Entitlement, EntitlementFlag, Institution, Program, Right, right_of
 from sessions.models import (
     RequestStatus,
     Reservation,
@@ -106,7 +106,7 @@ def usage_of(entitlements: Iterable[Entitlement], now: datetime | None = None) -
     Every entitlement's facts are counted whatever its band now: hours used under an on-site band
     stay used after a recomputation to another band (and show as usage above the right).
     """
-    rows = {(e.institution_id, e.program_id): e for e in entitlements}
+    rows = {(e.institution_id, e.program_id): (e.right, e.flag) for e in entitlements}
     if not rows:
         return {}
     institution_ids = {i for i, _p in rows}
@@ -122,12 +122,18 @@ def program_usage(
     program: Program, *, institutions: QuerySet[Institution] | None = None, now: datetime | None = None
 ) -> dict[int, Usage]:
     """The usage of every stored entitlement of ``program`` (of ``institutions`` only, when given),
-    keyed by institution id: ``usage_of`` for a whole program, in four queries (the rows and the
-    three grouped counts) whatever the number of institutions, with no list of ids sent."""
-    entitlements = Entitlement.objects.filter(program=program).select_related("category", "program")
+    keyed by institution id: ``usage_of`` for a whole program, in five queries (the program's
+    bands, the rows and the three grouped counts) whatever the number of institutions, with no list
+    of ids sent."""
+    entitlements = Entitlement.objects.filter(program=program)
     if institutions is not None:
         entitlements = entitlements.filter(institution__in=institutions.values("pk"))
-    rows = {(e.institution_id, e.program_id): e for e in entitlements}
+    # Plain tuples, the program's few bands looked up: no model instance per institution.
+    bands = {category.pk: category for category in program.categories.all()}
+    rows = {
+        (institution_id, program.pk): (right_of(bands.get(category_id), program), flag)
+        for institution_id, category_id, flag in entitlements.values_list("institution_id", "category_id", "flag")
+    }
 
     def where(institution: str, program_path: str) -> dict[str, Any]:
         scope: dict[str, Any] = {program_path: program.pk}
@@ -142,19 +148,19 @@ Where = Callable[[str, str], dict[str, Any]]
 """Filter arguments for the facts counted, given the paths to their institution and program."""
 
 
-def _usage(rows: dict[Key, Entitlement], where: Where, now: datetime | None) -> dict[Key, Usage]:
+def _usage(rows: dict[Key, tuple[Right, str]], where: Where, now: datetime | None) -> dict[Key, Usage]:
+    """Each row's usage: its right and stored flag, and the facts counted in three queries."""
     seats = _seats_used(where, now)
     used, held = _hours(where)
     usage = {}
-    for key, entitlement in rows.items():
-        right = entitlement.right
+    for key, (right, flag) in rows.items():
         usage[key] = Usage(
             seat_quota=right.seats,
             seats_used=seats.get(key, 0),
             hours=right.hours,
             hours_used=used.get(key, 0),
             hours_held=held.get(key, 0),
-            stored_flag=entitlement.flag,
+            stored_flag=flag,
         )
     return usage
 

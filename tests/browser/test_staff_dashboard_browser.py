@@ -7,7 +7,7 @@ import pytest
 
 from certificates.services import attendance_record
 from tests.certificates.factories import onsite_finished
-from tests.entitlements.factories import ProgrammeStaffFactory
+from tests.entitlements.factories import UserFactory
 
 PASSWORD = "Güçlü-Parola-2012!"
 SCREENSHOT = "/tmp/staff-dashboard.png"
@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def staff_member():
-    user = ProgrammeStaffFactory(username="merkez.personeli")
+    # A superuser is programme staff whatever the state of the group's permissions after the
+    # transactional tests' flushes.
+    user = UserFactory(username="merkez.personeli", is_staff=True, is_superuser=True)
     user.set_password(PASSWORD)
     user.save()
     session, people = onsite_finished(2)

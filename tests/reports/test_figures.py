@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.services import attendance_record, certificate_revoke
@@ -296,4 +297,95 @@ def test_the_report_and_the_list_take_as_many_queries_whatever_the_size(program)
         count(lambda: institution_rows(program, WHOLE_PROGRAM)),
     )
     assert small == large
-    assert small == (15, 6)
+    assert small == (16, 7)
+
+
+def test_by_course_venue_and_trainer_count_people_once_per_group(program):
+    from reports.selectors.figures import by_session
+
+    institution = onsite_institution(users=5000)
+    first, (someone, other) = onsite_finished(2, institution=institution, days_ago=3)
+    second = onsite_session(submitted_request(institution, {"EIMZA-101": 4}), starts_at=at(-2, 9), hours=4)
+    enrolment_create(session=second, participants=[someone])
+    attendance_record(session=first, marks=[(someone, "full"), (other, "absent")])
+    attendance_record(session=second, marks=[(someone, "full")])
+    own = standard_institution()
+    seats([person(own), person(own)], capacity=1)  # one booked, one waiting: not in these figures
+    figures = by_session(program, WHOLE_PROGRAM)
+    courses = {row["name"].split(" · ")[0]: row for row in figures["course"]}
+    assert (courses["EIMZA-101"]["trained"], courses["EIMZA-101"]["certified"], courses["EIMZA-101"]["booked"]) == (
+        1,
+        1,
+        1,
+    )
+    venues = {row["key"]: row for row in figures["venue"]}
+    assert venues[None]["trained"] == 1  # on site
+    assert sum(row["booked"] for key, row in venues.items() if key) == 1  # the classroom seat
+    trainers = figures["trainer"]
+    assert sum(row["trained"] for row in trainers) == 2  # two sessions, two trainers: once each
+    scoped = by_session(program, Scope(institution_ids=(own.pk,)))
+    assert sum(row["trained"] for row in scoped["course"]) == 0
+
+
+def test_the_breakdowns_page_for_staff_and_not_for_other_staff(staff_client, client, program):
+    own = standard_institution()
+    seats([person(own)])
+    page = staff_client.get(f"/admin/reports/breakdowns/?program={program.pk}")
+    assert page.status_code == 200
+    assert "EIMZA-101" in page.content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/admin/reports/breakdowns/").status_code == 403
+
+
+# --- The people query pinned to the plain reading of the definitions ------------------------------
+
+
+def plain_people_groups(program, scope, now):
+    """The definitions read plainly with the ORM: participants of the scope, each figure a count of
+    those in the figure's ``pk__in`` subquery, grouped by institution and province."""
+    from django.db.models import Count, Q
+
+    from reports.selectors.figures import People, _holding
+    from sessions.models import Participant
+
+    holding = _holding(program, scope, now)
+    booked = Q(pk__in=holding["seat"]) | Q(pk__in=holding["roster"])
+    waiting = Q(pk__in=holding["waiting"])
+    trained = Q(pk__in=holding["trained"])
+    certified = Q(pk__in=holding["certified"])
+    rows = (
+        Participant.objects.filter(scope.q("institution"))
+        .filter(booked | waiting | trained | certified)
+        .values("institution_id", "unit__province_id")
+        .annotate(
+            booked=Count("pk", filter=booked),
+            waitlisted=Count("pk", filter=waiting & ~booked),
+            trained=Count("pk", filter=trained),
+            certified=Count("pk", filter=certified),
+        )
+        .order_by()
+    )
+    return {
+        (r["institution_id"], r["unit__province_id"]): People(
+            r["booked"], r["waitlisted"], r["trained"], r["certified"]
+        )
+        for r in rows
+    }
+
+
+def test_the_people_query_gives_the_plain_definitions_numbers_on_national_style_data(program):
+    from django.core.management import call_command
+
+    from entitlements.models import Institution
+    from reports.selectors.figures import people_groups
+
+    call_command("seed_scale", scale=0.02, seed=7, stdout=__import__("io").StringIO())
+    now = timezone.now()
+    managed = Institution.objects.exclude(account_manager=None).values_list("account_manager_id", flat=True).first()
+    some = tuple(Institution.objects.order_by("pk").values_list("pk", flat=True)[:40])
+    for scope in (WHOLE_PROGRAM, Scope(manager_id=managed), Scope(institution_ids=some)):
+        fast = people_groups(program, scope, now=now)
+        assert fast == plain_people_groups(program, scope, now)
+    whole = people_groups(program, WHOLE_PROGRAM, now=now)
+    assert sum(p.trained for p in whole.values()) > 0 and sum(p.booked for p in whole.values()) > 0
+    assert sum(p.waitlisted for p in whole.values()) > 0 and sum(p.certified for p in whole.values()) > 0
