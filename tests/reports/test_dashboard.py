@@ -110,3 +110,31 @@ def test_usage_above_the_right_shows_with_since_and_told(staff_client, django_ca
     assert "Çorum Valiliği" in section
     assert "12 / 8" in section
     assert "bildirildi" in section
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", "/admin/reports/standing.pdf", "/admin/reports/breakdowns/", "/admin/reports/institutions.csv"],
+)
+def test_an_official_reaches_none_of_the_centres_pages(client, path):
+    from tests.entitlements.factories import official_of
+
+    client.force_login(official_of(standard_institution()))
+    response = client.get(path)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_account_managers_pdf_and_download_count_their_institutions_only(client, program):
+    import csv
+    import io
+
+    manager = UserFactory(is_staff=True)
+    mine = standard_institution(name="Benim Kurumum", account_manager=manager)
+    other = standard_institution(name="Başkasının Kurumu")
+    seats([person(mine)])
+    seats([person(other), person(other)])
+    client.force_login(manager)
+    content = b"".join(client.get(f"/admin/reports/institutions.csv?program={program.pk}").streaming_content)
+    names = [row[1] for row in csv.reader(io.StringIO(content.decode("utf-8-sig")))][1:]
+    assert names == ["Benim Kurumum"]
+    assert client.get(f"/admin/reports/standing.pdf?program={program.pk}").status_code == 200
