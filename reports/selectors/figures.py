@@ -68,7 +68,7 @@ from sessions.models import (
     free_places,
     live_session_q,
 )
-from sessions.selectors import program_usage, usage_of, with_seat_counts
+from sessions.selectors import Usage, program_usage, usage_of, with_seat_counts
 
 ATTENDED = (AttendanceStatus.FULL, AttendanceStatus.PARTIAL)
 """The marks that make a person **trained**."""
@@ -331,7 +331,9 @@ def _session_totals(program: Program, scope: Scope, now: datetime) -> dict[str, 
     }
 
 
-def program_report(program: Program, scope: Scope, *, now: datetime | None = None) -> dict[str, object]:
+def program_report(
+    program: Program, scope: Scope, *, now: datetime | None = None, usage: dict[int, Usage] | None = None
+) -> dict[str, object]:
     """The program's reach in ``scope``, in the shape of ``GET /api/v1/reports/programs/{id}/``:
     totals and breakdowns by category (every band of the table), province (all 81, and ``None``
     when not empty), institution kind (every kind) and month. Fixed number of queries (16)."""
@@ -346,7 +348,8 @@ def program_report(program: Program, scope: Scope, *, now: datetime | None = Non
         )
     }
     kind_of = dict(Institution.objects.filter(scope.q("")).values_list("pk", "kind"))
-    usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
+    if usage is None:
+        usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
 
     total = People()
     by_category = {c.pk: Row(c.code, c.name) for c in categories}
@@ -633,10 +636,13 @@ def request_queue(program: Program, scope: Scope, *, now: datetime | None = None
     )
 
 
-def above_right(program: Program, scope: Scope, *, now: datetime | None = None) -> list[dict]:
+def above_right(
+    program: Program, scope: Scope, *, now: datetime | None = None, usage: dict[int, Usage] | None = None
+) -> list[dict]:
     """The institutions whose usage is above their right (a recomputation lowered their band), with
     their usage. Four queries (``program_usage``) and one for their rows."""
-    usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
+    if usage is None:
+        usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)
     flagged = {i: u for i, u in usage.items() if u.above_right}
     if not flagged:
         return []
@@ -653,13 +659,14 @@ def dashboard(program: Program, scope: Scope, *, now: datetime | None = None, un
     14 days' sessions, the request queue, usage above the right and the institutions that have not
     used their right (the first ``unused_limit``, with their account manager, and how many)."""
     now = now or timezone.now()
-    report = program_report(program, scope, now=now)
+    usage = program_usage(program, institutions=scope.institutions_or_none(), now=now)  # read once, for both
+    report = program_report(program, scope, now=now, usage=usage)
     unused = unused_entitlements(program, scope)
     return {
         "report": report,
         "upcoming": upcoming_sessions(program, scope, now=now),
         "queue": request_queue(program, scope, now=now),
-        "above_right": above_right(program, scope, now=now),
+        "above_right": above_right(program, scope, now=now, usage=usage),
         "unused": list(unused[:unused_limit]),
         "unused_count": report["totals"]["institutions_without_use"],  # type: ignore[index]
     }
