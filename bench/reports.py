@@ -64,11 +64,12 @@ def naive_people(program, institution, now):
     queries = {
         "booked": mine.filter(Q(pk__in=seat.values("participant_id")) | Q(pk__in=roster.values("participant_id"))),
         "waitlisted": mine.filter(
-            reservations__session__program=program,
-            reservations__status="waitlisted",
-            reservations__session__starts_at__gt=now,
+            pk__in=Reservation.objects.filter(
+                institution=institution, session__program=program, status="waitlisted", session__starts_at__gt=now
+            )
+            .exclude(session__status="cancelled")
+            .values("participant_id")
         )
-        .exclude(reservations__session__status="cancelled")
         .exclude(pk__in=seat.values("participant_id"))
         .exclude(pk__in=roster.values("participant_id")),
         "trained": mine.filter(attendance__session__program=program, attendance__status__in=["full", "partial"]),
@@ -243,16 +244,20 @@ def main() -> int:
     entitlements = list(banded_entitlements(program, WHOLE_PROGRAM))
     with timed("report", results):
         report = program_report(program, WHOLE_PROGRAM, now=now)
-    with timed("list, first page of 50", results):
-        rows = institution_rows(program, WHOLE_PROGRAM, page=entitlements[:50], now=now)
+    for attempt in range(3):  # a page takes a fraction of a second: the best of three, on both sides
+        with timed(f"list, first page of 50 (run {attempt + 1})", results):
+            rows = institution_rows(program, WHOLE_PROGRAM, page=entitlements[:50], now=now)
     with timed("list, full CSV", results):
         full = as_csv(institution_rows(program, WHOLE_PROGRAM, now=now))
     with timed("dashboard figures", results):
         figures = dashboard(program, WHOLE_PROGRAM, now=now)
 
-    with timed("list, first page of 50, baseline", results):
-        naive_page = naive_rows(program, entitlements[:50], now)
+    for attempt in range(3):
+        with timed(f"list, first page of 50, baseline (run {attempt + 1})", results):
+            naive_page = naive_rows(program, entitlements[:50], now)
     assert rows == naive_page
+    for label in ("list, first page of 50", "list, first page of 50, baseline"):
+        results[label] = min(results[f"{label} (run {attempt})"] for attempt in (1, 2, 3))
     # One loop over every institution gives the report, the full list and the dashboard's figures
     # that are per institution (usage above the right, use): it is the baseline of all three.
     with timed("baseline: per-institution loop (report, list, dashboard)", results):
@@ -260,7 +265,8 @@ def main() -> int:
         naive_full = as_csv(naive_list)
     for key in ("by_category", "by_province", "by_kind", "by_month"):
         assert report[key] == naive[key], key
-    assert {k: report["totals"][k] for k in naive["totals"]} == naive["totals"]
+    differ = {k: (report["totals"][k], v) for k, v in naive["totals"].items() if report["totals"][k] != v}
+    assert not differ, f"totals (figures, baseline): {differ}"
     assert full == naive_full
     assert {row["institution"].pk for row in figures["above_right"]} == naive_above
     assert figures["unused_count"] == naive["totals"]["institutions_without_use"]
