@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -42,6 +43,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -93,26 +96,33 @@ class People:
         self.certified += other.certified
 
 
-def _holding(program: Program, scope: Scope, now: datetime) -> dict[str, QuerySet]:
+def _holding(program: Program, scope: Scope, now: datetime, people: list[int] | None = None) -> dict[str, QuerySet]:
     """For each thing a person may hold in the program, the participant ids of ``scope`` holding it
-    (subqueries, evaluated by the database inside the query that uses them; the scope's condition
-    in each, so a page of institutions reads only its own facts)."""
+    (subqueries of the definitions, as the ORM reads them). Each carries the scope's condition or,
+    given ``people`` (the scope's participants, read beforehand), those ids."""
+
+    def who(institution: str) -> Q:
+        # Facts with an institution of their own are reached through it; marks through the people.
+        if people is not None and institution.startswith("participant__"):
+            return Q(participant_id__in=people)
+        return scope.q(institution)
+
     marked = Attendance.objects.filter(session=OuterRef("session"), participant=OuterRef("participant"))
     live = live_session_q("session__")
     return {
         "seat": Reservation.objects.filter(
-            live, scope.q("institution"), session__program=program, status=ReservationStatus.CONFIRMED
+            live, who("institution"), session__program=program, status=ReservationStatus.CONFIRMED
         )
         .exclude(Exists(marked))
         .values("participant_id")
         .order_by(),
-        "roster": Enrolment.objects.filter(live, scope.q("institution"), session__program=program)
+        "roster": Enrolment.objects.filter(live, who("institution"), session__program=program)
         .exclude(Exists(marked))
         .values("participant_id")
         .order_by(),
         "waiting": Reservation.objects.filter(
             live,
-            scope.q("institution"),
+            who("institution"),
             session__program=program,
             status=ReservationStatus.WAITLISTED,
             session__starts_at__gt=now,
@@ -120,11 +130,11 @@ def _holding(program: Program, scope: Scope, now: datetime) -> dict[str, QuerySe
         .values("participant_id")
         .order_by(),
         "trained": Attendance.objects.filter(
-            scope.q("participant__institution"), session__program=program, status__in=ATTENDED
+            who("participant__institution"), session__program=program, status__in=ATTENDED
         )
         .values("participant_id")
         .order_by(),
-        "certified": Certificate.objects.filter(scope.q("institution"), session__program=program)
+        "certified": Certificate.objects.filter(who("institution"), session__program=program)
         .exclude(status=CertificateStatus.REVOKED)
         .values("participant_id")
         .order_by(),
@@ -135,45 +145,100 @@ Groups = dict[tuple[int, int | None], People]
 """People by (institution id, province plate of their unit, ``None`` when not stated)."""
 
 
+def _places_and_marks(program: Program, scope: Scope, people: list[int] | None) -> list[QuerySet]:
+    """The rows of (participant, session, place, mark, trained) that decide booked and trained:
+    each live confirmed seat and roster place of the scope (place 1), each attendance mark of the
+    scope (mark 1, trained 1 when ``full`` or ``partial``). A person is booked on a session where
+    they have a place and no mark, and trained where a mark says so: ``_holding``'s ``seat``,
+    ``roster`` and ``trained``, read in one pass over the marks instead of one anti-join each."""
+
+    def who(institution: str) -> Q:
+        # Facts with an institution of their own are reached through it; marks through the people.
+        if people is not None and institution.startswith("participant__"):
+            return Q(participant_id__in=people)
+        return scope.q(institution)
+
+    live = live_session_q("session__")
+    columns = ("participant_id", "session_id", "place", "mark", "attended")
+    place = {"place": Value(1), "mark": Value(0), "attended": Value(0)}
+    return [
+        Reservation.objects.filter(
+            live, who("institution"), session__program=program, status=ReservationStatus.CONFIRMED
+        )
+        .annotate(**place)
+        .values(*columns)
+        .order_by(),
+        Enrolment.objects.filter(live, who("institution"), session__program=program)
+        .annotate(**place)
+        .values(*columns)
+        .order_by(),
+        Attendance.objects.filter(who("participant__institution"), session__program=program)
+        .annotate(
+            place=Value(0),
+            mark=Value(1),
+            attended=Case(When(status__in=ATTENDED, then=Value(1)), default=Value(0)),
+        )
+        .values(*columns)
+        .order_by(),
+    ]
+
+
 def people_groups(program: Program, scope: Scope, *, now: datetime | None = None) -> Groups:
     """The people of the program in ``scope``, grouped by (institution id, province plate of their
-    unit): one query.
+    unit): one query (two for a scope of given institutions, whose participants are read first so
+    that the database reaches their few facts through the participants' indexes).
 
-    Each person's holdings come from the subqueries of ``_holding`` (the ORM's own SQL), each read
-    once: their rows are stacked, reduced to one row per person (booked, waiting, trained,
+    The facts are the ORM's own querysets, stacked and read once each: places and marks per
+    (person, session) give booked and trained (``_places_and_marks``), ``_holding`` gives waiting
+    places and certificates; the rows are reduced to one per person (booked, waiting, trained,
     certified as 0/1), joined to the person's unit and summed by institution and province.
     ``tests/reports/test_figures.py`` pins it to the plain ORM reading of the definitions
-    (``Count`` of participants filtered by each ``pk__in`` subquery), on hand-built facts and on
-    ``seed_scale`` data.
+    (``Count`` of participants filtered by each of ``_holding``'s ``pk__in`` subqueries), on
+    hand-built facts and on ``seed_scale`` data.
     """
     now = now or timezone.now()
-    holding = _holding(program, scope, now)
-    flags = {"seat": (1, 0, 0, 0), "roster": (1, 0, 0, 0), "waiting": (0, 1, 0, 0), "trained": (0, 0, 1, 0)}
-    flags["certified"] = (0, 0, 0, 1)
+    people = None
+    if scope.institution_ids is not None:
+        people = list(Participant.objects.filter(scope.q("institution")).values_list("pk", flat=True))
+        if not people:
+            return {}
+    holding = _holding(program, scope, now, people)
     # Only the ORM's own SQL, fixed numbers and quoted table names are put in the text; every value
     # is a parameter.
-    stacked: list[str] = []
     params: list[Any] = []
-    for name, (b, w, t, c) in flags.items():
-        columns = f"{b:d} AS b, {w:d} AS w, {t:d} AS t, {c:d} AS c"
-        sql, subparams = holding[name].query.sql_with_params()
-        stacked.append(f"SELECT f.participant_id, {columns} FROM ({sql}) f")  # noqa: S608
+
+    def sql_of(queryset: QuerySet) -> str:
+        sql, subparams = queryset.query.sql_with_params()
         params.extend(subparams)
+        return sql
+
+    rows = " UNION ALL ".join(
+        f"SELECT f.participant_id, f.session_id, f.place, f.mark, f.attended FROM ({sql_of(q)}) f"  # noqa: S608
+        for q in _places_and_marks(program, scope, people)
+    )
+    pairs = (
+        "SELECT participant_id, MAX(CASE WHEN place = 1 AND mark = 0 THEN 1 ELSE 0 END) AS b, "  # noqa: S608
+        f"0 AS w, MAX(attended) AS t, 0 AS c FROM (SELECT participant_id, session_id, MAX(place) AS place, "
+        f"MAX(mark) AS mark, MAX(attended) AS attended FROM ({rows}) r GROUP BY participant_id, session_id) s "
+        "GROUP BY participant_id"
+    )
+    waiting = f"SELECT f.participant_id, 0, 1, 0, 0 FROM ({sql_of(holding['waiting'])}) f"  # noqa: S608
+    certified = f"SELECT f.participant_id, 0, 0, 0, 1 FROM ({sql_of(holding['certified'])}) f"  # noqa: S608
     quote = connection.ops.quote_name
     participant, unit = quote(Participant._meta.db_table), quote(Unit._meta.db_table)
-    facts = " UNION ALL ".join(stacked)
+    facts = f"{pairs} UNION ALL {waiting} UNION ALL {certified}"
     per_person = f"SELECT participant_id, MAX(b) b, MAX(w) w, MAX(t) t, MAX(c) c FROM ({facts}) facts"  # noqa: S608
     query = (
         "SELECT p.institution_id, u.province_id, SUM(x.b), SUM(x.w * (1 - x.b)), SUM(x.t), SUM(x.c) "  # noqa: S608
-        f"FROM ({per_person} GROUP BY participant_id) x "
+        f"FROM ({per_person} GROUP BY participant_id HAVING MAX(b) + MAX(w) + MAX(t) + MAX(c) > 0) x "
         f"JOIN {participant} p ON p.id = x.participant_id JOIN {unit} u ON u.id = p.unit_id "
         "GROUP BY p.institution_id, u.province_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        rows = cursor.fetchall()
+        result = cursor.fetchall()
     return {
-        (institution_id, plate): People(int(b), int(w), int(t), int(c)) for institution_id, plate, b, w, t, c in rows
+        (institution_id, plate): People(int(b), int(w), int(t), int(c)) for institution_id, plate, b, w, t, c in result
     }
 
 
@@ -185,7 +250,7 @@ def people_by_institution(groups: Groups) -> dict[int, People]:
 
 
 def institution_people(program: Program, institution: Institution, *, now: datetime | None = None) -> People:
-    """One institution's people in the program (an official's dashboard): one query."""
+    """One institution's people in the program (an official's dashboard): two queries."""
     groups = people_groups(program, Scope(institution_ids=(institution.pk,)), now=now)
     return people_by_institution(groups).get(institution.pk, People())
 
@@ -427,8 +492,9 @@ def institution_rows(
     now: datetime | None = None,
 ) -> list[dict[str, object]]:
     """One row per banded institution in ``scope`` (``banded_entitlements``), or of ``page`` only,
-    in the shape of ``GET /api/v1/reports/programs/{id}/institutions/``. A page: four queries (its
-    usage and its people) besides the page itself; the whole list: six, whatever its length."""
+    in the shape of ``GET /api/v1/reports/programs/{id}/institutions/``. A page: five queries (its
+    usage, its participants and their figures) besides the page itself; the whole list: seven,
+    whatever its length."""
     now = now or timezone.now()
     if page is None:
         entitlements: Sequence[Entitlement] = list(banded_entitlements(program, scope))

@@ -3,8 +3,8 @@ right and its usage (``sessions.selectors.usage``), the institution's people
 (``figures.institution_people``: booked, waitlisted, trained, certified) and its next sessions.
 
 A fixed number of queries whatever the number of participants, reservations and sessions: three
-for the usage of every program together, and per open program one for the people and one for the
-next sessions.
+for the usage of every program together, and per open program two for the people (the
+institution's participants, then their figures) and one for the next sessions.
 """
 
 from __future__ import annotations

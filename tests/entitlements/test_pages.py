@@ -226,8 +226,9 @@ def _dashboard_queries(client, django_assert_num_queries, user, expected: int) -
 
 # session, user, official + institution, the user's and the groups' permissions (institutions_visible
 # asks whether the user is programme staff), institution + total, its units, its entitlements; in the
-# open program its usage (three), its people and its next sessions (tests/reports/test_official_dashboard.py
-# pins the same count whatever the number of reservations)
+# open program its usage (three), its participants (none here, so their figures are not asked for)
+# and its next sessions (tests/reports/test_official_dashboard.py pins the count with people, whatever
+# the number of reservations)
 DASHBOARD_QUERIES = 13
 
 

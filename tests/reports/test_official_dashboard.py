@@ -281,8 +281,9 @@ def test_anonymous_is_sent_to_log_in(client):
 # --- Queries -------------------------------------------------------------------------------------
 
 # session, user, official + institution, the user's and the groups' permissions, institution + total,
-# its units, its entitlements; in the open program its usage (three), its people, its next sessions
-DASHBOARD_QUERIES = 13
+# its units, its entitlements; in the open program its usage (three), its participants and their
+# figures, its next sessions
+DASHBOARD_QUERIES = 14
 
 
 def _count(client, django_assert_num_queries, user) -> None:
