@@ -107,6 +107,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The portal's reads are short: PostgreSQL's parallel workers cost more to start than they save
+    # on them. Measured on seed_scale data: a page of the reach list 58 ms with them, 35 ms without;
+    # the whole program's report 1.0 s either way. DATABASE_PARALLEL_WORKERS (a number) allows them.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c max_parallel_workers_per_gather={env.int('DATABASE_PARALLEL_WORKERS', default=0)}"
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
