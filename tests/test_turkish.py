@@ -61,3 +61,27 @@ def test_numbers_show_the_turkish_thousands_separator():
 def test_the_time_zone_is_istanbul(settings):
     assert settings.TIME_ZONE == "Europe/Istanbul"
     assert settings.LANGUAGE_CODE == "tr"
+
+
+def test_ids_in_pages_are_never_written_with_a_thousands_separator(client, db):
+    """Numbers show as ``145.000`` in Turkish, but an id in a link, a form value or a test id must
+    stay ``12345``: a session, a certificate filter and an on-site request with five-digit ids."""
+    from entitlements.models import Program
+    from tests.entitlements.factories import official_of
+    from tests.sessions.factories import SessionFactory, onsite_institution, standard_institution
+
+    official = official_of(standard_institution())
+    SessionFactory(pk=12345)
+    client.force_login(official)
+    page = client.get("/sessions/").content.decode()
+    assert 'data-testid="session-12345"' in page and "12.345" not in page
+    program = Program.objects.get(year=2012)
+    page = client.get(f"/certificates/?session=12345&program={program.pk}").content.decode()
+    assert 'name="session" value="12345"' in page
+    from tests.sessions.factories import TrainingRequestFactory
+
+    institution = onsite_institution()
+    TrainingRequestFactory(pk=54321, institution=institution)
+    client.force_login(official_of(institution))
+    page = client.get("/requests/").content.decode()
+    assert "#54321" in page and "54.321" not in page
