@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.openapi import AutoSchema
@@ -93,6 +94,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             code = Code.NOT_AUTHENTICATED
         response.data = {"code": code, "detail": str(detail), "fields": {}}
     return response
+
+
+def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
+    """A path under the API that no route takes (an unknown resource, a malformed id such as
+    ``/courses/0.5/``): **404** ``not_found`` in the error body, never Django's HTML page. A path
+    that only lacks its final slash is redirected, as ``APPEND_SLASH`` does for the pages."""
+    if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
+        try:
+            resolved = resolve(request.path + "/")
+        except Resolver404:
+            resolved = None
+        if resolved is not None and resolved.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(request.path + "/" + (f"?{query}" if query else ""))
+    return JsonResponse(
+        {"code": Code.NOT_FOUND, "detail": str(exceptions.NotFound.default_detail), "fields": {}}, status=404
+    )
 
 
 # --- The error body in the OpenAPI schema ---------------------------------------------------
