@@ -134,7 +134,7 @@ def official_programs(
 ) -> list[OfficialProgram]:
     """The institution's band, usage, people and next sessions in each open program of
     ``entitlements`` (its stored rows, program and category joined), in their order. Three queries
-    for the usage, and two per open program."""
+    for the usage, and three per open program (its participants, their figures, its next sessions)."""
     now = now or timezone.now()
     open_rows = [e for e in entitlements if e.program.is_open]
     usage = usage_of(open_rows, now)
