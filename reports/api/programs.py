@@ -26,16 +26,18 @@ class MayReadReports(permissions.BasePermission):
     """Programme staff and account managers (staff users assigned to at least one institution)."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        return report_scope(request.user) is not None
+        view.reader_scope = report_scope(request.user)  # type: ignore[attr-defined]
+        return view.reader_scope is not None  # type: ignore[attr-defined]
 
 
 class ReportsView(APIView):
     permission_classes = [permissions.IsAuthenticated, MayReadReports]
+    reader_scope: Scope | None = None
+    """The reader's scope, read once by ``MayReadReports``."""
 
     def scope(self) -> Scope:
-        scope = report_scope(self.request.user)
-        assert scope is not None  # MayReadReports let the request in
-        return scope
+        assert self.reader_scope is not None  # MayReadReports let the request in
+        return self.reader_scope
 
     def program(self) -> Program:
         return get_object_or_404(Program, pk=self.kwargs["pk"])

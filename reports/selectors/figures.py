@@ -96,45 +96,33 @@ class People:
         self.certified += other.certified
 
 
-def _holding(program: Program, scope: Scope, now: datetime, people: list[int] | None = None) -> dict[str, QuerySet]:
-    """For each thing a person may hold in the program, the participant ids of ``scope`` holding it
-    (subqueries of the definitions, as the ORM reads them). Each carries the scope's condition or,
-    given ``people`` (the scope's participants, read beforehand), those ids."""
-
-    def who(institution: str) -> Q:
-        # Facts with an institution of their own are reached through it; marks through the people.
-        if people is not None and institution.startswith("participant__"):
-            return Q(participant_id__in=people)
-        return scope.q(institution)
-
+def _holding(program: Program, scope: Scope, now: datetime) -> dict[str, QuerySet]:
+    """For each thing a person may hold in the program besides a mark, the participant ids of
+    ``scope`` holding it (subqueries of the definitions, as the ORM reads them): a booked ``seat``
+    or ``roster`` place (no mark recorded), a ``waiting`` place, a certificate not revoked (``certified``)."""
     marked = Attendance.objects.filter(session=OuterRef("session"), participant=OuterRef("participant"))
     live = live_session_q("session__")
     return {
         "seat": Reservation.objects.filter(
-            live, who("institution"), session__program=program, status=ReservationStatus.CONFIRMED
+            live, scope.q("institution"), session__program=program, status=ReservationStatus.CONFIRMED
         )
         .exclude(Exists(marked))
         .values("participant_id")
         .order_by(),
-        "roster": Enrolment.objects.filter(live, who("institution"), session__program=program)
+        "roster": Enrolment.objects.filter(live, scope.q("institution"), session__program=program)
         .exclude(Exists(marked))
         .values("participant_id")
         .order_by(),
         "waiting": Reservation.objects.filter(
             live,
-            who("institution"),
+            scope.q("institution"),
             session__program=program,
             status=ReservationStatus.WAITLISTED,
             session__starts_at__gt=now,
         )
         .values("participant_id")
         .order_by(),
-        "trained": Attendance.objects.filter(
-            who("participant__institution"), session__program=program, status__in=ATTENDED
-        )
-        .values("participant_id")
-        .order_by(),
-        "certified": Certificate.objects.filter(who("institution"), session__program=program)
+        "certified": Certificate.objects.filter(scope.q("institution"), session__program=program)
         .exclude(status=CertificateStatus.REVOKED)
         .values("participant_id")
         .order_by(),
@@ -149,8 +137,8 @@ def _places_and_marks(program: Program, scope: Scope, people: list[int] | None) 
     """The rows of (participant, session, place, mark, trained) that decide booked and trained:
     each live confirmed seat and roster place of the scope (place 1), each attendance mark of the
     scope (mark 1, trained 1 when ``full`` or ``partial``). A person is booked on a session where
-    they have a place and no mark, and trained where a mark says so: ``_holding``'s ``seat``,
-    ``roster`` and ``trained``, read in one pass over the marks instead of one anti-join each."""
+    they have a place and no mark (``_holding``'s ``seat`` and ``roster``), and trained where a mark
+    says so, read in one pass over the marks instead of one anti-join each."""
 
     def who(institution: str) -> Q:
         # Facts with an institution of their own are reached through it; marks through the people.
@@ -193,7 +181,7 @@ def people_groups(program: Program, scope: Scope, *, now: datetime | None = None
     places and certificates; the rows are reduced to one per person (booked, waiting, trained,
     certified as 0/1), joined to the person's unit and summed by institution and province.
     ``tests/reports/test_figures.py`` pins it to the plain ORM reading of the definitions
-    (``Count`` of participants filtered by each of ``_holding``'s ``pk__in`` subqueries), on
+    (``Count`` of participants filtered by ``pk__in`` subqueries of each definition), on
     hand-built facts and on ``seed_scale`` data.
     """
     now = now or timezone.now()
@@ -202,7 +190,7 @@ def people_groups(program: Program, scope: Scope, *, now: datetime | None = None
         people = list(Participant.objects.filter(scope.q("institution")).values_list("pk", flat=True))
         if not people:
             return {}
-    holding = _holding(program, scope, now, people)
+    holding = _holding(program, scope, now)
     # Only the ORM's own SQL, fixed numbers and quoted table names are put in the text; every value
     # is a parameter.
     params: list[Any] = []

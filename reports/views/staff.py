@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
 from entitlements.models import Program
 from kamusm_portal.exports import Column, csv_response, xlsx_response
@@ -28,6 +27,9 @@ from reports.charts import Series, bar_chart_svg, hbar_chart_svg
 from reports.map import province_map_svg
 from reports.selectors.figures import by_session, classroom_fill, dashboard, institution_rows, program_report
 from reports.selectors.scope import Scope, report_scope
+from sessions.models import SessionStatus, TrainingSession
+from sessions.resources import SessionFillResource
+from sessions.selectors import with_seat_counts
 
 FONTS = Path(settings.BASE_DIR) / "certificates" / "fonts"
 """DejaVu Sans (every Turkish letter), shipped with the certificates."""
@@ -158,18 +160,6 @@ def standing_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
-SESSION_FILL_COLUMNS: list[Column] = [
-    ("starts_at", pgettext_lazy("column", "Starts")),
-    ("course", pgettext_lazy("column", "Course")),
-    ("venue", pgettext_lazy("column", "Venue")),
-    ("status", pgettext_lazy("column", "Status")),
-    ("capacity", pgettext_lazy("column", "Capacity")),
-    ("confirmed", pgettext_lazy("column", "Confirmed")),
-    ("waiting", pgettext_lazy("column", "Waiting list")),
-    ("fill", pgettext_lazy("column", "Fill (%)")),
-]
-
-
 def _download(rows: list[dict[str, Any]], columns: list[Column], name: str, extension: str) -> HttpResponseBase:
     if extension not in ("csv", "xlsx"):
         raise Http404
@@ -189,26 +179,21 @@ def institutions_download(request: HttpRequest, extension: str) -> HttpResponseB
 
 
 def session_fill_download(request: HttpRequest, extension: str) -> HttpResponseBase:
-    """The fill of the program's announced and completed classroom sessions."""
+    """The fill of the program's announced and completed classroom sessions: the sessions' admin
+    export (``sessions.resources.SessionFillResource``), for the program chosen."""
     reader_scope(request)
     program = program_of(request)
     if program is None:
         raise PermissionDenied
-    fills, _venues = classroom_fill(program)
-    rows = [
-        {
-            "starts_at": fill.session.starts_at,
-            "course": fill.session.course.code,
-            "venue": fill.session.venue.name if fill.session.venue else "",
-            "status": fill.session.get_status_display(),
-            "capacity": fill.session.capacity,
-            "confirmed": fill.taken,
-            "waiting": fill.waiting,
-            "fill": fill.rate,
-        }
-        for fill in fills
-    ]
-    return _download(rows, SESSION_FILL_COLUMNS, f"session-fill-{program.year}", extension)
+    sessions = with_seat_counts(
+        TrainingSession.objects.filter(
+            program=program, status__in=[SessionStatus.ANNOUNCED, SessionStatus.COMPLETED]
+        ).order_by("starts_at", "pk")
+    )
+    dataset = SessionFillResource().export(queryset=sessions)
+    columns: list[Column] = [(header, header) for header in dataset.headers]
+    rows = [dict(zip(dataset.headers, row, strict=True)) for row in dataset]
+    return _download(rows, columns, f"session-fill-{program.year}", extension)
 
 
 def breakdowns(request: HttpRequest, site_context: dict[str, Any]) -> TemplateResponse:

@@ -345,13 +345,16 @@ def plain_people_groups(program, scope, now):
     those in the figure's ``pk__in`` subquery, grouped by institution and province."""
     from django.db.models import Count, Q
 
-    from reports.selectors.figures import People, _holding
-    from sessions.models import Participant
+    from reports.selectors.figures import ATTENDED, People, _holding
+    from sessions.models import Attendance, Participant
 
     holding = _holding(program, scope, now)
     booked = Q(pk__in=holding["seat"]) | Q(pk__in=holding["roster"])
     waiting = Q(pk__in=holding["waiting"])
-    trained = Q(pk__in=holding["trained"])
+    marks = Attendance.objects.filter(
+        scope.q("participant__institution"), session__program=program, status__in=ATTENDED
+    )
+    trained = Q(pk__in=marks.values("participant_id"))
     certified = Q(pk__in=holding["certified"])
     rows = (
         Participant.objects.filter(scope.q("institution"))
@@ -389,3 +392,14 @@ def test_the_people_query_gives_the_plain_definitions_numbers_on_national_style_
     whole = people_groups(program, WHOLE_PROGRAM, now=now)
     assert sum(p.trained for p in whole.values()) > 0 and sum(p.booked for p in whole.values()) > 0
     assert sum(p.waitlisted for p in whole.values()) > 0 and sum(p.certified for p in whole.values()) > 0
+
+
+def test_by_month_puts_certified_in_the_month_of_issue_in_turkish_time(program):
+    session, (someone,) = onsite_finished(1)
+    attendance_record(session=session, marks=[(someone, "full")])
+    certificate = Certificate.objects.get(participant=someone)
+    # Issued 30 November 22:30 UTC = 1 December 01:30 in Istanbul: a December certificate.
+    Certificate.objects.filter(pk=certificate.pk).update(issued_at=datetime(2026, 11, 30, 22, 30, tzinfo=UTC))
+    months = {row["month"]: row for row in program_report(program, WHOLE_PROGRAM)["by_month"]}
+    assert months["2026-12"]["certified"] == 1
+    assert "2026-11" not in months or months["2026-11"]["certified"] == 0
