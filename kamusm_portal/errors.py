@@ -156,6 +156,14 @@ class Code(StrEnum):
     NOT_ACCEPTABLE = "not_acceptable", 406, "The `Accept` header asks for a format the endpoint does not give."
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "The body is not JSON (or the format the endpoint reads)."
     THROTTLED = "throttled", 429, "Too many requests (the public verification); `Retry-After` says when to come back."
+    LOCKED_OUT = (
+        "locked_out",
+        429,
+        (
+            "Too many failed logins for that username from that address, whatever the password now; "
+            "`Retry-After` says when the lock-out ends."
+        ),
+    )
     ERROR = "error", 500, "Anything else: a fault of the server, never a rule."
 
 

@@ -136,10 +136,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
+# Failed logins lock one (client address, username) pair for an hour: never a whole address (a NAT)
+# nor a username everywhere. The pair is refused even with the right password, with a page or a 429
+# saying how long to wait (kamusm_portal/sign_in.py); attempts while locked do not extend it.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "kamusm_portal.sign_in.client_address"
+AXES_LOCKOUT_CALLABLE = "kamusm_portal.sign_in.lockout_response"
 
 # --- Internationalisation: Turkish first, English available ---------------------------------
 LANGUAGE_CODE = "tr"

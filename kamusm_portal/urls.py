@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from entitlements import urls as entitlements_urls
+from kamusm_portal.sign_in import LimitedPasswordResetView
 from kamusm_portal.views import healthz, home
 from reports import urls as reports_urls
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Django's login pages, with password-reset e-mails limited per address and per account.
+    path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sessions.urls")),
     path("", include("certificates.urls")),

@@ -46,6 +46,7 @@ SETTINGS_VARIABLES = (
     "STORAGE_S3_ACCESS_KEY",
     "STORAGE_S3_SECRET_KEY",
     "STORAGE_S3_PREFIX",
+    "AXES_FAILURE_LIMIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -187,6 +188,12 @@ def test_https_settings_are_on_in_production():
     assert values.pop("DEBUG") is False
     assert values.pop("SECURE_HSTS_SECONDS") >= 31_536_000
     assert all(values.values()), values
+
+
+def test_failed_logins_lock_the_pair_of_address_and_username():
+    values = settings_in(["AXES_LOCKOUT_PARAMETERS", "AXES_FAILURE_LIMIT"], **production_env())
+
+    assert values == {"AXES_LOCKOUT_PARAMETERS": [["ip_address", "username"]], "AXES_FAILURE_LIMIT": 10}
 
 
 def test_sqlite_takes_the_write_lock_at_the_start_of_a_transaction(tmp_path):

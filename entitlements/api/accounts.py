@@ -1,11 +1,12 @@
 """Accounts in the API: token login, open to anyone (a wrong username or password is a 400
-``invalid``), and the serializers of a new account, an official's or a trainer's."""
+``invalid``, a locked-out (address, username) pair a 429 ``locked_out``), and the serializers of a
+new account, an official's or a trainer's."""
 
 from __future__ import annotations
 
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -13,7 +14,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kamusm_portal.api import error_responses
+from kamusm_portal.api import ErrorSerializer, error_responses
+from kamusm_portal.sign_in import LockedOut, lockout_seconds
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -26,7 +28,9 @@ class TokenObtainView(APIView):
     """Exchange a username and password for the API token (``Authorization: Token <token>``).
 
     No authentication is tried, so a stale token header does not stand in the way of logging in;
-    a wrong username or password is a 400 ``invalid``.
+    a wrong username or password is a 400 ``invalid``. Failed logins lock the (address, username)
+    pair (django-axes, ``kamusm_portal.sign_in``): then **429** ``locked_out`` with ``Retry-After``,
+    even with the right password.
     """
 
     authentication_classes: list = []
@@ -38,11 +42,24 @@ class TokenObtainView(APIView):
         tags=["auth"],
         auth=[],
         request=AuthTokenSerializer,
-        responses={200: TokenSerializer, **error_responses(400)},
+        responses={
+            200: TokenSerializer,
+            **error_responses(400),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description=gettext_lazy(
+                    "`locked_out`: too many failed logins for this username from this address; "
+                    "`Retry-After` says in how many seconds the lock-out ends."
+                ),
+            ),
+        },
     )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            if getattr(request, "axes_locked_out", False):  # django-axes marks the request it refused
+                raise LockedOut(lockout_seconds(request, getattr(request, "axes_credentials", None)))
+            serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key}, status=status.HTTP_200_OK)
 
