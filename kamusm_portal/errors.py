@@ -150,6 +150,14 @@ class Code(StrEnum):
     NOT_READY = "not_ready", 409, "The certificate's PDF is still being made (`Retry-After` says when to ask again)."
     # Access and protocol (answered by the API's exception handler)
     NOT_AUTHENTICATED = "not_authenticated", 401, "Not logged in, or the token is wrong."
+    OTP_REQUIRED = (
+        "otp_required",
+        400,
+        (
+            "A staff user's token asked for without a valid second-factor code (`otp`) where staff must sign in "
+            "with one."
+        ),
+    )
     PERMISSION_DENIED = "permission_denied", 403, "Logged in, on a visible object, but the role may not do this."
     NOT_FOUND = "not_found", 404, "No such object or path, or one the caller may not see."
     METHOD_NOT_ALLOWED = "method_not_allowed", 405, "The path does not take this HTTP method."

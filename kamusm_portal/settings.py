@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "entitlements",
     "sessions.apps.TrainingSessionsConfig",
     "certificates",
@@ -65,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kamusm_portal.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -146,6 +151,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "kamusm_portal.sign_in.client_address"
 AXES_LOCKOUT_CALLABLE = "kamusm_portal.sign_in.lockout_response"
+
+# Staff accounts (is_staff or superuser) sign in with a second factor, a TOTP code or a backup code
+# (kamusm_portal/second_factor.py): on in production, off with DEBUG so `make run`'s demo is one step.
+STAFF_OTP_REQUIRED = env.bool("STAFF_OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "Kamu SM"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's key or backup codes
 
 # --- Internationalisation: Turkish first, English available ---------------------------------
 LANGUAGE_CODE = "tr"
@@ -258,7 +269,7 @@ CERTIFICATE_RENDER_BATCH = env.int("CERTIFICATE_RENDER_BATCH", default=10)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "kamusm_portal.second_factor.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
