@@ -14,7 +14,6 @@ flat over a long batch.
 from __future__ import annotations
 
 import atexit
-import base64
 import functools
 import logging
 import re
@@ -31,6 +30,7 @@ from django.utils.translation import gettext
 from certificates import signing
 from certificates.models import Certificate
 from kamusm_portal.links import absolute_url
+from kamusm_portal.qr import qr_image
 from kamusm_portal.text import tr_upper
 
 logger = logging.getLogger(__name__)
@@ -56,24 +56,6 @@ def course_title(certificate: Certificate) -> str:
     if certificate.language == "en" and certificate.course_title_en:
         return certificate.course_title_en
     return certificate.course_title
-
-
-def qr_image(text: str) -> str:
-    """``text`` as a QR code: a PNG with one pixel per module, as a ``data:`` URI (a few hundred
-    bytes; the stylesheet scales it up without smoothing). The mask pattern is fixed: any of the
-    eight is valid, and choosing the "best" one costs more than the rest of the QR code."""
-    import qrcode
-    from PIL import Image
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, mask_pattern=0)
-    code.add_data(text)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    image = Image.new("1", (len(matrix), len(matrix)))
-    image.putdata([0 if dark else 1 for row in matrix for dark in row])
-    png = BytesIO()
-    image.save(png, "PNG")
-    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
 def certificate_html(certificate: Certificate) -> str:

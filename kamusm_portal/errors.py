@@ -150,12 +150,28 @@ class Code(StrEnum):
     NOT_READY = "not_ready", 409, "The certificate's PDF is still being made (`Retry-After` says when to ask again)."
     # Access and protocol (answered by the API's exception handler)
     NOT_AUTHENTICATED = "not_authenticated", 401, "Not logged in, or the token is wrong."
+    OTP_REQUIRED = (
+        "otp_required",
+        400,
+        (
+            "A staff user's token asked for without a valid second-factor code (`otp`) where staff must sign in "
+            "with one."
+        ),
+    )
     PERMISSION_DENIED = "permission_denied", 403, "Logged in, on a visible object, but the role may not do this."
     NOT_FOUND = "not_found", 404, "No such object or path, or one the caller may not see."
     METHOD_NOT_ALLOWED = "method_not_allowed", 405, "The path does not take this HTTP method."
     NOT_ACCEPTABLE = "not_acceptable", 406, "The `Accept` header asks for a format the endpoint does not give."
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "The body is not JSON (or the format the endpoint reads)."
     THROTTLED = "throttled", 429, "Too many requests (the public verification); `Retry-After` says when to come back."
+    LOCKED_OUT = (
+        "locked_out",
+        429,
+        (
+            "Too many failed logins for that username from that address, whatever the password now; "
+            "`Retry-After` says when the lock-out ends."
+        ),
+    )
     ERROR = "error", 500, "Anything else: a fault of the server, never a rule."
 
 

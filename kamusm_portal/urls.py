@@ -6,7 +6,8 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from entitlements import urls as entitlements_urls
-from kamusm_portal.views import healthz, home
+from kamusm_portal.sign_in import LimitedPasswordResetView
+from kamusm_portal.views import healthz, home, second_factor_setup, second_factor_step
 from reports import urls as reports_urls
 
 # The officials' portal (``portal:…``): one namespace over the pages of two layers, the
@@ -21,6 +22,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Django's login pages, with password-reset e-mails limited per address and account, and the
+    # staff's second factor (its second step and its enrolment).
+    path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
+    path("accounts/second-factor/", second_factor_step, name="second_factor"),
+    path("accounts/second-factor/setup/", second_factor_setup, name="second_factor_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("sessions.urls")),
     path("", include("certificates.urls")),

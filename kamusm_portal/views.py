@@ -1,13 +1,22 @@
 """The composition root's pages: the landing page, which sends each user to their own part of
-the portal, and the health check."""
+the portal, the health check, and the staff's second factor (its second step and enrolment)."""
 
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from entitlements.selectors import official_institution
+from kamusm_portal import second_factor
+from kamusm_portal.qr import qr_image
 from kamusm_portal.roles import is_programme_staff
 from sessions.selectors import trainer_of
 
@@ -34,3 +43,87 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# --- Staff's second factor (kamusm_portal.second_factor) --------------------------------------
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code of your authenticator app, or one of your backup codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}),
+    )
+
+
+class AuthenticatorCodeForm(SecondFactorForm):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where the second step returns to: the page asked for, if it is one of ours, else home."""
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    ours = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if url and ours else reverse("home")
+
+
+@never_cache
+@login_required
+def second_factor_step(request: HttpRequest) -> HttpResponse:
+    """The second step of a staff login: a code of the account's authenticator or a backup code.
+    An account without an authenticator enrols first; anyone with nothing to prove goes on."""
+    user = request.user
+    next_url = _next_url(request)
+    if not (user.is_staff or user.is_superuser) or second_factor.is_verified(user):
+        return redirect(next_url)
+    if not second_factor.has_authenticator(user):
+        return redirect(f"{reverse('second_factor_setup')}?{urlencode({'next': next_url})}")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = second_factor.code_device(user, form.cleaned_data["code"])
+        if device is not None:
+            second_factor.verify_session(request, device)
+            return redirect(next_url)
+        form.add_error("code", second_factor.WRONG_CODE)
+    return render(request, "registration/second_factor.html", {"form": form, "next": next_url})
+
+
+@never_cache
+@login_required
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrolment of a staff account's authenticator: a QR code and the key, confirmed by a first
+    code; then the backup codes, shown this once. An account that has an authenticator must prove
+    it before anything here (never a second device on a password alone)."""
+    user = request.user
+    if not (user.is_staff or user.is_superuser):
+        raise Http404
+    next_url = _next_url(request)
+    if second_factor.has_authenticator(user):
+        if not second_factor.is_verified(user):
+            return redirect(f"{reverse('second_factor')}?{urlencode({'next': next_url})}")
+        return render(request, "registration/second_factor_setup.html", {"enrolled": True, "next": next_url})
+    device = second_factor.authenticator_enrolment_start(user=user)
+    form = AuthenticatorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = second_factor.authenticator_enrolment_confirm(
+            user=user,
+            device=device,
+            code=form.cleaned_data["code"],
+        )
+        if codes is not None:
+            device.refresh_from_db()
+            second_factor.verify_session(request, device)
+            return render(request, "registration/second_factor_backup_codes.html", {"codes": codes, "next": next_url})
+        form.add_error("code", second_factor.WRONG_CODE)
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr": qr_image(device.config_url),
+        "key": second_factor.authenticator_key(device),
+    }
+    return render(request, "registration/second_factor_setup.html", context)

@@ -1,5 +1,6 @@
 """The centre's admin site: Django's, with the program's dashboard as its start page for programme
-staff and account managers, and the dashboard's downloads behind its login."""
+staff and account managers, the dashboard's downloads behind its login, and, where staff sign in
+with a second factor, only for sessions verified by one (``kamusm_portal.second_factor``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,17 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 
+from kamusm_portal import second_factor
 from reports.views import staff
 
 
 class PortalAdminSite(admin.AdminSite):
     index_template = "admin/reports/index.html"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Django's rule (an active staff user), and where ``STAFF_OTP_REQUIRED`` is on, a session
+        verified by the second factor: a password alone opens no admin page."""
+        return super().has_permission(request) and second_factor.satisfied(request.user)
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         return super().index(request, {**staff.dashboard_context(request), **(extra_context or {})})

@@ -14,6 +14,7 @@ def _fast_and_quiet(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.AXES_ENABLED = False
+    settings.STAFF_OTP_REQUIRED = False  # tests of the second factor switch it on
     settings.LANGUAGE_CODE = "tr"
 
 

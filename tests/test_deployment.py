@@ -46,6 +46,8 @@ SETTINGS_VARIABLES = (
     "STORAGE_S3_ACCESS_KEY",
     "STORAGE_S3_SECRET_KEY",
     "STORAGE_S3_PREFIX",
+    "STAFF_OTP_REQUIRED",
+    "AXES_FAILURE_LIMIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -187,6 +189,18 @@ def test_https_settings_are_on_in_production():
     assert values.pop("DEBUG") is False
     assert values.pop("SECURE_HSTS_SECONDS") >= 31_536_000
     assert all(values.values()), values
+
+
+def test_staff_sign_in_with_a_second_factor_in_production_and_in_one_step_in_development():
+    assert settings_in(["STAFF_OTP_REQUIRED"], **production_env()) == {"STAFF_OTP_REQUIRED": True}
+    assert settings_in(["STAFF_OTP_REQUIRED"], DEBUG="true") == {"STAFF_OTP_REQUIRED": False}
+    assert settings_in(["STAFF_OTP_REQUIRED"], DEBUG="true", STAFF_OTP_REQUIRED="true") == {"STAFF_OTP_REQUIRED": True}
+
+
+def test_failed_logins_lock_the_pair_of_address_and_username():
+    values = settings_in(["AXES_LOCKOUT_PARAMETERS", "AXES_FAILURE_LIMIT"], **production_env())
+
+    assert values == {"AXES_LOCKOUT_PARAMETERS": [["ip_address", "username"]], "AXES_FAILURE_LIMIT": 10}
 
 
 def test_sqlite_takes_the_write_lock_at_the_start_of_a_transaction(tmp_path):

@@ -18,6 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from certificates.selectors import certificate_by_code, certificate_public_facts
 from certificates.services import code_normalise
 from certificates.views.certificates import pdf_response
+from kamusm_portal.sign_in import client_address
 
 # --- The rate limit, shared with the API ------------------------------------------------------
 
@@ -27,8 +28,9 @@ class VerifyThrottle(SimpleRateThrottle):
     ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["verify"]`` (``VERIFY_THROTTLE_RATE``), logged in or
     not; the page and the API share one budget per address.
 
-    The address is ``REMOTE_ADDR``, which a client cannot forge. Behind a reverse proxy, set
-    DRF's ``NUM_PROXIES`` and the address is read from ``X-Forwarded-For`` as DRF does.
+    The address is ``kamusm_portal.sign_in.client_address``, as for every per-address limit:
+    ``REMOTE_ADDR``, which a client cannot forge, or behind a reverse proxy (DRF's
+    ``NUM_PROXIES``) the address it forwarded in ``X-Forwarded-For``.
     """
 
     scope = "verify"
@@ -39,9 +41,7 @@ class VerifyThrottle(SimpleRateThrottle):
         return super().get_rate()
 
     def get_ident(self, request) -> str:
-        if api_settings.NUM_PROXIES is None:
-            return request.META.get("REMOTE_ADDR", "")
-        return super().get_ident(request)
+        return client_address(request)
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
