@@ -99,8 +99,9 @@ migrate: install
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
-# The scheduled jobs (expiring waiting places, the certificate sweep) run beside the server, as
-# Celery beat runs them in production; stopping the server stops them.
+# The scheduled jobs (expiring waiting places, the certificate sweep, the e-mails to retry from the
+# outbox) run beside the server, as Celery beat runs them in production; stopping the server stops
+# them.
 run: install system-deps-runtime demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
 	@$(DEV_ENV) $(BIN)/python manage.py run_scheduled & scheduled=$$!; \

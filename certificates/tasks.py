@@ -3,43 +3,16 @@
 ``certificates.rendering`` / ``certificates.notifications``."""
 
 import logging
-import time
 
-from celery import Task, current_app, shared_task
+from celery import current_app, shared_task
 from celery.signals import worker_process_init
-from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
-BROKER_PAUSE_SECONDS = 10.0
-
-
-class SkipWhileBrokerDown(Task):
-    """After a publish fails because the broker cannot be reached, the next publishes of this
-    process fail at once for ``BROKER_PAUSE_SECONDS`` instead of each waiting through its own
-    retries: saving the attendance of 30 people while Redis is down costs one bounded wait, not
-    thirty. Whatever is not queued stays pending, and the sweep queues it once the broker is back."""
-
-    _down_until = 0.0  # per process, shared by the tasks of this module
-
-    def apply_async(self, *args, **kwargs):
-        if self.app.conf.task_always_eager:
-            return super().apply_async(*args, **kwargs)
-        if time.monotonic() < SkipWhileBrokerDown._down_until:
-            raise OperationalError("the broker could not be reached a moment ago; not trying again yet")
-        try:
-            return super().apply_async(*args, **kwargs)
-        except OperationalError:
-            SkipWhileBrokerDown._down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-            raise
-
-    @classmethod
-    def reset(cls) -> None:
-        SkipWhileBrokerDown._down_until = 0.0
-
-
+# A render that fails is not kept in the outbox (kamusm_portal.tasks): the certificate stays pending
+# or failed, and the sweep queues it again.
 RENDER_OPTIONS = {
-    "base": SkipWhileBrokerDown,
+    "outbox": False,
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (Exception,),
@@ -69,7 +42,7 @@ def render_certificate(certificate_id: int, force: bool = False) -> str:
     return certificate_render(certificate_id=certificate_id, force=force)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, outbox=False)
 def sweep_certificates() -> int:
     """Periodic (celery beat): queue again the certificates left pending or failed for a while
     (the broker was down when attendance was saved, or a worker died mid-render)."""
@@ -78,11 +51,11 @@ def sweep_certificates() -> int:
     return certificates_stale_requeue()
 
 
-EMAIL_OPTIONS = {"base": SkipWhileBrokerDown, "acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True}
+EMAIL_OPTIONS = {"acks_late": True, "autoretry_for": (OSError,), "retry_backoff": True}
 EMAIL_MAX_RETRIES = 5
 
 
-@shared_task(bind=True, base=SkipWhileBrokerDown, acks_late=True, max_retries=EMAIL_MAX_RETRIES)
+@shared_task(bind=True, acks_late=True, max_retries=EMAIL_MAX_RETRIES)
 def send_certificates_ready(self, certificate_ids: list[int]) -> int:
     """E-mail the participants of a batch that their certificates are ready, with the verification
     links, over one connection. Those that could not be sent are retried with backoff, and only

@@ -1,6 +1,6 @@
 """Admin plumbing shared by every app's admin: service-backed history, actions that call a service
 row by row, the context of custom admin pages, search on a stored Turkish-folded key, and the
-changelists' CSV and XLSX exports."""
+changelists' CSV and XLSX exports; and the admin of the plumbing's own model, the tasks to retry."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import select_template
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
@@ -21,6 +23,8 @@ from tablib import Dataset
 
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.exports import CSV_MEDIA_TYPE, csv_text, xlsx_content
+from kamusm_portal.models import OutboxTask
+from kamusm_portal.tasks import outbox_tasks_retry
 from kamusm_portal.text import tr_fold
 
 T = TypeVar("T")
@@ -152,3 +156,49 @@ class ExportAdminMixin(ExportMixin):
 
     def get_export_filename(self, request: HttpRequest, queryset: QuerySet[Any], file_format: Any) -> str:
         return f"{self.opts.model_name}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+
+# --- The tasks to retry (the outbox) ---------------------------------------------------------
+
+
+@admin.register(OutboxTask)
+class OutboxTaskAdmin(admin.ModelAdmin):
+    """What failed after its write committed (an e-mail the mail server refused, a task the broker
+    could not take): waiting for the scheduled job to try it again, or given up. Staff read it,
+    try it again, or remove it; nobody edits it."""
+
+    list_display = ("task", "args", "status", "attempts", "last_error_short", "created_at", "next_attempt_at")
+    list_filter = ("status", "task")
+    readonly_fields = (
+        "task",
+        "args",
+        "kwargs",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "given_up_at",
+    )
+    actions = ("retry",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("last error"))
+    def last_error_short(self, entry: OutboxTask) -> str:
+        return entry.last_error[:120]
+
+    @admin.action(description=_("Try again"), permissions=["change"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxTask]) -> None:
+        done = outbox_tasks_retry(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d task will be tried again within a minute.",
+                "%(count)d tasks will be tried again within a minute.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )

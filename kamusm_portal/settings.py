@@ -215,6 +215,9 @@ else:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds an SMTP connection may wait on the mail server: one that accepts and never answers must not
+# hold a request (without a broker, e-mails are sent in the request's process) or a worker for ever.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="egitim@kamusm.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -234,6 +237,7 @@ CELERY_TASK_ROUTES = {
     "certificates.tasks.render_certificates": {"queue": "pdf"},
     "certificates.tasks.send_*": {"queue": "email"},
     "certificates.tasks.sweep_certificates": {"queue": "default"},
+    "kamusm_portal.tasks.retry_outbox": {"queue": "default"},
 }
 # A message taken by a worker that dies (acks_late) comes back after this long; above the longest
 # retry countdown (300 s), so a retried task is never delivered twice.
@@ -244,7 +248,12 @@ CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT",
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "expire-waitlists": {"task": "sessions.tasks.expire_waitlists", "schedule": 60.0},
     "sweep-certificates": {"task": "certificates.tasks.sweep_certificates", "schedule": 60.0},
+    "retry-outbox": {"task": "kamusm_portal.tasks.retry_outbox", "schedule": 60.0},
 }
+# A task queued after commit (an e-mail, a check) that fails, or cannot be queued, never fails its
+# write: it is kept in the outbox (kamusm_portal.tasks) and tried again by the job above, waiting
+# longer each time, at most this many attempts in all; then it is given up and shown to staff.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 
 # --- Certificates ---------------------------------------------------------------------------
 # The PDFs are signed (PAdES) with this key and certificate: paths to PEM or DER files, or the key

@@ -1,6 +1,9 @@
 """E-mails and periodic work of sessions and requests: thin tasks that re-fetch and call a service.
 
-The e-mail tasks run on the ``email`` queue (settings.CELERY_TASK_ROUTES), away from PDFs.
+The e-mail tasks run on the ``email`` queue (settings.CELERY_TASK_ROUTES), away from PDFs. Queued
+with ``delay_on_commit``, they never fail the write that queued them: a worker retries them with
+backoff, and what fails in process or cannot be queued is kept in the outbox and tried again
+(``kamusm_portal.tasks``).
 """
 
 from celery import shared_task
@@ -36,7 +39,7 @@ def send_session_cancelled(session_id: int, reservation_ids: list[int]) -> None:
     notifications.session_cancelled_send(session_id=session_id, reservation_ids=reservation_ids)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, outbox=False)
 def expire_waitlists() -> int:
     """Periodic (celery beat): waiting lists of sessions that have started expire."""
     from sessions.services import waitlists_expire

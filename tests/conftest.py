@@ -2,6 +2,7 @@
 programme staff and their clients, a superuser's admin client, and the tests' own signing key."""
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -81,3 +82,24 @@ def signing_certificate(settings, tmp_path):
     from tests.certificates.factories import use_test_signing
 
     return use_test_signing(settings, tmp_path, "Kamu SM tests")
+
+
+@pytest.fixture
+def broker(settings) -> Iterator[str]:
+    """The Redis database of the worker tests (tests/workers.py), emptied before and after, with this
+    process's Celery app publishing to it; answers its URL."""
+    import redis
+
+    from tests.workers import BROKER, broker_url_of_the_tests, use_broker
+
+    url = broker_url_of_the_tests()
+    client = redis.Redis.from_url(url)
+    client.flushdb()  # the queues (and unacknowledged messages) of earlier runs
+    try:
+        use_broker(settings, url)
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+        use_broker(settings, BROKER)  # the settings fixture restores the rest
+        settings.CELERY_TASK_ALWAYS_EAGER = True

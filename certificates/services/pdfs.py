@@ -26,6 +26,7 @@ from certificates.models import Certificate, CertificateStatus
 from kamusm_portal.db import history_copy
 from kamusm_portal.locking import lock, lock_one
 from kamusm_portal.services import service
+from kamusm_portal.tasks import dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -51,21 +52,13 @@ def render_later_many(certificate_ids: list[int], *, force: bool = False) -> Non
 
 def publish_renders(certificate_ids: list[int], *, force: bool = False) -> int:
     """Publish the render tasks of ``certificate_ids`` now, in batches; answers how many were
-    queued (the rest stay as they are for the sweep)."""
+    queued (the rest stay as they are for the sweep: a render is not kept in the outbox)."""
     size = max(settings.CERTIFICATE_RENDER_BATCH, 1)
     queued = 0
     for start in range(0, len(certificate_ids), size):
         batch = certificate_ids[start : start + size]
-        try:
-            tasks.render_certificates.apply_async(
-                (batch,),
-                {"force": force},
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
-            )
+        if dispatch(tasks.render_certificates, (batch,), {"force": force}):
             queued += len(batch)
-        except Exception:  # the broker is down: the records are safe, the sweep will queue them
-            logger.warning("certificates %s: could not queue their PDFs; the sweep will", batch, exc_info=True)
     return queued
 
 
@@ -192,8 +185,8 @@ def _store_locked(
     if changed:  # one UPDATE for the batch, and one INSERT for its history
         Certificate.objects.bulk_update(changed, ["pdf", "status", "ready_at", "error", "attempts"])
         history_copy(Certificate.objects.filter(pk__in=[c.pk for c in changed]), when=now)
-    if announce:
-        transaction.on_commit(functools.partial(_announce_ready, announce))
+    if announce:  # one task for the batch, on the ``email`` queue
+        tasks.send_certificates_ready.delay_on_commit(announce)
     return outcome, failures
 
 
@@ -237,19 +230,6 @@ def _delete_quietly(storage: Storage, name: str) -> None:
         storage.delete(name)
     except Exception:
         logger.warning("could not delete %s from storage", name, exc_info=True)
-
-
-def _announce_ready(certificate_ids: list[int]) -> None:
-    """Queue the participants' e-mails (``email`` queue), one task for the batch. A broker that is
-    down costs the e-mails, never the certificates."""
-    try:
-        tasks.send_certificates_ready.apply_async(
-            (certificate_ids,),
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4},
-        )
-    except Exception:
-        logger.warning("certificates %s: could not queue their e-mails", certificate_ids, exc_info=True)
 
 
 # --- The sweep ---------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from certificates.services import (
     pdfs,
     publish_renders,
 )
+from kamusm_portal import tasks as portal_tasks
 from sessions.models import Course
 from tests.certificates.factories import issued
 from tests.sessions.factories import onsite_institution
@@ -409,9 +410,9 @@ def broker_down(settings, monkeypatch) -> list[str]:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(celery.app.task.Task, "apply_async", refused)
-    tasks.SkipWhileBrokerDown.reset()
+    portal_tasks.Task.broker_pause_reset()
     yield attempts
-    tasks.SkipWhileBrokerDown.reset()
+    portal_tasks.Task.broker_pause_reset()
 
 
 def test_after_a_publish_fails_the_next_ones_of_the_process_fail_at_once_for_a_few_seconds(broker_down, monkeypatch):
@@ -421,8 +422,8 @@ def test_after_a_publish_fails_the_next_ones_of_the_process_fail_at_once_for_a_f
             task.apply_async((1,))
     assert broker_down == ["certificates.tasks.render_certificate"]
 
-    later = time.monotonic() + tasks.BROKER_PAUSE_SECONDS + 1
-    monkeypatch.setattr(tasks.time, "monotonic", lambda: later)
+    later = time.monotonic() + portal_tasks.BROKER_PAUSE_SECONDS + 1
+    monkeypatch.setattr(portal_tasks.time, "monotonic", lambda: later)
     with pytest.raises(OperationalError):
         tasks.render_certificate.apply_async((1,))
     assert len(broker_down) == 2  # tried again after the pause
