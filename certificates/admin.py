@@ -3,7 +3,9 @@ batch, and revoke / re-render actions that go through ``certificates.services``.
 
 Certificates are made by recording attendance, never added, edited or deleted by hand. Programme
 staff (the "Programme staff" group holds the certificates' permissions) see and act on them; an
-account manager or a trainer (staff users without those permissions) sees nothing.
+account manager or a trainer (staff users without those permissions) sees nothing, and an account
+manager given the view permission would see their institutions' certificates only (the row scope,
+``kamusm_portal.admin.ScopedAdmin``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import verify_url
 from certificates.resources import CertificateResource
 from kamusm_portal.admin import ExportAdminMixin, ServiceHistoryAdmin, admin_page_context, run_each
+from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
 from sessions.models import TrainingSession
 
@@ -117,6 +120,7 @@ class RevokeForm(forms.Form):
 
 @admin.register(Certificate)
 class CertificateAdmin(ExportAdminMixin, ServiceHistoryAdmin):
+    institution_path = "institution"  # the row scope (kamusm_portal.admin.ScopedAdmin)
     resource_classes = [CertificateResource]
     list_display = (
         "serial",
@@ -220,8 +224,12 @@ class CertificateAdmin(ExportAdminMixin, ServiceHistoryAdmin):
     # -- the batch of one session ---------------------------------------------------------------
 
     def batch_progress(self, request: HttpRequest, session_id: int) -> dict | None:
-        """The counts of a session's certificates by status, in one aggregate query."""
-        session = TrainingSession.objects.select_related("course", "venue", "institution").filter(pk=session_id).first()
+        """The counts of a session's certificates by status, in one aggregate query; a session is
+        named only to who sees a certificate of it, or every session (programme staff)."""
+        sessions = TrainingSession.objects.select_related("course", "venue", "institution")
+        if not is_programme_staff(request.user):
+            sessions = sessions.filter(pk__in=self.get_queryset(request).values("session_id"))
+        session = sessions.filter(pk=session_id).first()
         if session is None:
             return None
         counts = (

@@ -1,6 +1,7 @@
-"""Admin plumbing shared by every app's admin: service-backed history, actions that call a service
-row by row, the context of custom admin pages, search on a stored Turkish-folded key, and the
-changelists' CSV and XLSX exports; and the admin of the plumbing's own model, the tasks to retry."""
+"""Admin plumbing shared by every app's admin: who sees which rows (``ScopedAdmin``), service-backed
+history, actions that call a service row by row, the context of custom admin pages, search on a
+stored Turkish-folded key, and the changelists' CSV and XLSX exports; and the admin of the
+plumbing's own model, the tasks to retry."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
+from django.db.models import Field, ForeignObjectRel, Model, Q, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import select_template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,11 +27,200 @@ from tablib import Dataset
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.exports import CSV_MEDIA_TYPE, csv_text, xlsx_content
 from kamusm_portal.models import OutboxTask
+from kamusm_portal.roles import is_programme_staff, managed_by
 from kamusm_portal.tasks import outbox_tasks_retry
 from kamusm_portal.text import tr_fold
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+C = TypeVar("C", bound="ModelChoiceField[Any]")
+
+
+# --- Who sees which rows ----------------------------------------------------------------------
+
+
+def _follow_id(obj: Any, path: str) -> Any:
+    """The id at the end of ``path`` from the row ``obj``: ``"pk"`` is the row's own, ``"a__b"``
+    is ``obj.a.b_id``. ``None`` where a link is empty or leads to a row that is gone (a history
+    record of a deleted row)."""
+    *hops, last = path.split("__")
+    for hop in hops:
+        try:
+            obj = getattr(obj, hop)
+        except ObjectDoesNotExist:
+            return None
+        if obj is None:
+            return None
+    return obj.pk if last == "pk" else getattr(obj, f"{last}_id", None)
+
+
+def _related_model(field: Field[Any, Any] | ForeignObjectRel) -> type[Model] | None:
+    related = field.related_model if field.is_relation else None
+    return related if isinstance(related, type) else None
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Who sees which rows of the admin, in one place: the portal's admin site
+    (``reports.admin_site.PortalAdminSite``) puts this class first in the MRO of every admin
+    registered on it (``scoped_admin_class``), the apps' and third-party ones (users, groups,
+    tokens, lock-out logs, second-factor devices) alike, so no admin can leave it out or override
+    it by accident. Do not inherit it: declare, on the admin, where its rows belong.
+
+    - ``institution_path = "session__institution"``: the lookup from a row to its institution
+      (``""`` for ``Institution`` itself). An account manager sees the rows of the institutions
+      assigned to them (``kamusm_portal.roles.managed_by``).
+    - ``trainer_path = "session__trainer"``: the lookup from a row to its trainer (``"pk"`` for
+      ``Trainer`` itself, whose id is its user's). A trainer sees the rows of their own work.
+    - ``reference_data = True``: rows of no institution nor trainer (programs, courses, venues,
+      provinces): everyone reads them as their model permissions allow.
+    - none of these: programme staff only, whatever permissions anyone else holds.
+
+    Programme staff (``kamusm_portal.roles.is_programme_staff``) see every row. Anyone else sees,
+    of a model with a path, the rows it leads to them through (both paths: both roles), and of the
+    rows of a model without one, none. The scope narrows what an admin allows and never widens
+    it: model permissions (and the admin's own ``has_*_permission``) still decide which lists open
+    and what may be changed. It covers the changelist and its filters, search, actions and exports
+    (they read ``get_queryset``), the change, delete and history pages of a row and of its history
+    records (404 for a row out of sight, as for one that does not exist; 403 for a history record
+    of one), autocomplete (it reads the related admin's ``get_queryset``), and the choices of
+    related fields on forms (``formfield_for_foreignkey``/``…manytomany``: the related model's
+    admin's scope). A list filter of a related field offers only the values of the rows in sight.
+    """
+
+    # -- the declaration ----------------------------------------------------------------------
+
+    def _paths(self) -> tuple[str | None, str | None]:
+        return getattr(self, "institution_path", None), getattr(self, "trainer_path", None)
+
+    def sees_every_row(self, request: HttpRequest) -> bool:
+        """Programme staff, or a model of reference data."""
+        return bool(getattr(self, "reference_data", False)) or is_programme_staff(request.user)
+
+    def _for_programme_staff_only(self) -> bool:
+        return self._paths() == (None, None) and not getattr(self, "reference_data", False)
+
+    def row_scope(self, request: HttpRequest) -> Q | None:
+        """The condition on the rows ``request.user`` sees, or ``None`` for every row."""
+        if self.sees_every_row(request):
+            return None
+        institution_path, trainer_path = self._paths()
+        user_id = request.user.pk
+        scope = Q(pk__in=[])  # no row
+        if institution_path is not None:
+            scope |= managed_by(user_id, institution_path)
+        if trainer_path is not None:
+            scope |= Q(**{trainer_path: user_id})
+        return scope
+
+    def row_in_scope(self, request: HttpRequest, obj: Any) -> bool:
+        """Whether ``request.user`` sees the row ``obj`` (or a history record of it); no row: yes,
+        unless the admin is for programme staff only."""
+        if self.sees_every_row(request):
+            return True
+        if self._for_programme_staff_only():
+            return False
+        if obj is None:
+            return True
+        institution_path, trainer_path = self._paths()
+        user_id = request.user.pk
+        if institution_path is not None:
+            manager = f"{institution_path}__account_manager" if institution_path else "account_manager"
+            if _follow_id(obj, manager) == user_id:
+                return True
+        return trainer_path is not None and _follow_id(obj, trainer_path) == user_id
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        scope = self.row_scope(request)
+        return queryset if scope is None else queryset.filter(scope)
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> HttpResponse:
+        # Django's change, delete and history pages redirect to the index for a missing row, once
+        # the user's permissions are checked; out of sight, a row answers 404 as a missing one.
+        if not self.sees_every_row(request):
+            raise Http404
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)  # type: ignore[misc]
+
+    # -- permissions ------------------------------------------------------------------------------
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(super().has_module_permission(request)) and self.row_in_scope(request, None)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(super().has_view_permission(request, obj)) and self.row_in_scope(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(super().has_add_permission(request)) and self.row_in_scope(request, None)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(super().has_change_permission(request, obj)) and self.row_in_scope(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(super().has_delete_permission(request, obj)) and self.row_in_scope(request, obj)
+
+    # -- related fields: choices on forms, list filters -------------------------------------------
+
+    def _scope_choices(self, field: C | None, request: HttpRequest) -> C | None:
+        if field is None or field.queryset is None or is_programme_staff(request.user):
+            return field
+        related = self.admin_site._registry.get(field.queryset.model)
+        if isinstance(related, ScopedAdmin):
+            scope = related.row_scope(request)
+            if scope is not None:
+                field.queryset = field.queryset.filter(scope)
+        return field
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        return self._scope_choices(super().formfield_for_foreignkey(db_field, request, **kwargs), request)
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField[Any] | None:
+        return self._scope_choices(super().formfield_for_manytomany(db_field, request, **kwargs), request)
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = super().get_list_filter(request)
+        if self.sees_every_row(request):
+            return filters
+        return [self._related_only(item) for item in filters]
+
+    def _related_only(self, item: Any) -> Any:
+        """A filter of a related field offers every row of the related model; out of programme
+        staff's hands, it offers those of the rows in sight (``RelatedOnlyFieldListFilter``)."""
+        if isinstance(item, str):
+            path, filter_class = item, None
+        elif isinstance(item, list | tuple):
+            path, filter_class = item
+        else:
+            return item  # a SimpleListFilter decides its own choices
+        if filter_class not in (None, admin.RelatedFieldListFilter):
+            return item
+        try:
+            field = get_fields_from_path(self.model, path)[-1]
+        except (FieldDoesNotExist, AttributeError):
+            return item
+        if _related_model(field) is None:
+            return item
+        return (path, admin.RelatedOnlyFieldListFilter)
+
+
+def scoped_admin_class(admin_class: type[admin.ModelAdmin[Any]]) -> type[admin.ModelAdmin[Any]]:
+    """``admin_class`` with ``ScopedAdmin`` first in its MRO (the portal's admin site registers
+    every admin so). An admin that inherits ``ScopedAdmin`` itself fails here (no consistent MRO):
+    the scope must come first."""
+    if admin_class.__mro__[1] is ScopedAdmin:
+        return admin_class  # registered again
+    namespace = {
+        "__module__": admin_class.__module__,
+        "__qualname__": admin_class.__qualname__,
+        "__doc__": admin_class.__doc__,
+    }
+    scoped: type[admin.ModelAdmin[Any]] = type(admin_class.__name__, (ScopedAdmin, admin_class), namespace)
+    return scoped
 
 
 def admin_page_context(model_admin: admin.ModelAdmin[Any], request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -161,11 +353,11 @@ class ExportAdminMixin(ExportMixin):
 # --- The tasks to retry (the outbox) ---------------------------------------------------------
 
 
-@admin.register(OutboxTask)
 class OutboxTaskAdmin(admin.ModelAdmin):
     """What failed after its write committed (an e-mail the mail server refused, a task the broker
     could not take): waiting for the scheduled job to try it again, or given up. Staff read it,
-    try it again, or remove it; nobody edits it."""
+    try it again, or remove it; nobody edits it. Registered by ``PortalConfig.ready``: this module
+    is imported by the admin site's own, before the site exists."""
 
     list_display = ("task", "args", "status", "attempts", "last_error_short", "created_at", "next_attempt_at")
     list_filter = ("status", "task")

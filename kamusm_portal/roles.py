@@ -1,7 +1,11 @@
-"""Who someone is to the portal, as far as every app needs to know: programme staff.
+"""Who someone is to the portal, as far as every app needs to know: programme staff, and the rows
+of an account manager's institutions.
 
 Officials (``entitlements``), trainers (``sessions``) and account managers (``entitlements``) are
-rows of the apps; being programme staff is a permission, so it is asked here, below every app.
+rows of the apps; being programme staff is a permission, so it is asked here, below every app. An
+account manager is a staff user named as ``Institution.account_manager``: ``managed_by`` is the one
+condition "rows of the institutions assigned to them", which the admin's row scope
+(``kamusm_portal.admin``) and the reports' scope (``reports.selectors.scope``) both use.
 """
 
 from __future__ import annotations
@@ -36,3 +40,10 @@ def programme_staff_with_email() -> QuerySet[User]:
     on_user = Q(user_permissions__content_type__app_label=app_label, user_permissions__codename=codename)
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
     return users.filter(Q(is_superuser=True) | on_group | on_user).distinct().order_by("pk")
+
+
+def managed_by(user_id: int | None, path: str = "institution") -> Q:
+    """The rows of the institutions whose account manager is ``user_id``: the condition on a model
+    that reaches its institution through ``path`` (``"session__institution"``; ``""`` for
+    ``Institution`` itself)."""
+    return Q(**{f"{path}__account_manager_id" if path else "account_manager_id": user_id})

@@ -1,17 +1,23 @@
 """The centre's admin site: Django's, with the program's dashboard as its start page for programme
 staff and account managers, the dashboard's downloads behind its login, and, where staff sign in
-with a second factor, only for sessions verified by one (``kamusm_portal.second_factor``)."""
+with a second factor, only for sessions verified by one (``kamusm_portal.second_factor``). Every
+admin registered on it, the apps' and third-party ones, sees rows through
+``kamusm_portal.admin.ScopedAdmin`` (programme staff every row, an account manager their
+institutions', a trainer their own work)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 
 from kamusm_portal import second_factor
+from kamusm_portal.admin import scoped_admin_class
 from reports.views import staff
 
 
@@ -22,6 +28,15 @@ class PortalAdminSite(admin.AdminSite):
         """Django's rule (an active staff user), and where ``STAFF_OTP_REQUIRED`` is on, a session
         verified by the second factor: a password alone opens no admin page."""
         return super().has_permission(request) and second_factor.satisfied(request.user)
+
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: type[admin.ModelAdmin[Any]] | None = None,
+        **options: Any,
+    ) -> None:
+        """Registers ``admin_class`` with the row scope in front of it (``ScopedAdmin``)."""
+        super().register(model_or_iterable, scoped_admin_class(admin_class or admin.ModelAdmin), **options)
 
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
         return super().index(request, {**staff.dashboard_context(request), **(extra_context or {})})

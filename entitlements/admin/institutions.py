@@ -17,7 +17,6 @@ from entitlements.models import Category, Entitlement, Institution, Official, Pr
 from entitlements.resources import UserCountImportMixin
 from kamusm_portal.admin import TurkishSearchMixin
 from kamusm_portal.errors import RuleViolation
-from kamusm_portal.roles import is_programme_staff
 
 # --- Institutions and units -------------------------------------------------------------------
 
@@ -132,6 +131,7 @@ class OfficialInline(admin.TabularInline):
 
 @admin.register(Institution)
 class InstitutionAdmin(UserCountImportMixin, TurkishSearchMixin, SimpleHistoryAdmin):
+    institution_path = ""  # the row scope (kamusm_portal.admin.ScopedAdmin): an account manager's own
     list_display = ("name", "code", "kind", "total_users_display", "categories_display", "account_manager", "is_active")
     list_filter = ("kind", "is_active", ProgramFilter, CategoryFilter, ProvinceFilter, "account_manager")
     list_select_related = ("account_manager",)
@@ -141,7 +141,7 @@ class InstitutionAdmin(UserCountImportMixin, TurkishSearchMixin, SimpleHistoryAd
     list_per_page = 100
 
     def get_queryset(self, request):
-        qs = (
+        return (
             super()
             .get_queryset(request)
             .annotate(total_users=Coalesce(Sum("units__active_users"), 0))
@@ -153,14 +153,10 @@ class InstitutionAdmin(UserCountImportMixin, TurkishSearchMixin, SimpleHistoryAd
                 )
             )
         )
-        if not is_programme_staff(request.user):
-            qs = qs.filter(account_manager=request.user)  # an account manager sees their own institutions
-        return qs
 
     def has_view_permission(self, request, obj=None):
-        if super().has_view_permission(request, obj):
-            return True
-        return request.user.is_staff and (obj is None or obj.account_manager_id == request.user.pk)
+        # Any staff user opens the list; the row scope shows them the institutions they manage.
+        return super().has_view_permission(request, obj) or request.user.is_staff
 
     def has_module_permission(self, request):
         return super().has_module_permission(request) or request.user.is_staff
@@ -196,6 +192,7 @@ class InstitutionAdmin(UserCountImportMixin, TurkishSearchMixin, SimpleHistoryAd
 
 @admin.register(Unit)
 class UnitAdmin(TurkishSearchMixin, SimpleHistoryAdmin):
+    institution_path = "institution"
     form = UnitForm
     search_key_field = "institution__search_key"
     list_display = ("name", "institution", "level", "province", "district", "active_users")
@@ -244,6 +241,7 @@ class OfficialAddForm(AccountAddForm):
 
 @admin.register(Official)
 class OfficialAdmin(SimpleHistoryAdmin):
+    institution_path = "institution"
     list_display = ("user", "user_email", "institution", "created_at")
     list_select_related = ("user", "institution")
     list_filter = ("institution__kind",)

@@ -33,6 +33,7 @@ class UsageAboveRightFilter(admin.SimpleListFilter):
 
 @admin.register(Entitlement)
 class EntitlementAdmin(SimpleHistoryAdmin):
+    institution_path = "institution"  # the row scope (kamusm_portal.admin.ScopedAdmin)
     list_display = (
         "institution",
         "program",
@@ -69,15 +70,11 @@ class EntitlementAdmin(SimpleHistoryAdmin):
         return queryset.distinct(), False
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).distinct()
-        if not is_programme_staff(request.user):
-            qs = qs.filter(institution__account_manager=request.user)  # an account manager: their institutions
-        return qs
+        return super().get_queryset(request).distinct()
 
     def has_view_permission(self, request, obj=None):
-        if super().has_view_permission(request, obj):
-            return True
-        return request.user.is_staff and (obj is None or obj.institution.account_manager_id == request.user.pk)
+        # Any staff user opens the list; the row scope shows them their institutions' rows.
+        return super().has_view_permission(request, obj) or request.user.is_staff
 
     def has_module_permission(self, request):
         return super().has_module_permission(request) or request.user.is_staff

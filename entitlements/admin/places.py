@@ -15,6 +15,7 @@ class DistrictInline(admin.TabularInline):
 
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin):
+    reference_data = True  # the row scope (kamusm_portal.admin.ScopedAdmin): read as permissions allow
     list_display = ("plate", "name")
     search_fields = ("name",)
     inlines = [DistrictInline]
@@ -22,6 +23,7 @@ class ProvinceAdmin(admin.ModelAdmin):
 
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
+    reference_data = True
     list_display = ("name", "province")
     list_filter = ("province",)
     search_fields = ("name", "province__name")

@@ -44,6 +44,7 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(Program)
 class ProgramAdmin(SimpleHistoryAdmin):
+    reference_data = True  # the row scope (kamusm_portal.admin.ScopedAdmin): read as permissions allow
     list_display = (
         "name",
         "year",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from entitlements.models import Institution
-from kamusm_portal.roles import is_programme_staff
+from kamusm_portal.roles import is_programme_staff, managed_by
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -37,7 +37,7 @@ class Scope:
         if self.institution_ids is not None:
             return Q(**{f"{path}_id__in" if path else "pk__in": self.institution_ids})
         if self.manager_id is not None:
-            return Q(**{f"{path}__account_manager_id" if path else "account_manager_id": self.manager_id})
+            return managed_by(self.manager_id, path)
         return Q()
 
     def institutions(self) -> QuerySet[Institution]:

@@ -12,10 +12,13 @@
 Announcing, cancelling, scheduling, rejecting, every change of seats, hours or a trainer's work
 plan go through ``sessions.services``; lists read through ``sessions.selectors``.
 
-Who sees what: programme staff everything; an account manager (a staff user without the
-programme-staff permission) the training requests of the institutions assigned to them; a trainer
-(a staff user in the "Trainers" group) their own trainer row, unavailability, sessions, rosters
-and attendance.
+Who sees what (the admin site's row scope, ``kamusm_portal.admin.ScopedAdmin``, from each admin's
+``institution_path`` / ``trainer_path`` / ``reference_data``): programme staff everything; an
+account manager (a staff user without the programme-staff permission) the training requests of
+the institutions assigned to them, and of the other lists their permissions open (participants,
+reservations, rosters, attendance, on-site sessions) their institutions' rows only, never a
+trainer's or a classroom session's; a trainer (a staff user in the "Trainers" group) their own
+trainer row, unavailability, sessions, rosters and attendance.
 
 Importing this package (the admin's autodiscovery does) registers every screen.
 """

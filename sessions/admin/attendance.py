@@ -15,7 +15,7 @@ from sessions.resources import AttendanceResource, EnrolmentRosterResource
 class _OwnSessionsReadOnly(TurkishSearchMixin, WorkPlanAdmin):
     """A read-only list of rows of sessions; a trainer sees those of the sessions they deliver."""
 
-    trainer_path = "session__trainer"
+    trainer_path = "session__trainer"  # a trainer: the sessions they deliver
 
     def has_add_permission(self, request):
         return False
@@ -29,6 +29,7 @@ class _OwnSessionsReadOnly(TurkishSearchMixin, WorkPlanAdmin):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ExportAdminMixin, _OwnSessionsReadOnly):
+    institution_path = "institution"  # an account manager: their institutions' people
     resource_classes = [EnrolmentRosterResource]
     search_key_field = "institution__search_key"
     list_display = ("participant", "institution", "session", "enrolled_at", "enrolled_by")
@@ -39,6 +40,7 @@ class EnrolmentAdmin(ExportAdminMixin, _OwnSessionsReadOnly):
 
 @admin.register(Attendance)
 class AttendanceAdmin(ExportAdminMixin, _OwnSessionsReadOnly):
+    institution_path = "participant__institution"
     resource_classes = [AttendanceResource]
     search_key_field = "participant__institution__search_key"
     list_display = ("participant", "institution", "session", "status", "recorded_at", "recorded_by")

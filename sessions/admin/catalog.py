@@ -16,6 +16,7 @@ class CourseMaterialInline(admin.TabularInline):
 
 @admin.register(Course)
 class CourseAdmin(SimpleHistoryAdmin):
+    reference_data = True  # the row scope (kamusm_portal.admin.ScopedAdmin): read as permissions allow
     list_display = ("code", "title_tr", "title_en", "audience", "hours", "is_active")
     list_filter = ("audience", "is_active")
     search_fields = ("code", "title_tr", "title_en")
@@ -24,6 +25,7 @@ class CourseAdmin(SimpleHistoryAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
+    reference_data = True
     list_display = ("name", "province", "seats", "is_active")
     list_filter = ("is_active", "province")
     list_select_related = ("province",)

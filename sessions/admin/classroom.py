@@ -89,6 +89,9 @@ ONSITE_FIELDS = [
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(ExportAdminMixin, WorkPlanAdmin):
+    # The row scope: a trainer's own sessions; an account manager their institutions' on-site ones
+    # (a classroom session belongs to no institution, and its roster names every institution's).
+    institution_path = "institution"
     form = SessionForm
     resource_classes = [SessionFillResource]  # the fill list of classroom sessions
     list_display = (
@@ -231,6 +234,7 @@ class TrainingSessionAdmin(ExportAdminMixin, WorkPlanAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(ExportAdminMixin, SimpleHistoryAdmin):
+    institution_path = "institution"  # the row scope (kamusm_portal.admin.ScopedAdmin)
     resource_classes = [ReservationRosterResource]
     list_display = ("participant", "institution", "session", "status", "applied_at", "confirmed_at", "cancelled_at")
     list_filter = ("status", "session__program", "session__course")

@@ -181,6 +181,7 @@ PROPOSAL_KEYS = ("program", "first_day", "last_day")
 
 @admin.register(TrainingRequest)
 class TrainingRequestAdmin(ExportAdminMixin, TurkishSearchMixin, ServiceHistoryAdmin):
+    institution_path = "institution"  # the row scope (kamusm_portal.admin.ScopedAdmin)
     resource_classes = [TrainingRequestResource]
     search_key_field = "institution__search_key"
     list_display = (
@@ -225,10 +226,9 @@ class TrainingRequestAdmin(ExportAdminMixin, TurkishSearchMixin, ServiceHistoryA
 
     @staticmethod
     def can_view(request: HttpRequest, obj=None) -> bool:
-        """Programme staff see every request; an account manager those of their institutions."""
-        if request.user.has_perm("training_sessions.view_trainingrequest"):
-            return True
-        return is_account_manager(request) and (obj is None or obj.institution.account_manager_id == request.user.pk)
+        """Programme staff and account managers open the list; the row scope shows an account
+        manager the requests of their institutions only."""
+        return request.user.has_perm("training_sessions.view_trainingrequest") or is_account_manager(request)
 
     def get_queryset(self, request):
         user = request.user

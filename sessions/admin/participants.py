@@ -13,6 +13,7 @@ from sessions.models import Participant
 
 @admin.register(Participant)
 class ParticipantAdmin(TurkishSearchMixin, SimpleHistoryAdmin):
+    institution_path = "institution"  # the row scope (kamusm_portal.admin.ScopedAdmin)
     search_key_field = "institution__search_key"
     list_display = ("__str__", "institution", "unit", "role", "multiplier", "language", "anonymised_at")
     list_filter = ("role", "multiplier", "language")

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Institution
 from kamusm_portal.admin import ServiceHistoryAdmin
-from kamusm_portal.roles import is_programme_staff
 from sessions import selectors
 
 
@@ -24,43 +23,13 @@ def is_account_manager(request: HttpRequest) -> bool:
     return request._manages_institutions
 
 
-def _row_trainer_id(obj, path: str):
-    """The id of the trainer a row belongs to, following ``path`` (``"session__trainer"``)."""
-    *hops, last = path.split("__")
-    for hop in hops:
-        obj = getattr(obj, hop)
-    return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
-
-
 class WorkPlanAdmin(ServiceHistoryAdmin):
-    """Programme staff see every row; anyone else (a trainer) only the rows of their own work
-    plan: ``trainer_path`` leads from a row to its trainer (whose id is the user's id)."""
+    """Rows of a trainer's work plan: programme staff see every row, a trainer only their own
+    (``trainer_path`` leads from a row to its trainer, whose id is the user's id). The admin site's
+    row scope (``kamusm_portal.admin.ScopedAdmin``) applies it, to the list, the pages and the
+    history records alike."""
 
     trainer_path = "trainer"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if not is_programme_staff(request.user):
-            qs = qs.filter(**{self.trainer_path: request.user.pk})
-        return qs
-
-    def _own(self, request, obj) -> bool:
-        """No row given, programme staff, or a row of the user's own work plan (a history record
-        counts as its row: the history pages ask about it)."""
-        return (
-            obj is None
-            or is_programme_staff(request.user)
-            or _row_trainer_id(obj, self.trainer_path) == request.user.pk
-        )
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self._own(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._own(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._own(request, obj)
 
 
 class TrainerFilter(admin.SimpleListFilter):

@@ -148,7 +148,7 @@ class TrainerAdmin(WorkPlanAdmin):
             *super().get_urls(),
         ]
 
-    trainer_path = "pk"  # a trainer sees their own row
+    trainer_path = "pk"  # a trainer sees their own row; an account manager none (no institution's)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "home_province")

@@ -125,8 +125,8 @@ def test_an_account_manager_sees_only_their_institutions_requests_open_first(cli
     assert [r.pk for r in response.context["cl"].result_list] == [mine_open.pk, mine_closed.pk]
     assert response.context["action_form"] is None  # rejecting and scheduling are programme staff's
     assert client.get(reverse("admin:training_sessions_trainingrequest_change", args=[mine_open.pk])).status_code == 200
-    # Another manager's request does not exist for them.
-    assert client.get(reverse("admin:training_sessions_trainingrequest_change", args=[other.pk])).status_code == 302
+    # Another manager's request does not exist for them: 404, as for a request that does not exist.
+    assert client.get(reverse("admin:training_sessions_trainingrequest_change", args=[other.pk])).status_code == 404
     schedule = reverse("admin:training_sessions_trainingrequest_schedule", args=[mine_open.pk])
     assert client.get(schedule).status_code == 403
 
@@ -411,8 +411,8 @@ def test_a_trainer_sees_only_their_own_row_blocks_and_sessions(client, db):
     assert [s.pk for s in sessions.context["cl"].result_list] == [mine.pk]
     assert list(blocks.context["cl"].result_list) == [my_block]
     assert sessions.context["action_form"] is None  # announcing and cancelling are programme staff's
-    assert client.get(reverse("admin:training_sessions_trainer_change", args=[other.pk])).status_code == 302
-    assert client.get(reverse("admin:training_sessions_trainingsession_change", args=[theirs.pk])).status_code == 302
+    assert client.get(reverse("admin:training_sessions_trainer_change", args=[other.pk])).status_code == 404
+    assert client.get(reverse("admin:training_sessions_trainingsession_change", args=[theirs.pk])).status_code == 404
     history = reverse("admin:training_sessions_trainer_history", args=[other.pk])
     assert client.get(history).status_code == 403
     assert client.get(reverse(CHANGELIST)).status_code == 403  # requests are for account managers and staff
