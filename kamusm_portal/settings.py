@@ -238,6 +238,7 @@ CELERY_TASK_ROUTES = {
     "certificates.tasks.send_*": {"queue": "email"},
     "certificates.tasks.sweep_certificates": {"queue": "default"},
     "kamusm_portal.tasks.retry_outbox": {"queue": "default"},
+    "kamusm_portal.tasks.send_*": {"queue": "email"},
 }
 # A message taken by a worker that dies (acks_late) comes back after this long; above the longest
 # retry countdown (300 s), so a retried task is never delivered twice.

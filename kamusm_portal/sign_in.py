@@ -10,7 +10,9 @@ the limit on password-reset e-mails (docs/api.md, "Authentication and roles"; do
 - **Password reset** (``LimitedPasswordResetView``): at most ``RESET_EMAILS_PER_WINDOW`` e-mails per
   client address and per account in ``RESET_WINDOW_SECONDS``, counted in the cache (shared by the
   processes when ``CACHE_URL`` points at Redis). Past the limit nothing is sent, and the page says
-  what it says for a sent link or an unknown address.
+  what it says for a sent link or an unknown address. The e-mail leaves after the answer, as a task
+  (``kamusm_portal.tasks.send_password_reset_email``): a mail server that refuses is retried from
+  the outbox, never shown as an error page, and the answer takes as long whether a link leaves or not.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from kamusm_portal.tasks import send_password_reset_email
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -167,6 +171,21 @@ class LimitedPasswordResetForm(PasswordResetForm):
                     user.pk,
                     self.address,
                 )
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Queue the e-mail (``send_password_reset_email``, through the outbox) instead of sending
+        it during the request."""
+        send_password_reset_email.delay_on_commit(
+            context["user"].pk, domain=context["domain"], protocol=context["protocol"], language=get_language()
+        )
 
 
 class LimitedPasswordResetView(PasswordResetView):

@@ -185,6 +185,28 @@ def test_a_new_official_is_made_when_the_mail_server_refuses_and_the_set_passwor
     )
 
 
+def test_a_password_reset_answers_as_usual_when_the_mail_server_refuses_and_its_link_goes_later(
+    client, mail_server, caplog, django_capture_on_commit_callbacks
+):
+    """The reset page never shows an error for a mail server that refuses (the e-mail is a task of
+    its own, kamusm_portal.tasks.send_password_reset_email); the link that leaves later works."""
+    user = UserFactory(username="ayse", email="ayse@igdir.gov.tr")
+
+    with caplog.at_level(logging.WARNING, logger=LOGGER), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "ayse@igdir.gov.tr"})
+
+    assert (response.status_code, response.url) == (302, reverse("password_reset_done"))
+    assert _failure_logged(caplog, "kamusm_portal.tasks.send_password_reset_email")
+    _delivered_once_when_the_server_is_back(
+        mail_server, "kamusm_portal.tasks.send_password_reset_email", ["ayse@igdir.gov.tr"]
+    )
+    (link,) = [line for line in mail_server.received[0].message.get_content().splitlines() if "/reset/" in line]
+    path = link.strip().split("://", 1)[1].split("/", 1)[1]
+    form = client.get("/" + path, follow=True)
+    assert form.status_code == 200 and b'name="new_password1"' in form.content
+    assert user.pk
+
+
 # --- A batch of certificate e-mails: only those that failed are tried again ---------------------
 
 
