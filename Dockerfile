@@ -27,4 +27,6 @@ RUN mkdir -p var/static var/media var/beat \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "kamusm_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+# gunicorn.conf.py (read from /app) logs as the portal does and shares /metrics among the workers;
+# each request is logged once, by the portal, as a JSON line with its request id.
+CMD ["gunicorn", "kamusm_portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]

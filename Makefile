@@ -7,6 +7,8 @@
 #   make lint     ruff check + ruff format --check + lint-imports (the layers contract) + mypy
 #                 (types) + makemigrations --check (every model change has its migration)
 #   make bench    every bench/*.py (not _helpers), with figures against their baselines
+#   make audit    pip-audit on the pinned requirements: fails on a known vulnerability and on any
+#                 package it could not check (needs the vulnerability service; not part of make test)
 #   make migrate  apply migrations;  make demo  load the demo data (idempotent)
 #   make clean    remove .venv and the local state under var/ (SQLite file, media, demo logins)
 
@@ -32,7 +34,7 @@ DEV_ENV := DEBUG=true DJANGO_SETTINGS_MODULE=kamusm_portal.settings PYTHONPATH=$
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_DEBS := $(RUNTIME_DEBS) chromium
 
-.PHONY: help run test lint bench venv install system-deps system-deps-runtime migrate demo clean
+.PHONY: help run test lint bench audit venv install system-deps system-deps-runtime migrate demo clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -136,6 +138,13 @@ bench: install
 	  echo "=== $$f"; \
 	  $(DEV_ENV) $(BIN)/python "$$f"; \
 	done
+
+# pip-audit resolves the pinned requirements in a throw-away environment and asks its vulnerability
+# service (PyPI's JSON API; AUDIT_ARGS="-s osv" asks OSV) about each package. It says "No known
+# vulnerabilities" even when the service knew nothing of them, so tools/audit.py reads its JSON
+# report and fails on any vulnerability and on any package that could not be checked.
+audit: install
+	$(BIN)/python tools/audit.py requirements.txt requirements-dev.txt $(if $(AUDIT_ARGS),-- $(AUDIT_ARGS))
 
 # var/ is git-ignored local state: the SQLite database, media, collected static files, demo logins.
 clean:

@@ -7,10 +7,11 @@ none. Verification shows only what the certificate itself says: never a kimlik n
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import code_normalise
@@ -122,3 +123,20 @@ def certificate_public_facts(certificate: Certificate, *, english_title: bool = 
         "date": certificate.dates_text,
         "place": certificate.place,
     }
+
+
+AWAITING_PDF = (CertificateStatus.PENDING, CertificateStatus.FAILED)
+
+
+def certificates_awaiting_pdf() -> dict[str, tuple[int, datetime | None]]:
+    """Certificates whose signed PDF is not stored yet, by status (``pending``: queued for rendering;
+    ``failed``: the sweep queues it again), each with the issue time of the oldest, in one query
+    (the ``certificate_queue`` index). A status with none is there with ``(0, None)``."""
+    rows = (
+        Certificate.objects.filter(status__in=AWAITING_PDF)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"), oldest=Min("issued_at"))
+    )
+    found = {row["status"]: (row["count"], row["oldest"]) for row in rows}
+    return {str(status): found.get(status, (0, None)) for status in AWAITING_PDF}

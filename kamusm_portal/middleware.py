@@ -1,9 +1,16 @@
+import logging
+import time
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.core.signals import request_finished
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+from kamusm_portal import logs
 
 API_PREFIX = "/api/v1/"
 
@@ -36,3 +43,38 @@ class TurkishFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+requests_log = logging.getLogger("kamusm_portal.requests")
+request_finished.connect(logs.request_finished, dispatch_uid="kamusm_portal.logs.request_finished")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (a sane incoming ``X-Request-ID``, else a new one): every log record
+    emitted while it runs carries it (``kamusm_portal.logs``), and so do the Celery tasks it queues;
+    the response says it in ``X-Request-ID``. Logs one line a request when it is answered: method,
+    path (without the query string, which may hold what people typed), status and duration. First
+    in ``MIDDLEWARE`` after Prometheus's, so the other middlewares' answers and logs have it too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        request_id = logs.request_id_from(request.headers.get(logs.REQUEST_ID_HEADER))
+        logs.request_started(request_id)  # until request_finished: Django logs 4xx and 5xx after us
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response[logs.REQUEST_ID_HEADER] = request_id
+        requests_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response

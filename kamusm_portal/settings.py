@@ -12,6 +12,9 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kamusm_portal.logs import log_format_of, logging_config
+from kamusm_portal.metrics import allowed_networks
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",
     "entitlements",
     "sessions.apps.TrainingSessionsConfig",
     "certificates",
@@ -61,6 +65,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Prometheus's pair wraps everything (requests and latencies, /metrics); the request id comes
+    # next, so every later middleware's answer and log line carries it.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "kamusm_portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "kamusm_portal.urls"
@@ -339,14 +348,42 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# The health check and the metrics are read over plain HTTP inside the deployment's network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^metrics$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- Observability --------------------------------------------------------------------------
+# Logs: JSON lines (time, level, logger, message, request_id, ...) or, for a terminal, text; by
+# default text with DEBUG on and JSON lines in production. Every process of the portal (web,
+# Celery, gunicorn through gunicorn.conf.py) logs to standard error the same way.
+LOG_FORMAT = log_format_of(env.str("LOG_FORMAT", default=""), debug=DEBUG)
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+LOGGING_CONFIG = "kamusm_portal.logs.configure"
+
+# Prometheus's /metrics answers these addresses or networks (REMOTE_ADDR; never a request a proxy
+# forwarded); anyone else gets a 404.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+allowed_networks(METRICS_ALLOWED_ADDRESSES)  # a typo stops start-up, not the scrape
+
+# The error tracker: Sentry (or a server speaking its protocol), only when SENTRY_DSN is set.
+# Personal data stays out of its events: no user, cookie or address (send_default_pii off), no
+# request body and no local variables of the stack's frames (they hold names and kimlik numbers).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="") or None,
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # Absolute address of the portal, for links in e-mails.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

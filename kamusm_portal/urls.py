@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from entitlements import urls as entitlements_urls
 from kamusm_portal.sign_in import LimitedPasswordResetView
-from kamusm_portal.views import healthz, home, second_factor_setup, second_factor_step
+from kamusm_portal.views import healthz, home, metrics, second_factor_setup, second_factor_step
 from reports import urls as reports_urls
 
 # The officials' portal (``portal:…``): one namespace over the pages of two layers, the
@@ -17,6 +17,7 @@ portal_urls = ([*reports_urls.urlpatterns, *entitlements_urls.urlpatterns], "por
 urlpatterns = [
     path("", home, name="home"),
     path("healthz/", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("kamusm_portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,8 +1,10 @@
 """The composition root's pages: the landing page, which sends each user to their own part of
-the portal, the health check, and the staff's second factor (its second step and enrolment)."""
+the portal, the health check, the Prometheus metrics, and the staff's second factor (its second
+step and enrolment)."""
 
 from urllib.parse import urlencode
 
+import prometheus_client
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -14,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from certificates.metrics import CertificatesPendingCollector
 from entitlements.selectors import official_institution
 from kamusm_portal import second_factor
+from kamusm_portal.metrics import CeleryQueuesCollector, exposition, may_scrape
 from kamusm_portal.qr import qr_image
 from kamusm_portal.roles import is_programme_staff
 from sessions.selectors import trainer_of
@@ -127,3 +131,18 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         "key": second_factor.authenticator_key(device),
     }
     return render(request, "registration/second_factor_setup.html", context)
+
+
+# The portal's own gauges, computed at each scrape beside django-prometheus's request metrics.
+SCRAPED = (CeleryQueuesCollector(), CertificatesPendingCollector())
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus's page: requests and latencies, the Celery queues' lengths, the certificates
+    awaiting their PDF. A 404 to any address not in ``METRICS_ALLOWED_ADDRESSES`` and to a request
+    a proxy forwarded (``kamusm_portal.metrics.may_scrape``), as if there were no such page."""
+    if not may_scrape(request):
+        raise Http404
+    return HttpResponse(exposition(SCRAPED), content_type=prometheus_client.CONTENT_TYPE_LATEST)

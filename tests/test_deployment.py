@@ -13,9 +13,11 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 import yaml
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +50,14 @@ SETTINGS_VARIABLES = (
     "STORAGE_S3_PREFIX",
     "STAFF_OTP_REQUIRED",
     "AXES_FAILURE_LIMIT",
+    "LOG_FORMAT",
+    "LOG_LEVEL",
+    "METRICS_ALLOWED_ADDRESSES",
+    "SENTRY_DSN",
+    "SENTRY_ENVIRONMENT",
+    "SENTRY_RELEASE",
+    "SENTRY_TRACES_SAMPLE_RATE",
+    "PROMETHEUS_MULTIPROC_DIR",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -339,6 +349,8 @@ def test_a_bare_start_is_a_working_portal(tmp_path):
 
 
 def test_gunicorn_serves_the_portal_and_its_hashed_static_files_in_production_mode(tmp_path):
+    """As the image runs it (gunicorn.conf.py read from the working folder): pages, hashed static
+    files, the health check, /metrics counted across two workers, every log line JSON."""
     env = production_env(
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         STATIC_ROOT=str(tmp_path / "static"),
@@ -363,7 +375,7 @@ def test_gunicorn_serves_the_portal_and_its_hashed_static_files_in_production_mo
     server_env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     server_env.update(DJANGO_SETTINGS_MODULE="kamusm_portal.settings", PYTHONPATH=str(BASE_DIR), **env)
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "kamusm_portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [sys.executable, "-m", "gunicorn", "kamusm_portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=BASE_DIR,
         env=server_env,
         stdout=subprocess.DEVNULL,
@@ -385,6 +397,16 @@ def test_gunicorn_serves_the_portal_and_its_hashed_static_files_in_production_mo
         assert check[:3] == ["CMD", "python", "-c"]
         health = python(check[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}"), ALLOWED_HOSTS="portal.example.gov.tr")
         assert health.returncode == 0, health.stderr
+
+        # Whichever worker answers a scrape, it counts the requests of both (prometheus_client's
+        # multiprocess mode, set up by gunicorn.conf.py); a scrape from behind the proxy is refused.
+        request_ids = [_get(f"http://127.0.0.1:{port}/healthz/").headers["X-Request-ID"] for _ in range(6)]
+        for _ in range(4):
+            scrape = _scrape(f"http://127.0.0.1:{port}/metrics")
+            assert _healthz_count(scrape) == 7  # the compose health check's request, then six
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(f"http://127.0.0.1:{port}/metrics")
+        assert refused.value.code == 404
     finally:
         server.terminate()
         try:
@@ -392,6 +414,30 @@ def test_gunicorn_serves_the_portal_and_its_hashed_static_files_in_production_mo
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=20)
+    logged = [json.loads(line) for line in (server.stderr.read() if server.stderr else "").splitlines() if line.strip()]
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in logged)
+    answered = {line["request_id"] for line in logged if line["logger"] == "kamusm_portal.requests"}
+    assert set(request_ids) <= answered
+
+
+def _scrape(url: str) -> str:
+    # Prometheus scraping the application server directly: no proxy headers.
+    request = urllib.request.Request(url, headers={"Host": "portal.example.gov.tr"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own server
+        assert response.status == 200
+        return response.read().decode()
+
+
+def _healthz_count(page: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(page)
+        for sample in family.samples
+        if sample.name == "django_http_requests_total_by_view_transport_method_total"
+        and sample.labels.get("view") == "healthz"
+    )
 
 
 def _get(url: str):
