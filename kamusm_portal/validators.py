@@ -20,7 +20,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EMPTY_VALUES, EmailValidator
 from django.db import models
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -243,8 +243,8 @@ def dates_errors(
     ``past`` ``YEARS_AHEAD`` years back), the end after the last (``YEARS_AHEAD`` years ahead)."""
     first, last = dates_window(past=past)
     message = _("Dates lie between %(first)s and %(last)s.") % {
-        "first": formats.date_format(first, "SHORT_DATE_FORMAT"),
-        "last": formats.date_format(last, "SHORT_DATE_FORMAT"),
+        "first": first.strftime("%d.%m.%Y"),  # as the portal writes dates in either language
+        "last": last.strftime("%d.%m.%Y"),
     }
     errors: dict[str, list[str]] = {}
     if _before(start, first):
