@@ -381,13 +381,13 @@ def _whole_number(value: Any) -> tuple[int | None, str | None]:
         digits = text[1:] if negative else text
         if _DIGITS.fullmatch(digits) or _THOUSANDS.fullmatch(digits):
             digits = digits.replace(".", "").lstrip("0") or "0"
+            if negative and digits != "0":
+                return None, _("Active users cannot be negative (%(value)s).") % {"value": _shown(text)}
             if len(digits) > len(str(MAX_ACTIVE_USERS)):  # int() of thousands of digits fails (and is slow)
                 return None, _("%(value)s is too large for a number of users.") % {"value": _shown(value)}
             number = int(digits)
         else:
             return None, _other_digits(text) or _("%(value)s is not a whole number.") % {"value": _shown(value)}
-        if negative:
-            number = -number
     if number < 0:
         return None, _("Active users cannot be negative (%(value)s).") % {"value": _shown(number)}
     if number > MAX_ACTIVE_USERS:
