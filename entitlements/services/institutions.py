@@ -140,7 +140,7 @@ def institution_update(
     if locked is None:
         raise Institution.DoesNotExist
     institution = locked
-    if "name" in data:
+    if "name" in data and data["name"] != institution.name:  # a stored name stays until it is changed
         refuse(field_errors(Institution, {"name": data["name"]}))
     if "code" in data and data["code"] != institution.code:
         _code_unique(data["code"], exclude_pk=institution.pk)
