@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import (
+    MAX_ACTIVE_USERS,
     District,
     Institution,
     InstitutionKind,
@@ -60,12 +61,13 @@ from entitlements.models import (
     UnitLevel,
     institution_search_key,
 )
-from entitlements.services import entitlement_recompute, unit_validate
+from entitlements.services import entitlement_recompute, total_users_too_large, unit_validate
 from kamusm_portal.db import history_copy
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import locked
 from kamusm_portal.services import service
 from kamusm_portal.text import tr_fold
+from kamusm_portal.validators import ASCII_DIGITS, input_errors, validate_organisation_name
 
 # --- Columns --------------------------------------------------------------------------------
 
@@ -123,10 +125,9 @@ _LEVELS = {
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 #: A 10 MB XLSX unpacks to far more rows than a CSV of the same size; this bounds the work.
 MAX_ROWS = 300_000
-MAX_ACTIVE_USERS = 2_147_483_647  # PositiveIntegerField on every supported database
 _XLSX_MAGIC = b"PK\x03\x04"
-_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_DIGITS = re.compile(r"\d+")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_DIGITS = ASCII_DIGITS
 
 _CODE_MAX = Institution._meta.get_field("code").max_length
 _INSTITUTION_NAME_MAX = Institution._meta.get_field("name").max_length
@@ -348,33 +349,56 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+def _shown(value: Any) -> str:
+    """A cell as a message quotes it: at most 20 characters (a cell of thousands of digits is cut)."""
+    text = _text(value)
+    return text if len(text) <= 20 else f"{text[:20]}…"
+
+
+def _other_digits(text: str) -> str | None:
+    """The refusal of a number written with digits other than 0-9 (Arabic-Indic ``٣``, Persian,
+    Devanagari, full-width, ...), which Python's ``int()`` would read; ``None`` when there are none."""
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        return _("%(value)s is written with digits other than 0-9; write the number with 0-9.") % {
+            "value": _shown(text)
+        }
+    return None
+
+
 def _whole_number(value: Any) -> tuple[int | None, str | None]:
-    """``(number, None)`` or ``(None, reason)``."""
+    """``(number, None)`` or ``(None, reason)``: 0 to ``MAX_ACTIVE_USERS``, in the digits 0-9."""
     if isinstance(value, bool):
         return None, _("%(value)s is not a whole number.") % {"value": value}
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            return None, _("%(value)s is not a whole number.") % {"value": value}
+            return None, _("%(value)s is not a whole number.") % {"value": _shown(value)}
         number = int(value)
     else:
         text = _text(value).replace(" ", "")
         negative = text.startswith("-")
         digits = text[1:] if negative else text
-        if _DIGITS.fullmatch(digits):
+        if _DIGITS.fullmatch(digits) or _THOUSANDS.fullmatch(digits):
+            digits = digits.replace(".", "").lstrip("0") or "0"
+            if negative and digits != "0":
+                return None, _("Active users cannot be negative (%(value)s).") % {"value": _shown(text)}
+            if len(digits) > len(str(MAX_ACTIVE_USERS)):  # int() of thousands of digits fails (and is slow)
+                return None, _("%(value)s is too large for a number of users.") % {"value": _shown(value)}
             number = int(digits)
-        elif _THOUSANDS.fullmatch(digits):
-            number = int(digits.replace(".", ""))
         else:
-            return None, _("%(value)s is not a whole number.") % {"value": _text(value)}
-        if negative:
-            number = -number
+            return None, _other_digits(text) or _("%(value)s is not a whole number.") % {"value": _shown(value)}
     if number < 0:
-        return None, _("Active users cannot be negative (%(value)s).") % {"value": number}
+        return None, _("Active users cannot be negative (%(value)s).") % {"value": _shown(number)}
     if number > MAX_ACTIVE_USERS:
-        return None, _("%(value)s is too large for a number of users.") % {"value": number}
+        return None, _("%(value)s is too large for a number of users.") % {"value": _shown(number)}
     return number, None
+
+
+def _name_errors(name: str) -> list[str]:
+    """Why an institution's or unit's name is refused (the characters it may not hold: the models'
+    own validator, ``kamusm_portal.validators``); empty when it is not."""
+    return input_errors({"name": (name, [validate_organisation_name])}).get("name", [])
 
 
 # --- Lookups (a fixed number of queries, whatever the row count) ----------------------------
@@ -406,16 +430,17 @@ class _Places:
         else:
             text = _text(value)
             if _DIGITS.fullmatch(text):
-                number = int(text)
+                digits = text.lstrip("0") or "0"
+                number = int(digits) if len(digits) <= 2 else -1  # int() of thousands of digits fails
             else:
                 province = self.by_name.get(tr_fold(text))
                 if province is None:
-                    return None, _("Unknown province %(value)s: give its plate code (1-81) or its name.") % {
-                        "value": text
-                    }
+                    return None, _other_digits(text) or _(
+                        "Unknown province %(value)s: give its plate code (1-81) or its name."
+                    ) % {"value": _shown(text)}
                 return province, None
         if not 1 <= number <= 81:
-            return None, _("Plate code %(value)s is not between 1 and 81.") % {"value": _text(value)}
+            return None, _("Plate code %(value)s is not between 1 and 81.") % {"value": _shown(value)}
         province = self.by_plate.get(number)
         if province is None:
             return None, _("Unknown province with plate code %(value)s.") % {"value": number}
@@ -563,6 +588,7 @@ def _rows_parse(
     unit_rows: dict[tuple, int] = {}
     levels: dict[str, str | None] = {}  # what each spelling of a level, province or district resolves to
     provinces: dict[tuple, tuple[Province | None, str | None]] = {}
+    name_refusals: dict[str, list[str]] = {}  # each spelling of a name checked once (a file repeats them)
     p_code, p_name, p_level, p_unit, p_province, p_district, p_users = (positions[c] for c in COLUMNS)
     number = 1
     for cells in rows:
@@ -603,6 +629,12 @@ def _rows_parse(
             fail("institution_name", _("The institution name is missing."))
         elif len(name) > _INSTITUTION_NAME_MAX:
             fail("institution_name", _("The name is longer than %(max)s characters.") % {"max": _INSTITUTION_NAME_MAX})
+        for column, text in (("institution_name", name), ("unit_name", unit_name)):
+            refused = name_refusals.get(text)
+            if refused is None:
+                refused = name_refusals[text] = _name_errors(text)
+            for message in refused:
+                fail(column, message)
         level = levels.get(level_text)
         if level is None and level_text:
             level = levels[level_text] = _LEVELS.get(tr_fold(level_text))
@@ -750,6 +782,7 @@ def _plan(parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportRepo
     institution_action: dict[str, str] = {}
     renamed: dict[str, str] = {}
     changes: list[tuple[_Row, int | None, str]] = []
+    matched: set[int] = set()  # stored units a row updates
     for row in parsed:
         pk = plan.institution_ids.get(row.code)
         if row.code not in institution_action:
@@ -785,6 +818,7 @@ def _plan(parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportRepo
             changes.append((row, None, Change.NEW))
             continue
         unit_pk, _institution, _level, province_id, _district, name, users = current
+        matched.add(unit_pk)
         plate = row.province.plate if row.province else None
         # Only a merkez can change province here: for the other units the province is in the key.
         if (users, name, province_id) != (row.active_users, row.unit_name, plate):
@@ -792,6 +826,19 @@ def _plan(parsed: list[_Row], codes: _Codes, errors: _Errors, report: ImportRepo
             changes.append((row, users, Change.UPDATE))
         else:
             changes.append((row, users, Change.UNCHANGED))
+
+    # The ledger holds an institution's total: the file's rows and its stored units left as they are.
+    totals: dict[str, int] = {}
+    for row in parsed:
+        totals[row.code] = totals.get(row.code, 0) + row.active_users
+    kept: dict[int, int] = {}
+    for unit in [*merkez.values(), *(u for group in units.values() for u in group)]:
+        if unit[0] not in matched:
+            kept[unit[1]] = kept.get(unit[1], 0) + unit[6]
+    for code, total in totals.items():
+        total += kept.get(plan.institution_ids.get(code, 0), 0)
+        if total > MAX_ACTIVE_USERS:
+            errors.add(codes.first_row[code], "active_users", total_users_too_large(total))
 
     for row, _old, action in changes:
         if action != Change.UNCHANGED and institution_action.get(row.code) == Change.UNCHANGED:

@@ -14,6 +14,11 @@ from simple_history.models import HistoricalRecords
 from kamusm_portal.db import TurkishCollate
 from kamusm_portal.services import history_user
 from kamusm_portal.text import tr_fold
+from kamusm_portal.validators import validate_organisation_name
+
+#: The most active users a unit, or an institution's units together, may count: what a
+#: PositiveIntegerField holds on every supported database (the ledger stores the total).
+MAX_ACTIVE_USERS = 2_147_483_647
 
 
 class Delivery(models.TextChoices):
@@ -131,7 +136,7 @@ class InstitutionKind(models.TextChoices):
 class Institution(models.Model):
     """A public body; its entitlement and every application go through its central unit."""
 
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[validate_organisation_name])
     code = models.CharField(
         _("code"), max_length=32, unique=True, help_text=_("Public institution registry number (DETSİS).")
     )
@@ -180,7 +185,7 @@ class Unit(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="units")
     level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, validators=[validate_organisation_name])
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.validators import EmailValidator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -23,6 +24,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.exports import DownloadRenderer
 from kamusm_portal.roles import is_programme_staff
+from kamusm_portal.validators import validate_email_address
+
+
+class EmailField(serializers.EmailField):
+    """An e-mail field under the portal's one rule (``kamusm_portal.validators.validate_email_address``:
+    Django's, with an ASCII part before ``@``) in place of Django's own; ``format: email`` in the schema."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, EmailValidator)]
+        self.validators.append(validate_email_address)
 
 
 class IsProgrammeStaff(permissions.BasePermission):

@@ -4,6 +4,9 @@ Python's ``str.upper()``/``lower()`` map ``i``/``I`` the English way (``"istanbu
 gives ``ISTANBUL``); these helpers map the dotted and dotless i as Turkish does.
 """
 
+import re
+import unicodedata
+
 _UPPER = str.maketrans({"i": "İ", "ı": "I"})
 _LOWER = str.maketrans({"I": "ı", "İ": "i"})
 _FOLD = str.maketrans({"ç": "c", "ğ": "g", "ı": "i", "ö": "o", "ş": "s", "ü": "u", "â": "a", "î": "i", "û": "u"})
@@ -26,6 +29,15 @@ def tr_fold(text: str) -> str:
     keyboard finds the name.
     """
     return " ".join(tr_lower(text).translate(_FOLD).split())
+
+
+def ascii_words(text: str) -> str:
+    """A name in lower-case ASCII words joined by dots, as the part of an e-mail address before
+    ``@`` takes it (docs/domain.md, "What any input must respect"): the Turkish letters on their
+    Latin base letters (``tr_fold``), other accents dropped, anything else a separator.
+    ``İsmail Ağaoğlu`` → ``ismail.agaoglu``, ``Çağrı O'Neil`` → ``cagri.o.neil``."""
+    folded = unicodedata.normalize("NFKD", tr_fold(text))
+    return ".".join(re.findall(r"[a-z0-9]+", "".join(ch for ch in folded if ch.isascii())))
 
 
 _ALPHABET = "abcçdefgğhıijklmnoöprsştuüvwxyz"

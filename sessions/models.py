@@ -19,6 +19,7 @@ from simple_history.models import HistoricalRecords
 
 from entitlements.models import Institution, Language, Program, Province, Unit
 from kamusm_portal.services import history_user
+from kamusm_portal.validators import EmailAddressField, validate_person_name
 
 
 class Audience(models.TextChoices):
@@ -430,9 +431,9 @@ class Participant(models.Model):
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="participants")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="participants", verbose_name=_("unit"))
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
-    email = models.EmailField(_("e-mail"), blank=True)
+    first_name = models.CharField(_("first name"), max_length=100, validators=[validate_person_name])
+    last_name = models.CharField(_("last name"), max_length=100, validators=[validate_person_name])
+    email = EmailAddressField(_("e-mail"), blank=True)
     role = models.CharField(_("role"), max_length=20, choices=Audience.choices, default=Audience.USER)
     kimlik_no = models.CharField(_("T.C. kimlik no"), max_length=11, blank=True)
     multiplier = models.BooleanField(

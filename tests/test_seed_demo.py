@@ -22,6 +22,7 @@ from entitlements.models import (
     UnitLevel,
 )
 from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
+from kamusm_portal.validators import validate_email_address, validate_organisation_name, validate_person_name
 from sessions.models import (
     Attendance,
     Enrolment,
@@ -164,6 +165,24 @@ def test_demo_has_participants_and_announced_classroom_sessions(tmp_path):
     assert Participant.objects.count() == 17
     assert TrainingSession.objects.filter(kind="classroom", status="announced").count() == 4
     assert TrainingSession.objects.filter(kind="classroom").count() == 5
+
+
+def test_demo_names_and_emails_follow_the_rules_of_any_input(tmp_path):
+    """The e-mails' part before @ is ASCII (``İsmail Ağaoğlu`` → ``ismail.agaoglu@``), as browsers,
+    the schema's ``format: email`` and the server agree."""
+    seed(tmp_path / "logins.json")
+    emails = [
+        *Participant.objects.exclude(email="").values_list("email", flat=True),
+        *get_user_model().objects.values_list("email", flat=True),
+    ]
+    for email in emails:
+        validate_email_address(email)
+    assert "ismail.agaoglu@kamusm-demo.example" in emails
+    for first, last in Participant.objects.values_list("first_name", "last_name"):
+        validate_person_name(first)
+        validate_person_name(last)
+    for name in [*Institution.objects.values_list("name", flat=True), *Unit.objects.values_list("name", flat=True)]:
+        validate_organisation_name(name)
 
 
 def test_demo_has_trainers_and_on_site_requests_in_every_state(tmp_path):

@@ -16,6 +16,16 @@ def on(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
 
 
+def day(days: int) -> date:
+    """The local date ``days`` from today (negative: in the past)."""
+    return timezone.localdate(timezone=TZ) + timedelta(days=days)
+
+
+def dotted(value: date | datetime) -> str:
+    """A date as the portal writes and reads it: ``04.03.2026``."""
+    return value.strftime("%d.%m.%Y")
+
+
 def at(days: int, hour: int, minute: int = 0) -> datetime:
     """``hour:minute`` local time, ``days`` from today (negative: in the past)."""
     return on(timezone.localdate(timezone=TZ) + timedelta(days=days), hour, minute)

@@ -17,6 +17,7 @@ from entitlements.models import Category, Entitlement, Institution, Official, Pr
 from entitlements.resources import UserCountImportMixin
 from kamusm_portal.admin import TurkishSearchMixin
 from kamusm_portal.errors import RuleViolation
+from kamusm_portal.validators import EmailAddressFormField, validate_person_name
 
 # --- Institutions and units -------------------------------------------------------------------
 
@@ -102,6 +103,7 @@ class UnitForm(forms.ModelForm):
         if (
             "institution" in self.fields
             and institution
+            and institution.pk is not None  # a new institution (its add form) has no stored unit
             and data.get("level") == UnitLevel.MERKEZ
             and services.unit_merkez_taken(institution=institution, exclude_pk=self.instance.pk)
         ):
@@ -220,9 +222,11 @@ class AccountAddForm(forms.ModelForm):
     of a person the portal knows: an official here, a trainer in the sessions admin."""
 
     username = forms.CharField(label=_("username"), max_length=150)
-    email = forms.EmailField(label=_("e-mail"))
-    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    email = EmailAddressFormField(label=_("e-mail"))
+    first_name = forms.CharField(
+        label=_("first name"), max_length=150, required=False, validators=[validate_person_name]
+    )
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False, validators=[validate_person_name])
     password = forms.CharField(label=_("password"), widget=forms.PasswordInput, required=False)
     password_help = ""
 

@@ -17,9 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kamusm_portal import second_factor
-from kamusm_portal.api import ErrorSerializer, error_responses
+from kamusm_portal.api import EmailField, ErrorSerializer, error_responses
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.sign_in import LockedOut, lockout_seconds
+from kamusm_portal.validators import validate_person_name
 
 # --- Authentication -------------------------------------------------------------------------
 
@@ -105,9 +106,9 @@ class AccountCreateSerializer(serializers.Serializer):
     """A new account (an official's, a trainer's): ``entitlements.services.account_create``."""
 
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
-    email = serializers.EmailField()
-    first_name = serializers.CharField(max_length=150)
-    last_name = serializers.CharField(max_length=150)
+    email = EmailField()
+    first_name = serializers.CharField(max_length=150, validators=[validate_person_name])
+    last_name = serializers.CharField(max_length=150, validators=[validate_person_name])
     password = serializers.CharField(
         write_only=True,
         required=False,

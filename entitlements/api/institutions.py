@@ -27,6 +27,7 @@ from entitlements.api.programs import MAX_BAND_USERS
 from entitlements.models import District, Institution, InstitutionKind, Official, Province, Unit, UnitLevel
 from kamusm_portal.api import IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
 from kamusm_portal.text import tr_fold
+from kamusm_portal.validators import validate_organisation_name
 
 User = get_user_model()
 
@@ -39,7 +40,7 @@ class UnitSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     level = serializers.ChoiceField(choices=UnitLevel.choices)
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=255, validators=[validate_organisation_name])
     province = serializers.IntegerField(
         min_value=1,
         max_value=81,
@@ -158,7 +159,7 @@ class InstitutionSerializer(serializers.Serializer):
     ``merkez``); ``total_active_users`` is their sum and sets the institution's band."""
 
     id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(max_length=255)
+    name = serializers.CharField(max_length=255, validators=[validate_organisation_name])
     code = serializers.CharField(
         max_length=32, help_text=gettext_lazy("Free text, unique; the DETSİS registry number is the natural value.")
     )

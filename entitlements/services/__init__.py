@@ -8,11 +8,12 @@
 Callers import from here: ``from entitlements.services import institution_create``.
 """
 
-from entitlements.services.accounts import account_create, official_create
+from entitlements.services.accounts import account_create, account_errors, official_create
 from entitlements.services.institutions import (
     UnitData,
     institution_create,
     institution_update,
+    total_users_too_large,
     unit_merkez_taken,
     unit_validate,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Band",
     "UnitData",
     "account_create",
+    "account_errors",
     "category_for",
     "category_table_validate",
     "entitlement_recompute",
@@ -30,6 +32,7 @@ __all__ = [
     "institution_update",
     "official_create",
     "program_copy",
+    "total_users_too_large",
     "unit_merkez_taken",
     "unit_validate",
 ]

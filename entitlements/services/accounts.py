@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from entitlements.models import Institution, Official
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.services import service
+from kamusm_portal.validators import Validator, input_errors, refuse, validate_email_address, validate_person_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -18,16 +19,32 @@ else:
     User = get_user_model()
 
 
+_ACCOUNT_VALIDATORS: dict[str, tuple[Validator, ...]] = {
+    "email": (validate_email_address,),
+    "first_name": (validate_person_name,),
+    "last_name": (validate_person_name,),
+}
+
+
+def account_errors(**values: str) -> dict[str, list[str]]:
+    """What the rules of any input refuse in an account's ``email``, ``first_name`` and
+    ``last_name`` (Django's user model carries no validators of ours), by field."""
+    return input_errors({name: (value, _ACCOUNT_VALIDATORS[name]) for name, value in values.items()})
+
+
 def account_create(
     *, username: str, email: str, first_name: str = "", last_name: str = "", password: str | None = None, **flags: Any
 ) -> User:
     """A new user account for a person the portal knows (an official, a trainer).
 
-    The username must be free; a given password must pass the validators. Without one the
-    account gets an unusable password and a set-password link is e-mailed after commit.
+    The names must be people's names and the e-mail an address as every side takes it
+    (``kamusm_portal.validators``); the username must be free; a given password must pass the
+    validators. Without one the account gets an unusable password and a set-password link is
+    e-mailed after commit.
     """
     from entitlements.tasks import send_set_password_email
 
+    refuse(account_errors(email=email, first_name=first_name, last_name=last_name))
     if User.objects.filter(username=username).exists():
         raise RuleViolation(
             Code.USERNAME_TAKEN,

@@ -10,11 +10,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
-from entitlements.models import District, Institution, Province, Unit, UnitLevel
+from entitlements.models import MAX_ACTIVE_USERS, District, Institution, Province, Unit, UnitLevel
 from entitlements.services.ledger import entitlement_recompute
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one
 from kamusm_portal.services import service
+from kamusm_portal.validators import field_errors, refuse
 
 
 @dataclass
@@ -67,12 +68,26 @@ def _units_validate(units: Sequence[UnitData]) -> None:
             fields={"units": [_("Exactly one central (merkez) unit is required.")]},
         )
     for index, unit in enumerate(units):
+        errors = field_errors(Unit, {"name": unit.name})
         try:
             unit_validate(
                 level=unit.level, province=unit.province, district=unit.district, active_users=unit.active_users
             )
         except RuleViolation as exc:
-            raise RuleViolation(exc.code, exc.message, fields={"units": {index: exc.fields}}) from exc
+            errors = {**exc.fields, **errors}
+        if errors:
+            refuse({"units": {index: errors}})
+    total = sum(unit.active_users for unit in units)
+    if total > MAX_ACTIVE_USERS:
+        refuse({"units": [total_users_too_large(total)]})
+
+
+def total_users_too_large(total: int) -> str:
+    """The refusal of a total of active users the ledger cannot hold (``MAX_ACTIVE_USERS``)."""
+    return _("The units count %(total)s active users together; at most %(max)s can be recorded.") % {
+        "total": total,
+        "max": MAX_ACTIVE_USERS,
+    }
 
 
 def _code_unique(code: str, *, exclude_pk: int | None = None) -> None:
@@ -99,6 +114,7 @@ def institution_create(
     by: User | None = None,
 ) -> Institution:
     """Create an institution with its units (exactly one central) and compute its entitlements."""
+    refuse(field_errors(Institution, {"name": name}))
     _code_unique(code)
     _units_validate(units)
     institution = Institution.objects.create(
@@ -124,6 +140,8 @@ def institution_update(
     if locked is None:
         raise Institution.DoesNotExist
     institution = locked
+    if "name" in data and data["name"] != institution.name:  # a stored name stays until it is changed
+        refuse(field_errors(Institution, {"name": data["name"]}))
     if "code" in data and data["code"] != institution.code:
         _code_unique(data["code"], exclude_pk=institution.pk)
     fields = [f for f in ("name", "code", "kind", "account_manager", "is_active") if f in data]

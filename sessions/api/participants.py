@@ -14,8 +14,9 @@ from rest_framework.response import Response
 
 from entitlements.models import Unit
 from entitlements.selectors import official_institution
-from kamusm_portal.api import error_responses
+from kamusm_portal.api import EmailField, error_responses
 from kamusm_portal.roles import is_programme_staff
+from kamusm_portal.validators import validate_person_name
 from sessions import selectors, services
 from sessions.api.shared import IsOfficialOrProgrammeStaff, VisibleInstitutionField, acting_institution
 from sessions.models import Audience, Language, Participant
@@ -51,9 +52,9 @@ class ParticipantSerializer(serializers.Serializer):
             "Set on creation only."
         ),
     )
-    first_name = serializers.CharField(max_length=100)
-    last_name = serializers.CharField(max_length=100)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=100, validators=[validate_person_name])
+    last_name = serializers.CharField(max_length=100, validators=[validate_person_name])
+    email = EmailField(max_length=254, required=False, allow_blank=True, default="")
     unit = VisibleUnitField(
         required=False,
         help_text=gettext_lazy("Id of a unit of the institution; the central (merkez) unit by default."),

@@ -16,7 +16,12 @@ from sessions.models import Participant
 
 
 def _model_field(name: str) -> forms.Field:
-    return Participant._meta.get_field(name).formfield()
+    """The model field's form field, with the model's own validators (the characters of names,
+    the e-mail rule): the form refuses, next to the field, what the model refuses."""
+    model_field = Participant._meta.get_field(name)
+    field = model_field.formfield()
+    field.validators.extend(v for v in model_field.validators if v not in field.validators)
+    return field
 
 
 class ParticipantForm(forms.Form):

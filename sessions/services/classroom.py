@@ -23,6 +23,7 @@ from kamusm_portal.db import history_copy
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock, lock_one
 from kamusm_portal.services import acting_user, service
+from kamusm_portal.validators import dates_errors
 from sessions import tasks
 from sessions.models import (
     LIVE_STATUSES,
@@ -79,9 +80,19 @@ def _trainer_book(
 
 
 def _session_fields_check(
-    *, venue: Venue | None, starts_at: datetime, ends_at: datetime, capacity: int, course: Course
+    *,
+    venue: Venue | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    course: Course,
+    dates_given: bool = True,
 ) -> None:
+    """A classroom session's fields; its dates, when they are given (anew), between today and
+    ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``)."""
     errors: dict[str, list[str]] = {}
+    if dates_given:
+        errors.update(dates_errors(starts_at, ends_at, start_field="starts_at", end_field="ends_at"))
     if venue is None:
         errors["venue"] = [_("A classroom session is held at one of the centre's venues.")]
     elif not venue.is_active:
@@ -150,7 +161,8 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: User |
     if session.starts_at <= now:
         raise RuleViolation(Code.SESSION_STARTED, _("A session that has started cannot be changed."))
     new = {f: data.get(f, getattr(session, f)) for f in ("course", "venue", "starts_at", "ends_at", "capacity")}
-    _session_fields_check(**new)
+    moved = (new["starts_at"], new["ends_at"]) != (session.starts_at, session.ends_at)
+    _session_fields_check(**new, dates_given=moved)
     if session.status == SessionStatus.ANNOUNCED and new["starts_at"] != session.starts_at:
         _notice_check(program=session.program, starts_at=new["starts_at"], now=now)
     confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()

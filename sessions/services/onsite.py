@@ -22,6 +22,7 @@ from entitlements.models import Delivery, Entitlement, Institution, Program, Pro
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one
 from kamusm_portal.services import service
+from kamusm_portal.validators import dates_check, dates_errors, refuse
 from sessions import tasks
 from sessions.models import (
     Course,
@@ -65,7 +66,8 @@ def _hours_exceeded(*, requested: int, right: int, used: int, held: int) -> Rule
 
 
 def _windows_clean(preferred_dates: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
-    """Preferred windows as ``[{"from": "YYYY-MM-DD", "to": ...}]``; missing or empty = no preference."""
+    """Preferred windows as ``[{"from": "YYYY-MM-DD", "to": ...}]``, each between today and
+    ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``); missing or empty = no preference."""
     cleaned = []
     for index, window in enumerate(preferred_dates or []):
         try:
@@ -84,6 +86,9 @@ def _windows_clean(preferred_dates: Sequence[dict[str, Any]] | None) -> list[dic
                 _("A preferred window ends on or after its start."),
                 fields={"preferred_dates": {index: [_("Ends before it starts.")]}},
             )
+        outside = dates_errors(start, end, start_field="from", end_field="to")
+        if outside:
+            refuse({"preferred_dates": {index: next(iter(outside.values()))}})
         cleaned.append({"from": start.isoformat(), "to": end.isoformat()})
     return cleaned
 
@@ -265,9 +270,11 @@ def onsite_session_schedule(
     ``hours`` default to the duration when the session starts and ends on one day and are required
     otherwise; an item may be split over several sessions while its hours last (``hours_exceeded``
     beyond). Scheduling moves hours from held to used and never past the right. The trainer must
-    be free (``trainer_conflict``). Dates in the past record a training after the fact. When every
-    item is scheduled the request becomes ``scheduled``. Officials and the trainer are e-mailed.
-    Locks the entitlement row, the request row, then the trainer row.
+    be free (``trainer_conflict``). Dates in the past record a training after the fact: staff, who
+    alone schedule, may put a session up to ``YEARS_AHEAD`` years back, and any session up to as
+    many years ahead (``kamusm_portal.validators``). When every item is scheduled the request
+    becomes ``scheduled``. Officials and the trainer are e-mailed. Locks the entitlement row, the
+    request row, then the trainer row.
     """
     if ends_at <= starts_at:
         raise RuleViolation(
@@ -275,6 +282,7 @@ def onsite_session_schedule(
             _("The session ends after it starts."),
             fields={"ends_at": [_("The session ends after it starts.")]},
         )
+    dates_check(starts_at, ends_at, start_field="starts_at", end_field="ends_at", past=True)
     hours = _hours_of(starts_at, ends_at, hours)
     program_open_check(request.program)
     entitlement = _onsite_entitlement_lock(program=request.program, institution=request.institution)

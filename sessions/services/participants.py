@@ -18,6 +18,7 @@ from entitlements.models import Institution, Unit
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one
 from kamusm_portal.services import service
+from kamusm_portal.validators import field_errors
 from sessions.models import (
     LIVE_STATUSES,
     Participant,
@@ -47,17 +48,22 @@ def _participant_lock(participant: Participant) -> Participant:
 
 
 _PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kimlik_no", "multiplier", "language")
+_TEXT_FIELDS = ("first_name", "last_name", "email")
 
 
-def _participant_check(*, institution: Institution, values: dict[str, Any], exclude_pk: int | None = None) -> None:
-    errors: dict[str, list[str]] = {}
+def _participant_check(
+    *, institution: Institution, values: dict[str, Any], new: dict[str, Any], exclude_pk: int | None = None
+) -> None:
+    """The participant's rules on its ``values``; the characters of names and the e-mail's shape
+    (the model's validators) on ``new``, the values given anew (a stored e-mail written before the
+    rule stays until it is changed)."""
+    errors: dict[str, list[str]] = field_errors(Participant, {f: new[f] for f in _TEXT_FIELDS if f in new})
     unit = values.get("unit")
     if unit is not None and unit.institution_id != institution.pk:
         errors["unit"] = [_("The unit is not one of this institution's units.")]
-    if not (values.get("first_name") or "").strip():
-        errors["first_name"] = [_("This field is required.")]
-    if not (values.get("last_name") or "").strip():
-        errors["last_name"] = [_("This field is required.")]
+    for name in ("first_name", "last_name"):
+        if not (values.get(name) or "").strip():
+            errors[name] = [_("This field is required.")]
     others = Participant.objects.filter(institution=institution, anonymised_at__isnull=True)
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
@@ -104,7 +110,7 @@ def participant_create(*, institution: Institution, data: dict[str, Any], by: Us
     values["email"] = (values.get("email") or "").strip().lower()
     if values.get("unit") is None:
         values["unit"] = Unit.objects.get(institution=institution, level="merkez")
-    _participant_check(institution=institution, values=values)
+    _participant_check(institution=institution, values=values, new=values)
     try:
         with transaction.atomic():
             return Participant.objects.create(institution=institution, **values)
@@ -123,8 +129,9 @@ def participant_update(*, participant: Participant, data: dict[str, Any], by: Us
     if "email" in values:
         values["email"] = (values["email"] or "").strip().lower()
     merged = {f: values.get(f, getattr(participant, f)) for f in _PARTICIPANT_FIELDS}
-    _participant_check(institution=participant.institution, values=merged, exclude_pk=participant.pk)
     changed = [f for f in values if getattr(participant, f) != values[f]]
+    new = {f: values[f] for f in changed}
+    _participant_check(institution=participant.institution, values=merged, new=new, exclude_pk=participant.pk)
     for field in changed:
         setattr(participant, field, values[field])
     if changed:

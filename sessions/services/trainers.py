@@ -19,6 +19,7 @@ from entitlements.services import account_create
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.locking import lock_one
 from kamusm_portal.services import service
+from kamusm_portal.validators import dates_check
 from sessions.models import Trainer, TrainingSession, Unavailability, _calendar_token
 from sessions.services.shared import local_datetime
 
@@ -127,15 +128,17 @@ def trainer_calendar_link_renew(*, trainer: Trainer, by: User | None = None) -> 
 
 
 def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: datetime) -> None:
-    """Whether a block may be made: it ends after it starts, and not over a session the trainer is
-    booked on (``trainer_conflict``); blocks may overlap each other. Reads only (forms check with
-    it; ``unavailability_create`` calls it under the trainer's lock)."""
+    """Whether a block may be made: it ends after it starts, lies between today and
+    ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``), and not over a session the trainer
+    is booked on (``trainer_conflict``); blocks may overlap each other. Reads only (forms check
+    with it; ``unavailability_create`` calls it under the trainer's lock)."""
     if ends_at <= starts_at:
         raise RuleViolation(
             Code.INVALID,
             _("The block ends after it starts."),
             fields={"ends_at": [_("The block ends after it starts.")]},
         )
+    dates_check(starts_at, ends_at, start_field="starts_at", end_field="ends_at")
     clash = _session_clash(trainer, starts_at, ends_at)
     if clash is not None:
         message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {

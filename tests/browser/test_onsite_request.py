@@ -9,6 +9,9 @@ from django.utils import translation
 from entitlements.services import official_create
 from sessions.models import Course, RequestStatus, TrainingRequest
 from tests.sessions.factories import onsite_institution
+from tests.timing import day, dotted
+
+FIRST, LAST = day(91), day(100)  # a preferred window (dates lie between today and two years ahead)
 
 USERNAME = "sukru.caglar"
 PASSWORD = "Güçlü-Parola-2012!"
@@ -65,8 +68,8 @@ def test_official_submits_a_two_item_request_and_sees_it_listed_as_submitted(liv
         found["rows"] = page.input_value("#id_items-TOTAL_FORMS")
         page.select_option("#id_province", label="Iğdır")
         page.fill("#id_expected_participants", "18")
-        page.fill("#id_windows-0-starts", "04.03.2026")
-        page.fill("#id_windows-0-ends", "13.03.2026")
+        page.fill("#id_windows-0-starts", dotted(FIRST))
+        page.fill("#id_windows-0-ends", dotted(LAST))
         page.fill("#id_notes", "Toplantı salonu hazır; ğ ı ş ç ö ü.")
         page.screenshot(path=FORM_SCREENSHOT, full_page=True)
         page.click("#request-form button[type=submit]")
@@ -87,10 +90,10 @@ def test_official_submits_a_two_item_request_and_sees_it_listed_as_submitted(liv
     assert made.status == RequestStatus.SUBMITTED
     assert sorted(made.items.values_list("course__code", "hours")) == [("EIMZA-101", 4), ("EIMZA-202", 3)]
     assert (made.province_id, made.expected_participants) == (76, 18)
-    assert made.preferred_dates == [{"from": "2026-03-04", "to": "2026-03-13"}]
+    assert made.preferred_dates == [{"from": FIRST.isoformat(), "to": LAST.isoformat()}]
     assert made.notes == "Toplantı salonu hazır; ğ ı ş ç ö ü."
     assert found["badges"] == [submitted_label]
     assert f"#{made.pk}" in found["message"]
     assert user_course.title_tr in found["table"] and technical_course.title_tr in found["table"]  # Turkish page
-    assert "Iğdır" in found["table"] and "04.03.2026 – 13.03.2026" in found["table"]
+    assert "Iğdır" in found["table"] and f"{dotted(FIRST)} – {dotted(LAST)}" in found["table"]
     assert found["held"] == "7"

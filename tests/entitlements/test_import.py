@@ -415,6 +415,131 @@ def test_write_runs_a_fixed_number_of_queries_for_a_file_of_new_institutions(pro
     assert report.written and Unit.objects.count() == 600
 
 
+# --- What any input must respect: numbers in 0-9 and in range, names without invisible characters
+
+
+def _row(**cells) -> list[str]:
+    """The first good row (a new institution's central unit in Ankara) with some cells replaced."""
+    row = dict(zip(HEADERS, GOOD_ROWS[0], strict=True))
+    row.update(cells)
+    return [row[h] for h in HEADERS]
+
+
+def _import(rows, **kwargs):
+    with translation.override("en"):
+        return user_counts_import(dataset=read(csv_bytes(rows)), dry_run=False, **kwargs)
+
+
+OTHER_DIGITS = [
+    pytest.param("٣٤٠", id="arabic-indic"),
+    pytest.param("۳۴۰", id="extended-arabic-indic"),
+    pytest.param("३४०", id="devanagari"),
+    pytest.param("３４０", id="full-width"),
+    pytest.param("١.٢٣٤", id="arabic-indic-with-thousands"),
+    pytest.param("34٠", id="mixed"),
+]
+
+
+@pytest.mark.parametrize("cell", OTHER_DIGITS)
+def test_a_count_written_in_digits_other_than_0_to_9_is_a_row_error(program, cell):
+    """Python's ``int()`` reads ``٣٤٠`` as 340: the import does not."""
+    before = table_counts()
+
+    report = _import([_row(active_users=cell)])
+
+    assert not report.written and table_counts() == before
+    assert as_tuples(report.errors) == {(2, "active_users")}
+    assert "digits other than 0-9" in report.errors[0].message
+
+
+@pytest.mark.parametrize("cell", ["٦", "۰۶", "०६", "６"])
+def test_a_plate_code_written_in_other_digits_is_a_row_error(program, cell):
+    report = _import([_row(province_plate=cell)])
+
+    assert not report.written
+    assert as_tuples(report.errors) == {(2, "province_plate")}
+    assert "digits other than 0-9" in report.errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        pytest.param("active_users", "9" * 5000, id="count-of-5000-digits"),
+        pytest.param("active_users", "1" + "0" * 4299, id="count-of-4300-digits"),
+        pytest.param("active_users", "-" + "9" * 5000, id="negative-count-of-5000-digits"),
+        pytest.param("active_users", "1" + ".000" * 2000, id="count-of-2000-thousands"),
+        pytest.param("active_users", "2147483648", id="count-past-the-database-integer"),
+        pytest.param("province_plate", "6" * 5000, id="plate-of-5000-digits"),
+        pytest.param("province_plate", "0", id="plate-0"),
+        pytest.param("province_plate", "82", id="plate-82"),
+    ],
+)
+def test_a_number_out_of_range_is_a_row_error_never_a_crash(program, column, cell):
+    report = _import([_row(**{column: cell})])
+
+    assert not report.written
+    assert as_tuples(report.errors) == {(2, column)}
+    assert len(report.errors[0].message) < 200  # the cell is quoted cut short
+
+
+def test_a_count_up_to_the_database_integer_is_taken(program):
+    report = _import([_row(active_users="2.147.483.647")])
+
+    assert report.written, report.errors
+    assert Unit.objects.get().active_users == 2_147_483_647
+
+
+def test_the_units_of_an_institution_may_not_count_together_more_than_the_ledger_holds(program):
+    """Each count fits, but the entitlement row stores the institution's total."""
+    stored = InstitutionFactory(code="900001", merkez_users=1_500_000_000)
+    samsun = {"unit_level": "il", "unit_name": "Samsun", "province_plate": "55", "active_users": "2000000000"}
+
+    new = {"institution_code": "900009", "institution_name": "Samsun Valiliği"}
+    both_in_the_file = _import([_row(**new, active_users="2000000000"), _row(**new, **samsun)])
+    with_the_stored = _import([_row(**samsun)])
+
+    assert as_tuples(both_in_the_file.errors) == {(2, "active_users")}
+    assert "4000000000" in both_in_the_file.errors[0].message
+    assert as_tuples(with_the_stored.errors) == {(2, "active_users")}, "the stored central unit counts too"
+    assert "3500000000" in with_the_stored.errors[0].message
+    assert stored.units.get().active_users == 1_500_000_000
+
+
+INVISIBLE_KINDS = [
+    pytest.param("\u0013", id="control"),
+    pytest.param("\u202e", id="bidi-override"),
+    pytest.param("\u2069", id="bidi-isolate"),
+    pytest.param("\u200b", id="zero-width"),
+    pytest.param("\ufeff", id="BOM"),
+]
+
+
+@pytest.mark.parametrize("ch", INVISIBLE_KINDS)
+@pytest.mark.parametrize("column", ["institution_name", "unit_name"])
+def test_a_name_with_a_control_or_invisible_character_is_a_row_error(program, column, ch):
+    report = _import([_row(**{column: f"Tapu{ch} Müdürlüğü"})])
+
+    assert not report.written
+    assert as_tuples(report.errors) == {(2, column)}
+    assert f"U+{ord(ch):04X}" in report.errors[0].message
+
+
+def test_names_with_digits_and_punctuation_are_imported(program):
+    report = _import([_row(institution_name="19 Mayıs Üniversitesi", unit_name="Rektörlük (Merkez) – 1. Bina")])
+
+    assert report.written, report.errors
+    assert Institution.objects.get().name == "19 Mayıs Üniversitesi"
+
+
+def test_an_xlsx_cell_of_arabic_indic_digits_is_a_row_error_too(program):
+    data = xlsx_bytes([_row(active_users="٣٤٠")])
+
+    with translation.override("en"):
+        report = user_counts_import(dataset=read(data, "counts.xlsx"), dry_run=True)
+
+    assert as_tuples(report.errors) == {(2, "active_users")}
+
+
 # --- The management command -----------------------------------------------------------------
 
 
@@ -470,3 +595,17 @@ def test_command_refuses_wrong_type_and_missing_file(tmp_path, settings):
     big.write_bytes(csv_bytes(GOOD_ROWS))
     with pytest.raises(CommandError, match=r"big\.csv"):
         call_command("import_user_counts", str(big))
+
+
+def test_command_reports_a_cell_of_5000_digits_as_a_row_error(program, tmp_path):
+    path = tmp_path / "counts.csv"
+    path.write_bytes(csv_bytes([_row(active_users="9" * 5000), _row(unit_level="il", province_plate="6" * 5000)]))
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="2 errors"), translation.override("en"):
+        call_command("import_user_counts", str(path), stdout=io.StringIO(), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert lines[0].startswith("row 2, column active_users: 99999999999999999999… is too large")
+    assert lines[1].startswith("row 3, column province_plate: ")
+    assert Institution.objects.count() == 0

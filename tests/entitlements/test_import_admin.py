@@ -205,3 +205,25 @@ def test_headers_only_file_is_refused(staff_client, program):
 
     assert response.context.get("confirm_form") is None
     assert response.context["form"].errors["import_file"]
+
+
+@pytest.mark.parametrize(
+    ("column", "cell"),
+    [
+        pytest.param("active_users", "9" * 5000, id="count-of-5000-digits"),
+        pytest.param("province_plate", "6" * 5000, id="plate-of-5000-digits"),
+        pytest.param("active_users", "٣٤٠", id="arabic-indic-count"),
+        pytest.param("province_plate", "۰۶", id="extended-arabic-indic-plate"),
+        pytest.param("unit_name", "Genel\u202e Müdürlük", id="bidi-override-in-a-name"),
+    ],
+)
+def test_a_bad_cell_is_listed_with_its_row_and_column_never_a_server_error(staff_client, program, column, cell):
+    row = dict(zip(HEADERS, GOOD_ROWS[0], strict=True))
+    row[column] = cell
+
+    response = upload(staff_client, csv_bytes([[row[h] for h in HEADERS]]))
+
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    assert {(e.row, e.column) for e in response.context["result"].errors_shown} == {(2, column)}
+    assert Institution.objects.count() == 0

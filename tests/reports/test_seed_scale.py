@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
@@ -25,6 +26,7 @@ from entitlements.models import (
     UnitLevel,
 )
 from entitlements.services import entitlement_recompute
+from kamusm_portal.validators import validate_email_address, validate_organisation_name, validate_person_name
 from reports.management.commands import seed_scale
 from sessions.models import (
     Attendance,
@@ -244,6 +246,21 @@ def test_names_hold_turkish_letters(seeded):
     assert Participant.objects.filter(multiplier=True).count() > 50
     assert not Participant.objects.exclude(email="").exclude(email__endswith=".example").exists()
     assert not Participant.objects.exclude(kimlik_no="").exists()  # no made-up national id numbers
+
+
+def test_names_and_emails_follow_the_rules_of_any_input(seeded):
+    """The command writes rows directly (not through the services): it keeps their rules itself."""
+    for first, last, email in Participant.objects.values_list("first_name", "last_name", "email"):
+        validate_person_name(first)
+        validate_person_name(last)
+        if email:
+            validate_email_address(email)
+    for name in [*Institution.objects.values_list("name", flat=True), *Unit.objects.values_list("name", flat=True)]:
+        validate_organisation_name(name)
+    for first, last, email in get_user_model().objects.values_list("first_name", "last_name", "email"):
+        validate_email_address(email)
+        validate_person_name(first)
+        validate_person_name(last)
 
 
 def _snapshot():

@@ -62,6 +62,19 @@ def kimlik_no() -> str:
     return first9 + tckimlik.calc_check_digits(first9)
 
 
+_ALPHABET = "ABCÇDEFGĞHIİJKLMNOÖPRSŞTUÜVYZ"
+
+
+def letters(n: int) -> str:
+    """``n`` written in Turkish capital letters (0 → ``A``, 29 → ``BA``): a name tells people apart
+    without digits, which names may not hold (docs/domain.md, "What any input must respect")."""
+    word = _ALPHABET[n % len(_ALPHABET)]
+    while n >= len(_ALPHABET):
+        n //= len(_ALPHABET)
+        word = _ALPHABET[n % len(_ALPHABET)] + word
+    return word
+
+
 class ParticipantFactory(factory.django.DjangoModelFactory):
     """A participant of the central unit of their institution (a new Standard one by default)."""
 
@@ -70,7 +83,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     institution = factory.LazyFunction(standard_institution)
     unit = factory.LazyAttribute(lambda o: Unit.objects.get(institution=o.institution, level="merkez"))
-    first_name = factory.Sequence(lambda n: f"Işıl{n}")
+    first_name = factory.Sequence(lambda n: f"Işıl {letters(n)}")
     last_name = "Güneş"
     email = factory.Sequence(lambda n: f"katilimci{n}@kurum.gov.tr")
 

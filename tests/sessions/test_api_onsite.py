@@ -33,7 +33,9 @@ from tests.sessions.factories import (
     standard_institution,
     submitted_request,
 )
-from tests.timing import at
+from tests.timing import at, day
+
+WINDOW = (day(90).isoformat(), day(94).isoformat())  # a preferred window: from, to
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +104,7 @@ def _request_body(program, **overrides):
         "program": program.pk,
         "items": [{"course": _course().pk, "hours": 8}],
         "province": 34,
-        "preferred_dates": [{"from": "2026-03-02", "to": "2026-03-06"}],
+        "preferred_dates": [{"from": WINDOW[0], "to": WINDOW[1]}],
         "expected_participants": 25,
         "notes": "Toplantı salonu 3. katta.",
     }
@@ -139,7 +141,7 @@ def test_an_official_submits_a_request_and_gets_201_with_its_shape(official, own
     assert (body["program"], body["institution"], body["province"]) == (program.pk, own.pk, 34)
     assert [(i["course"], i["hours"], i["hours_scheduled"]) for i in body["items"]] == [(_course().pk, 8, 0)]
     assert set(body["items"][0]) == {"id", "course", "hours", "hours_scheduled"}
-    assert body["preferred_dates"] == [{"from": "2026-03-02", "to": "2026-03-06"}]
+    assert body["preferred_dates"] == [{"from": WINDOW[0], "to": WINDOW[1]}]
     assert (body["expected_participants"], body["notes"]) == (25, "Toplantı salonu 3. katta.")
     assert (body["status"], body["rejection_reason"]) == ("submitted", "")
     assert TrainingRequest.objects.get(pk=body["id"]).institution == own
@@ -158,7 +160,7 @@ def test_missing_null_or_empty_preferred_dates_mean_no_preference(official, prog
 
 
 def test_a_preferred_window_ending_before_it_starts_is_invalid(official, program):
-    body = _request_body(program, preferred_dates=[{"from": "2026-03-06", "to": "2026-03-02"}])
+    body = _request_body(program, preferred_dates=[{"from": WINDOW[1], "to": WINDOW[0]}])
 
     response = official.post("/api/v1/training-requests/", body, format="json")
 
@@ -1066,8 +1068,8 @@ def test_an_officials_session_list_with_onsite_sessions_runs_a_fixed_number_of_q
     band_2 = institution_with_entitlements(merkez=5000)  # 12 hours: room for ten 1-hour sessions
     client = client_for(official_of(band_2))
     request = submitted_request(band_2, {"EIMZA-101": 12})
-    for day in range(count):
-        onsite_session(request, starts_at=at(30 + day, 9), ends_at=at(30 + day, 10))
+    for offset in range(count):
+        onsite_session(request, starts_at=at(30 + offset, 9), ends_at=at(30 + offset, 10))
     SessionFactory()
     client.get("/api/v1/sessions/")
 

@@ -1,8 +1,6 @@
 """On-site training requests, their hours, scheduling and cancelling (docs/domain.md,
 "Categories 1-5: on-site hours")."""
 
-from datetime import date
-
 import pytest
 from django.core import mail
 
@@ -19,7 +17,7 @@ from sessions.services import (
 )
 from tests.entitlements.factories import OfficialFactory, UserFactory
 from tests.sessions.factories import TrainerFactory, onsite_institution, standard_institution
-from tests.timing import at
+from tests.timing import at, day
 
 pytestmark = pytest.mark.django_db
 
@@ -121,10 +119,11 @@ def test_a_preferred_window_that_ends_before_it_starts_is_invalid(program, cours
 
 
 def test_preferred_windows_are_kept_as_dates(program, course):
+    first, last = day(32), day(43)  # a date and an ISO string
     request = _request(
-        onsite_institution(), program, (course, 8), preferred_dates=[{"from": date(2027, 1, 4), "to": "2027-01-15"}]
+        onsite_institution(), program, (course, 8), preferred_dates=[{"from": first, "to": last.isoformat()}]
     )
-    assert request.windows == [(date(2027, 1, 4), date(2027, 1, 15))]
+    assert request.windows == [(first, last)]
 
 
 def test_a_closed_program_takes_no_request(program, course):

@@ -39,6 +39,7 @@ from entitlements.models import (
 )
 from entitlements.services import UnitData, institution_create, official_create
 from kamusm_portal.roles import PROGRAMME_STAFF_GROUP
+from kamusm_portal.text import ascii_words
 from sessions.services import trainer_create
 
 if TYPE_CHECKING:
@@ -494,7 +495,7 @@ def _demo_classroom(staff: User) -> None:
     for code, people in DEMO_PARTICIPANTS.items():
         institution = Institution.objects.get(code=code)
         for first, last in people:
-            email = f"{first}.{last}@kamusm-demo.example".lower().replace("ı", "i").replace("İ".lower(), "i")
+            email = f"{ascii_words(f'{first} {last}')}@kamusm-demo.example"
             if not Participant.objects.filter(institution=institution, first_name=first, last_name=last).exists():
                 participant_create(
                     institution=institution, data={"first_name": first, "last_name": last, "email": email}, by=staff

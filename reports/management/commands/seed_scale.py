@@ -71,7 +71,7 @@ from entitlements.models import (
     institution_search_key,
 )
 from entitlements.services import entitlement_recompute
-from kamusm_portal.text import tr_fold
+from kamusm_portal.text import ascii_words
 from sessions.models import (
     Attendance,
     AttendanceStatus,
@@ -840,7 +840,7 @@ class Seeder:
                     first = f"{first} {rng.choice(FIRST_NAMES)}"
                 email = ""
                 if rng.random() < 0.7:
-                    local = tr_fold(f"{first}.{last}").replace(" ", ".").replace("'", "").replace("-", "")
+                    local = ascii_words(f"{first} {last}".replace("'", "").replace("-", ""))
                     email = f"{local}.{n + 1}@{domain}"
                 rows.append(
                     Participant(
