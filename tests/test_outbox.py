@@ -130,11 +130,12 @@ def test_a_training_request_answers_201_when_the_mail_server_refuses_and_its_ema
 ):
     manager = UserFactory(is_staff=True, email="temsilci@kamusm.gov.tr")
     own = onsite_institution(account_manager=manager)
+    soon = timezone.localdate() + timedelta(days=30)  # preferred windows lie within the next two years
     body = {
         "program": program.pk,
         "items": [{"course": Course.objects.get(code="EIMZA-101").pk, "hours": 8}],
         "province": 34,
-        "preferred_dates": [{"from": "2026-03-02", "to": "2026-03-06"}],
+        "preferred_dates": [{"from": f"{soon:%Y-%m-%d}", "to": f"{soon + timedelta(days=4):%Y-%m-%d}"}],
         "expected_participants": 25,
     }
 
