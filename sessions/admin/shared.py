@@ -4,12 +4,11 @@ trainer filter."""
 
 from __future__ import annotations
 
-from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Institution
-from kamusm_portal.admin import ServiceHistoryAdmin
+from kamusm_portal.admin import BoundedChangeListMixin, IdListFilter, ServiceHistoryAdmin
 from kamusm_portal.roles import is_programme_staff
 from sessions import selectors
 
@@ -32,7 +31,7 @@ def _row_trainer_id(obj, path: str):
     return obj.pk if last == "pk" else getattr(obj, f"{last}_id")
 
 
-class WorkPlanAdmin(ServiceHistoryAdmin):
+class WorkPlanAdmin(BoundedChangeListMixin, ServiceHistoryAdmin):
     """Programme staff see every row; anyone else (a trainer) only the rows of their own work
     plan: ``trainer_path`` leads from a row to its trainer (whose id is the user's id)."""
 
@@ -63,7 +62,7 @@ class WorkPlanAdmin(ServiceHistoryAdmin):
         return super().has_delete_permission(request, obj) and self._own(request, obj)
 
 
-class TrainerFilter(admin.SimpleListFilter):
+class TrainerFilter(IdListFilter):
     """Trainers by name, read in one query (the related-field filter reads each trainer's user)."""
 
     title = _("trainer")
@@ -73,7 +72,5 @@ class TrainerFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(t.pk, str(t)) for t in selectors.trainer_list()]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.field: self.value()})
-        return queryset
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(**{self.field: value})

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from entitlements.models import Program
 from kamusm_portal.api import BareArrayOnPostSchema, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.bounds import IdFilter
 from kamusm_portal.exports import DownloadableListMixin, download_responses
 from sessions import selectors, services
 from sessions.api.attendance import EnrolmentCreateSerializer, EnrolmentSerializer, RosterKeeper
@@ -110,8 +111,8 @@ class SessionUpdateSerializer(SessionWriteSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    program = django_filters.NumberFilter(field_name="program_id")
-    course = django_filters.NumberFilter(field_name="course_id")
+    program = IdFilter(field_name="program_id")
+    course = IdFilter(field_name="course_id")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices)
 
@@ -283,9 +284,9 @@ class ReservationCreateSerializer(serializers.Serializer):
 
 
 class ReservationFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="session_id")
+    session = IdFilter(field_name="session_id")
     status = django_filters.ChoiceFilter(field_name="status", choices=ReservationStatus.choices, method="_as_of_now")
-    institution = django_filters.NumberFilter(
+    institution = IdFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
 
