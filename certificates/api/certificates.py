@@ -162,7 +162,6 @@ class CertificateViewSet(
 
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilter
-    lookup_value_regex = r"[0-9]+"
     export_filename = "certificates"
     export_columns = [
         ("id", pgettext_lazy("column", "Id")),

@@ -10,8 +10,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -47,8 +46,10 @@ class SessionSerializer(serializers.Serializer):
     venue = serializers.IntegerField(source="venue_id", allow_null=True)
     province = serializers.SerializerMethodField(help_text=gettext_lazy("Plate code (the venue's for a classroom)."))
     address = serializers.SerializerMethodField()
-    institution = serializers.SerializerMethodField(
-        help_text=gettext_lazy("The institution of an on-site session; null for a classroom session.")
+    institution = serializers.IntegerField(
+        source="institution_id",
+        allow_null=True,
+        help_text=gettext_lazy("The institution of an on-site session; null for a classroom session."),
     )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -76,10 +77,6 @@ class SessionSerializer(serializers.Serializer):
         if session.kind == SessionKind.ONSITE:
             return session.address
         return session.venue.address if session.venue_id else ""
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_institution(self, session: TrainingSession) -> int | None:
-        return session.institution_id
 
     def get_seats_free(self, session: TrainingSession) -> int:
         return session.seats_free
