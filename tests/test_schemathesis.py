@@ -1,9 +1,9 @@
 """The hostile probe, made permanent (docs/api.md, "The probe"): schemathesis generates requests
 from the live OpenAPI schema (``/api/schema/``, served by the portal's own WSGI application in this
 process) and sends them with an official's token and with a programme staff token, over a small
-but realistic world: an institution with its classroom entitlement, participants, reservations,
-a finished session with a ready certificate, and an on-site institution with a request, a
-scheduled session and issued certificates.
+but realistic world (``_world``): an institution with its classroom entitlement, units,
+participants, reservations and a ready certificate; on-site institutions with a request, a
+scheduled session, issued and revoked certificates, a rejected request.
 
 Every operation of the schema is one test per token. Each fails on a server error, a status code
 the schema does not document, a content type it does not document, or a body that does not match
@@ -24,6 +24,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.test import TestCase, override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -33,11 +34,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from certificates.services import attendance_record
+from certificates.services import attendance_record, certificate_revoke
+from entitlements.models import UnitLevel
 from sessions.models import SessionStatus
-from sessions.services import reservation_create
+from sessions.services import participant_delete, reservation_create, training_request_reject
 from tests.certificates.factories import issued, make_ready
-from tests.entitlements.factories import ProgrammeStaffFactory, official_of
+from tests.entitlements.factories import ProgrammeStaffFactory, institution_with_entitlements, official_of, unit
 from tests.sessions.factories import (
     ParticipantFactory,
     SessionFactory,
@@ -132,10 +134,14 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def _world():
-    """An institution of the Standard (classroom) band with participants, reservations and a
-    certificate; an on-site one with a request and a session; certificates of a third. Answers
-    the official of the first."""
-    institution = standard_institution(name="Çankaya Belediyesi")  # 50 users: 6 classroom seats
+    """An institution of the Standard (classroom) band, with provincial and district units,
+    participants, reservations and a certificate; an on-site one with a request and a session;
+    certificates of a third (one revoked, one of a participant since removed); a rejected request;
+    a draft and a cancelled session; an institution in no band. Answers the official of the first."""
+    institution = standard_institution(
+        name="Çankaya Belediyesi",
+        units=[unit(UnitLevel.IL, 10, plate=6), unit(UnitLevel.ILCE, 5, plate=6, district="Çankaya")],
+    )  # 50 + 15 users: the Standard band, 6 classroom seats
     official = official_of(institution)
     people = [
         ParticipantFactory(institution=institution, first_name=first, last_name=last)
@@ -144,6 +150,7 @@ def _world():
     announced = SessionFactory(trainer=TrainerFactory())
     reservation_create(session=announced, participants=people[:2], by=official)
     SessionFactory(status=SessionStatus.DRAFT, announced_at=None)
+    SessionFactory(status=SessionStatus.CANCELLED, cancelled_at=timezone.now())
     # A classroom session that took place, with a ready certificate.
     finished = SessionFactory()
     reservation_create(session=finished, participants=people[2:3], by=official)
@@ -156,7 +163,11 @@ def _world():
     onsite = onsite_institution(name="Kırıkkale Valiliği")  # band 1: 8 on-site hours
     onsite_session(submitted_request(onsite), starts_at=at(40, 9), ends_at=at(40, 13))
     official_of(onsite)
-    issued(2)
+    revoked, removed = issued(2)
+    certificate_revoke(certificate=revoked, reason="Yanlış kişi adına düzenlendi.")
+    participant_delete(participant=removed.participant)  # anonymised: they hold a certificate
+    training_request_reject(request=submitted_request(onsite_institution()), reason="Kapsam dışı.")
+    institution_with_entitlements(name="Boş Kurum")  # no users: in no band
     return official
 
 
@@ -199,4 +210,4 @@ def test_both_tokens_have_a_world_behind_them(token, client):
             "training-requests": 0,
         }
     else:
-        assert counts["certificates"] == 3 and counts["sessions"] >= 5 and counts["training-requests"] == 2
+        assert counts["certificates"] == 3 and counts["sessions"] == 6 and counts["training-requests"] == 3
