@@ -13,7 +13,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count, F, Q, QuerySet, Value
 from django.db.models.functions import Lower, Replace
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +27,8 @@ from certificates import services
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import verify_url
 from certificates.resources import CertificateResource
-from kamusm_portal.admin import ExportAdminMixin, ServiceHistoryAdmin, admin_page_context, run_each
+from kamusm_portal.admin import ExportAdminMixin, IdListFilter, ServiceHistoryAdmin, admin_page_context, run_each
+from kamusm_portal.bounds import id_or_none
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
 from sessions.models import TrainingSession
@@ -68,11 +68,10 @@ def _folded(field: str):
 
 def _session_id(request: HttpRequest) -> int | None:
     """The session the list is filtered by (``?session=<id>``), if one."""
-    value = request.GET.get(SessionFilter.parameter_name, "")
-    return int(value) if value.isdigit() else None
+    return id_or_none(request.GET.get(SessionFilter.parameter_name))
 
 
-class SessionFilter(admin.SimpleListFilter):
+class SessionFilter(IdListFilter):
     """Sessions that have certificates, the latest first (of the chosen program, if one), in one
     query; any session is reachable by its id: ``?session=<id>``."""
 
@@ -86,8 +85,8 @@ class SessionFilter(admin.SimpleListFilter):
             .select_related("course", "venue", "institution")
             .order_by("-starts_at", "-pk")
         )
-        program = request.GET.get("session__program__id__exact", "")
-        if program.isdigit():
+        program = id_or_none(request.GET.get("session__program__id__exact"))
+        if program is not None:
             sessions = sessions.filter(program_id=program)
         chosen = _session_id(request)
         if chosen is not None:
@@ -101,12 +100,8 @@ class SessionFilter(admin.SimpleListFilter):
         where = session.institution or session.venue
         return f"{session} · {where.name}" if where else str(session)
 
-    def queryset(self, request, queryset):
-        if self.value() is None:
-            return queryset
-        if not self.value().isdigit():
-            raise IncorrectLookupParameters(self.value())
-        return queryset.filter(session_id=self.value())
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(session_id=value)
 
 
 class RevokeForm(forms.Form):

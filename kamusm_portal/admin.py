@@ -1,29 +1,33 @@
 """Admin plumbing shared by every app's admin: who sees which rows (``ScopedAdmin``), service-backed
 history, actions that call a service row by row, the context of custom admin pages, search on a
-stored Turkish-folded key, and the changelists' CSV and XLSX exports; and the admin of the
-plumbing's own model, the tasks to retry."""
+stored Turkish-folded key, list filters by id and date drill-downs that refuse what the database
+cannot hold, and the changelists' CSV and XLSX exports; and the admin of the plumbing's own model,
+the tasks to retry."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Field, ForeignObjectRel, Model, Q, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import select_template
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 from tablib import Dataset
 
+from kamusm_portal.bounds import FIRST_YEAR, LAST_YEAR, id_or_none
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.exports import CSV_MEDIA_TYPE, csv_text, xlsx_content
 from kamusm_portal.models import OutboxTask
@@ -277,6 +281,61 @@ class TurkishSearchMixin:
         for word in tr_fold(search_term).split():
             queryset = queryset.filter(**{f"{self.search_key_field}__contains": word})
         return queryset, False
+
+
+# --- Filters that refuse what the database cannot hold ---------------------------------------
+
+
+def _refuse_filter(request: HttpRequest, name: object, value: object) -> NoReturn:
+    """Drop a malformed filter as the admin does (``IncorrectLookupParameters``: the list comes
+    back unfiltered), saying which one and why."""
+    messages.warning(
+        request,
+        gettext("The filter “%(filter)s” was dropped: “%(value)s” is not a value it takes.")
+        % {"filter": name, "value": value},
+    )
+    raise IncorrectLookupParameters(value)
+
+
+class IdListFilter(admin.SimpleListFilter):
+    """A list filter whose value is an id (``?province=6``, ``?program=1``): ``filter_id`` gets it
+    as a number. A value that is not an id the database can hold (``?province=99999999999999999999``,
+    ``?program=abc``) never reaches a query: the filter is dropped with a message."""
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        if value is None or value == "":
+            return queryset
+        number = id_or_none(value)
+        if number is None:
+            _refuse_filter(request, self.title, value)
+        return self.filter_id(request, queryset, number)
+
+    def filter_id(self, request: HttpRequest, queryset: QuerySet[Any], value: int) -> QuerySet[Any]:
+        raise NotImplementedError
+
+
+class BoundedChangeList(ChangeList):
+    """A changelist whose date drill-down (``date_hierarchy``: ``?starts_at__year=2026``) takes only
+    a year Python can compute a range from (``FIRST_YEAR`` to ``LAST_YEAR``), a month 1-12 and a day
+    1-31; anything else drops the filter with a message, where Django's own would overflow."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        if self.date_hierarchy:
+            for part, low, high in (("year", FIRST_YEAR, LAST_YEAR), ("month", 1, 12), ("day", 1, 31)):
+                name = f"{self.date_hierarchy}__{part}"
+                for value in request.GET.getlist(name):
+                    text = value.strip()
+                    if not (text.isascii() and text.isdigit() and len(text) <= 4 and low <= int(text) <= high):
+                        _refuse_filter(request, name, value)
+        return super().get_filters(request)
+
+
+class BoundedChangeListMixin:
+    """Changelists of a model admin with a ``date_hierarchy``: ``BoundedChangeList``."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedChangeList
 
 
 # --- Exports ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanen
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, permissions, serializers, status
@@ -18,9 +19,11 @@ from rest_framework.pagination import BasePagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kamusm_portal import bounds
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.exports import DownloadRenderer
 from kamusm_portal.roles import is_programme_staff
@@ -35,6 +38,16 @@ class EmailField(serializers.EmailField):
         super().__init__(**kwargs)
         self.validators = [v for v in self.validators if not isinstance(v, EmailValidator)]
         self.validators.append(validate_email_address)
+
+
+class ApiRouter(SimpleRouter):
+    """The router of every app's API: an object's id in a path is ``<id:pk>``
+    (``kamusm_portal.bounds.IdConverter``), so ``/courses/0.5/``, ``/courses/abc/`` or an id past what
+    the database holds match no route and get the catch-all's JSON 404 ``not_found``."""
+
+    def __init__(self) -> None:
+        super().__init__(use_regex_path=False)
+        self._default_value_pattern = bounds.IdConverter.name
 
 
 class IsProgrammeStaff(permissions.BasePermission):
@@ -53,7 +66,30 @@ class ProgrammeStaffOnObject(permissions.BasePermission):
         return is_programme_staff(request.user)
 
 
-class BareArrayOnPostSchema(AutoSchema):
+class PortalSchema(AutoSchema):
+    """The API's schema (``DEFAULT_SCHEMA_CLASS``): what every operation of a kind answers is
+    documented here once. A list with filters answers **400** ``invalid`` for a filter value it
+    does not take (``?course=abc``, ``?status=nope``); a paginated list answers **404**
+    ``not_found`` for a page that does not exist: ``?page=`` past the last page, 0, or not a whole
+    number (docs/api.md, "Errors")."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if self.method != "GET" or not self._is_list_view():
+            return responses
+        if getattr(self.view, "filterset_class", None) is not None and "400" not in responses:
+            invalid = OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[400])
+            responses["400"] = self._get_response_for_code(invalid, "400", ["application/json"], direction)
+        if self._get_paginator() is not None:
+            page = OpenApiResponse(ErrorSerializer, description=_PAGE_NOT_FOUND)
+            if "404" in responses:
+                responses["404"]["description"] = f"{responses['404'].get('description', '')} {_PAGE_NOT_FOUND}"
+            else:
+                responses["404"] = self._get_response_for_code(page, "404", ["application/json"], direction)
+        return responses
+
+
+class BareArrayOnPostSchema(PortalSchema):
     """Only GET lists are paginated and filtered: a list answered to a POST (reservations,
     enrolments, attendance) is a bare JSON array, one element per item sent."""
 
@@ -108,10 +144,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
     """A path under the API that no route takes (an unknown resource, a malformed id such as
-    ``/courses/0.5/``): **404** ``not_found`` in the error body, never Django's HTML page. A path
-    that only lacks its final slash is redirected, as ``APPEND_SLASH`` does for the pages."""
+    ``/courses/0.5/``): **404** ``not_found`` in the error body, never Django's HTML page, whatever
+    the method (a POST without a CSRF token included: this view changes nothing). A path that only
+    lacks its final slash is redirected, as ``APPEND_SLASH`` does for the pages."""
     if request.method in ("GET", "HEAD") and not request.path.endswith("/"):
         try:
             resolved = resolve(request.path + "/")
@@ -148,6 +186,9 @@ _ERROR_DESCRIPTIONS = {
     403: gettext_lazy("Logged in, but the role may not do this."),
     404: gettext_lazy("Not found, or not visible to this user."),
 }
+
+
+_PAGE_NOT_FOUND = gettext_lazy("No such page: `?page=` is past the last page, below 1 or not a whole number.")
 
 
 def error_responses(*statuses: int, json_only: bool = False) -> dict[Any, OpenApiResponse]:

@@ -313,7 +313,9 @@ class DownloadableListMixin:
 
     def get_renderers(self) -> list[Any]:
         renderers = super().get_renderers()  # type: ignore[misc]
-        if getattr(self, "action", None) == "list":
+        request = getattr(self, "request", None)
+        # Only a GET of the list is a download: ``OPTIONS ?format=csv`` answers its JSON description.
+        if getattr(self, "action", None) == "list" and getattr(request, "method", "GET") in ("GET", "HEAD"):
             renderers += [renderer() for renderer in self.download_renderer_classes]
         return renderers
 

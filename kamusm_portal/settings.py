@@ -299,7 +299,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kamusm_portal.api.PortalSchema",
     "EXCEPTION_HANDLER": "kamusm_portal.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"verify": env.str("VERIFY_THROTTLE_RATE", default="60/min")},
     # Proxies in front of the portal (1 behind a TLS proxy): the client address for rate limits.
@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The API's ids in paths (kamusm_portal.bounds.IdConverter): a whole number from 1 to ID_MAX.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     # drf-spectacular trims "Request" from component names: name the request status enum in full.
     "ENUM_NAME_OVERRIDES": {
         "TrainingRequestStatusEnum": "sessions.models.RequestStatus",

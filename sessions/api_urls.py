@@ -1,8 +1,8 @@
 """Routes of the sessions API, included under /api/v1/."""
 
-from django.urls import re_path
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
+from kamusm_portal.api import ApiRouter
 from sessions.api.catalog import CourseViewSet, VenueViewSet
 from sessions.api.classroom import ReservationViewSet, SessionViewSet
 from sessions.api.onsite import TrainingRequestViewSet
@@ -10,7 +10,7 @@ from sessions.api.participants import ParticipantViewSet
 from sessions.api.trainers import TrainerViewSet
 from sessions.api.usage import InstitutionEntitlementsView
 
-router = SimpleRouter()
+router = ApiRouter()
 router.register("courses", CourseViewSet, basename="course")
 router.register("venues", VenueViewSet, basename="venue")
 router.register("participants", ParticipantViewSet, basename="participant")
@@ -21,8 +21,8 @@ router.register("trainers", TrainerViewSet, basename="trainer")
 
 urlpatterns = [
     # The router's own pattern for a detail route, so this reads as the institution's other routes do.
-    re_path(
-        r"^institutions/(?P<pk>[^/.]+)/entitlements/$",
+    path(
+        "institutions/<id:pk>/entitlements/",
         InstitutionEntitlementsView.as_view(),
         name="institution-entitlements",
     ),

@@ -59,15 +59,6 @@ class MonthCalendar:
     next: date
 
 
-def month_parse(value: str | None, *, today: date) -> date:
-    """The first day of ``YYYY-MM``; the current month when missing or malformed."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
-
-
 def _local_day(moment: datetime, tz: tzinfo) -> date:
     return timezone.localtime(moment, tz).date()
 

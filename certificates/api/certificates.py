@@ -37,6 +37,7 @@ from certificates.models import Certificate, CertificateStatus
 from certificates.views.certificates import archive_response, pdf_response
 from certificates.views.verify import VerifyThrottle
 from kamusm_portal.api import ErrorSerializer, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.bounds import IdFilter, IdQueryField
 from kamusm_portal.errors import Code, RuleViolation
 from kamusm_portal.exports import DownloadableListMixin, download_responses
 from kamusm_portal.roles import is_programme_staff
@@ -103,11 +104,10 @@ class ArchiveQuerySerializer(serializers.Serializer):
     """Which certificates go into the archive: a session or a program (or both), and for staff
     optionally one institution."""
 
-    session = serializers.IntegerField(required=False, min_value=1, help_text=gettext_lazy("Session id."))
-    program = serializers.IntegerField(required=False, min_value=1, help_text=gettext_lazy("Program id."))
-    institution = serializers.IntegerField(
+    session = IdQueryField(required=False, help_text=gettext_lazy("Session id."))
+    program = IdQueryField(required=False, help_text=gettext_lazy("Program id."))
+    institution = IdQueryField(
         required=False,
-        min_value=1,
         help_text=gettext_lazy(
             "Institution id, for programme staff (all institutions without it); an official always gets "
             "their own institution's."
@@ -121,10 +121,10 @@ class ArchiveQuerySerializer(serializers.Serializer):
 
 
 class CertificateFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="session_id")
-    program = django_filters.NumberFilter(field_name="session__program_id")
+    session = IdFilter(field_name="session_id")
+    program = IdFilter(field_name="session__program_id")
     status = django_filters.ChoiceFilter(choices=CertificateStatus.choices)
-    institution = django_filters.NumberFilter(
+    institution = IdFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
 
@@ -162,7 +162,6 @@ class CertificateViewSet(
 
     serializer_class = CertificateSerializer
     filterset_class = CertificateFilter
-    lookup_value_regex = r"[0-9]+"
     export_filename = "certificates"
     export_columns = [
         ("id", pgettext_lazy("column", "Id")),

@@ -15,40 +15,36 @@ from simple_history.admin import SimpleHistoryAdmin
 from entitlements import services
 from entitlements.models import Category, Entitlement, Institution, Official, Program, Province, Unit, UnitLevel
 from entitlements.resources import UserCountImportMixin
-from kamusm_portal.admin import TurkishSearchMixin
+from kamusm_portal.admin import IdListFilter, TurkishSearchMixin
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.validators import EmailAddressFormField, validate_person_name
 
 # --- Institutions and units -------------------------------------------------------------------
 
 
-class ProvinceFilter(admin.SimpleListFilter):
+class ProvinceFilter(IdListFilter):
     title = _("province")
     parameter_name = "province"
 
     def lookups(self, request, model_admin):
         return [(p.plate, str(p)) for p in Province.objects.all()]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(units__province=self.value()).distinct()
-        return queryset
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(units__province=value).distinct()
 
 
-class CategoryFilter(admin.SimpleListFilter):
+class CategoryFilter(IdListFilter):
     title = _("category")
     parameter_name = "category"
 
     def lookups(self, request, model_admin):
         return [(c.pk, f"{c.program.year} · {c.name}") for c in Category.objects.select_related("program")]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entitlements__category=self.value())
-        return queryset
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(entitlements__category=value)
 
 
-class ProgramFilter(admin.SimpleListFilter):
+class ProgramFilter(IdListFilter):
     """Institutions that have an entitlement (a band) in the chosen program."""
 
     title = _("program")
@@ -57,10 +53,8 @@ class ProgramFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(p.pk, p.name) for p in Program.objects.all()]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(entitlements__program=self.value(), entitlements__category__isnull=False)
-        return queryset
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(entitlements__program=value, entitlements__category__isnull=False)
 
 
 class UnitInlineFormSet(forms.BaseInlineFormSet):

@@ -11,11 +11,9 @@ from collections import defaultdict
 from typing import Any
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -26,6 +24,7 @@ from entitlements.api.accounts import OfficialCreatedSerializer, OfficialCreateS
 from entitlements.api.programs import MAX_BAND_USERS
 from entitlements.models import District, Institution, InstitutionKind, Official, Province, Unit, UnitLevel
 from kamusm_portal.api import IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.bounds import IdFilter
 from kamusm_portal.text import tr_fold
 from kamusm_portal.validators import validate_organisation_name
 
@@ -178,13 +177,9 @@ class InstitutionSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
 
-class PlateFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
-
-
 class InstitutionFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=InstitutionKind.choices)
-    province = PlateFilter(
+    province = IdFilter(
         method="filter_province", label=gettext_lazy("Has a unit in the province with this plate code (1-81).")
     )
 
@@ -192,7 +187,6 @@ class InstitutionFilter(django_filters.FilterSet):
         model = Institution
         fields = ["kind", "province"]
 
-    @extend_schema_field(OpenApiTypes.INT)
     def filter_province(self, queryset, name, value):
         # A subquery, not a join: a join on units would multiply the annotated sum of users.
         return queryset.filter(pk__in=Unit.objects.filter(province_id=value).values("institution_id"))

@@ -21,7 +21,6 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +34,7 @@ from kamusm_portal.admin import (
     admin_page_context,
     run_each,
 )
+from kamusm_portal.bounds import moment_or_none
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
@@ -385,17 +385,24 @@ class TrainingRequestAdmin(ExportAdminMixin, TurkishSearchMixin, ServiceHistoryA
             *super().get_urls(),
         ]
 
-    @staticmethod
-    def _schedule_initial(request: HttpRequest, training_request: TrainingRequest) -> dict:
-        """The request's province, and what a link (e.g. from the proposal) fills in."""
+    def _schedule_initial(self, request: HttpRequest, training_request: TrainingRequest) -> dict:
+        """The request's province, and what a link (e.g. from the proposal) fills in; a start or an
+        end that is no moment (``9999-12-31T23:59:59-14:00``) is left out, with a message."""
         initial = {"province": training_request.province_id}
         for key in ("item", "trainer", "hours", "address"):
             if request.GET.get(key):
                 initial[key] = request.GET[key]
         for key in ("starts_at", "ends_at"):
-            moment = parse_datetime(request.GET.get(key) or "")
+            moment = moment_or_none(request.GET.get(key))
             if moment is not None:
                 initial[key] = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+            elif request.GET.get(key) and request.method == "GET":
+                self.message_user(
+                    request,
+                    gettext("The link's “%(value)s” is not a date and time the form can take: fill it in.")
+                    % {"value": request.GET[key]},
+                    messages.WARNING,
+                )
         return initial
 
     def schedule_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -4,12 +4,11 @@ trainer filter."""
 
 from __future__ import annotations
 
-from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from entitlements.models import Institution
-from kamusm_portal.admin import ServiceHistoryAdmin
+from kamusm_portal.admin import BoundedChangeListMixin, IdListFilter, ServiceHistoryAdmin
 from sessions import selectors
 
 
@@ -23,7 +22,7 @@ def is_account_manager(request: HttpRequest) -> bool:
     return request._manages_institutions
 
 
-class WorkPlanAdmin(ServiceHistoryAdmin):
+class WorkPlanAdmin(BoundedChangeListMixin, ServiceHistoryAdmin):
     """Rows of a trainer's work plan: programme staff see every row, a trainer only their own
     (``trainer_path`` leads from a row to its trainer, whose id is the user's id). The admin site's
     row scope (``kamusm_portal.admin.ScopedAdmin``) applies it, to the list, the pages and the
@@ -32,7 +31,7 @@ class WorkPlanAdmin(ServiceHistoryAdmin):
     trainer_path = "trainer"
 
 
-class TrainerFilter(admin.SimpleListFilter):
+class TrainerFilter(IdListFilter):
     """Trainers by name, read in one query (the related-field filter reads each trainer's user)."""
 
     title = _("trainer")
@@ -42,7 +41,5 @@ class TrainerFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [(t.pk, str(t)) for t in selectors.trainer_list()]
 
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.field: self.value()})
-        return queryset
+    def filter_id(self, request, queryset, value):
+        return queryset.filter(**{self.field: value})

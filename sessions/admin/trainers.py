@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entitlements.admin.institutions import AccountAddForm
 from kamusm_portal.admin import admin_page_context
+from kamusm_portal.bounds import month_or_none
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from kamusm_portal.roles import is_programme_staff
 from sessions import planning, selectors, services
@@ -224,11 +225,22 @@ class TrainerAdmin(WorkPlanAdmin):
         self.message_user(request, gettext("Calendar links renewed."), messages.SUCCESS)
 
     def calendar_view(self, request: HttpRequest) -> HttpResponse:
-        """Every active trainer's month: rows are trainers, columns days (``?month=2026-12``)."""
+        """Every active trainer's month: rows are trainers, columns days (``?month=2026-12``); the
+        current month without one, or, with a message, for one that is no month (``?month=9999-12``)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         tz = timezone.get_current_timezone()
-        month = planning.month_parse(request.GET.get("month"), today=timezone.localdate())
+        asked = request.GET.get("month")
+        month = month_or_none(asked)
+        if month is None:
+            if asked:
+                self.message_user(
+                    request,
+                    gettext("“%(month)s” is not a month the calendar can show (YYYY-MM): here is this month.")
+                    % {"month": asked},
+                    messages.WARNING,
+                )
+            month = timezone.localdate().replace(day=1)
         trainers = list(self.get_queryset(request).filter(is_active=True))
         calendar = planning.month_calendar(trainers=trainers, month=month, tz=tz)
         title = gettext("Trainers' calendar: %(month)s") % {

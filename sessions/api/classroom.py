@@ -10,14 +10,14 @@ from __future__ import annotations
 import django_filters
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from entitlements.models import Program
 from kamusm_portal.api import BareArrayOnPostSchema, IsProgrammeStaff, ProgrammeStaffOnObject, error_responses
+from kamusm_portal.bounds import IdFilter
 from kamusm_portal.exports import DownloadableListMixin, download_responses
 from sessions import selectors, services
 from sessions.api.attendance import EnrolmentCreateSerializer, EnrolmentSerializer, RosterKeeper
@@ -46,8 +46,10 @@ class SessionSerializer(serializers.Serializer):
     venue = serializers.IntegerField(source="venue_id", allow_null=True)
     province = serializers.SerializerMethodField(help_text=gettext_lazy("Plate code (the venue's for a classroom)."))
     address = serializers.SerializerMethodField()
-    institution = serializers.SerializerMethodField(
-        help_text=gettext_lazy("The institution of an on-site session; null for a classroom session.")
+    institution = serializers.IntegerField(
+        source="institution_id",
+        allow_null=True,
+        help_text=gettext_lazy("The institution of an on-site session; null for a classroom session."),
     )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
@@ -75,10 +77,6 @@ class SessionSerializer(serializers.Serializer):
         if session.kind == SessionKind.ONSITE:
             return session.address
         return session.venue.address if session.venue_id else ""
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_institution(self, session: TrainingSession) -> int | None:
-        return session.institution_id
 
     def get_seats_free(self, session: TrainingSession) -> int:
         return session.seats_free
@@ -110,8 +108,8 @@ class SessionUpdateSerializer(SessionWriteSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    program = django_filters.NumberFilter(field_name="program_id")
-    course = django_filters.NumberFilter(field_name="course_id")
+    program = IdFilter(field_name="program_id")
+    course = IdFilter(field_name="course_id")
     status = django_filters.ChoiceFilter(choices=SessionStatus.choices)
     kind = django_filters.ChoiceFilter(choices=SessionKind.choices)
 
@@ -283,9 +281,9 @@ class ReservationCreateSerializer(serializers.Serializer):
 
 
 class ReservationFilter(django_filters.FilterSet):
-    session = django_filters.NumberFilter(field_name="session_id")
+    session = IdFilter(field_name="session_id")
     status = django_filters.ChoiceFilter(field_name="status", choices=ReservationStatus.choices, method="_as_of_now")
-    institution = django_filters.NumberFilter(
+    institution = IdFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
 

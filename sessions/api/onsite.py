@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from entitlements.models import Program
 from entitlements.selectors import official_institution
 from kamusm_portal.api import ProgrammeStaffOnObject, error_responses
+from kamusm_portal.bounds import IdFilter
 from sessions import selectors, services
 from sessions.api.classroom import SessionSerializer
 from sessions.api.shared import IsOfficialOrProgrammeStaff, ProvinceField, VisibleInstitutionField, acting_institution
@@ -127,9 +128,9 @@ class ScheduleSerializer(serializers.Serializer):
 
 
 class TrainingRequestFilter(django_filters.FilterSet):
-    program = django_filters.NumberFilter(field_name="program_id")
+    program = IdFilter(field_name="program_id")
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices)
-    institution = django_filters.NumberFilter(
+    institution = IdFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from entitlements.models import Unit
 from entitlements.selectors import official_institution
 from kamusm_portal.api import EmailField, error_responses
+from kamusm_portal.bounds import IdFilter
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.validators import validate_person_name
 from sessions import selectors, services
@@ -90,7 +91,7 @@ class ParticipantSerializer(serializers.Serializer):
 
 
 class ParticipantFilter(django_filters.FilterSet):
-    institution = django_filters.NumberFilter(
+    institution = IdFilter(
         field_name="institution_id", label=gettext_lazy("Institution id (useful to programme staff).")
     )
     role = django_filters.ChoiceFilter(choices=Audience.choices)

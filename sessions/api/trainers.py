@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from entitlements.api import AccountCreateSerializer
 from kamusm_portal.api import IsProgrammeStaff, error_responses
+from kamusm_portal.bounds import IdFilter
 from kamusm_portal.roles import is_programme_staff
 from sessions import selectors, services
 from sessions.api.shared import ProvinceField
@@ -60,7 +61,7 @@ TRAINER_ID = OpenApiParameter(
 
 class TrainerFilter(django_filters.FilterSet):
     is_active = django_filters.BooleanFilter()
-    home_province = django_filters.NumberFilter(field_name="home_province_id", label=gettext_lazy("Plate code."))
+    home_province = IdFilter(field_name="home_province_id", label=gettext_lazy("Plate code."))
 
     class Meta:
         model = Trainer
