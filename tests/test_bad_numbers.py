@@ -159,3 +159,19 @@ def test_a_month_and_a_moment_lie_within_the_years_python_can_compute_with():
     assert moment_or_none("2026-05-04T09:00:00+03:00").hour == 9
     for value in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00Z", "2026-02-30T09:00", "now", None):
         assert moment_or_none(value) is None, value
+
+
+@pytest.mark.parametrize("value", ["²", "٣", HUGE, "0"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/reports/breakdowns/",
+        "/admin/reports/standing.pdf",
+        "/admin/reports/institutions.csv",
+        "/admin/reports/session-fill.csv",
+    ],
+)
+def test_the_dashboards_program_that_is_no_id_falls_back_to_the_newest_program(admin_client, url, value):
+    """``?program=²`` passed ``str.isdigit`` and then failed ``int`` (a 500)."""
+    assert admin_client.get(url, {"program": value}).status_code == 200

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entitlements.models import Program
+from kamusm_portal.bounds import id_or_none
 from kamusm_portal.exports import Column, csv_response, xlsx_response
 from reports.api.programs import INSTITUTION_COLUMNS, flat
 from reports.charts import Series, bar_chart_svg, hbar_chart_svg
@@ -58,9 +59,9 @@ def reader_scope(request: HttpRequest) -> Scope:
 def program_of(request: HttpRequest) -> Program | None:
     """The program asked for (``?program=``), else the newest open one, else the newest."""
     programs = Program.objects.order_by("-is_open", "-year", "-pk")
-    asked = request.GET.get("program", "")
-    if asked.isdigit():
-        chosen = programs.filter(pk=int(asked)).first()
+    asked = id_or_none(request.GET.get("program"))
+    if asked is not None:
+        chosen = programs.filter(pk=asked).first()
         if chosen is not None:
             return chosen
     return programs.first()
