@@ -27,7 +27,15 @@ from sessions.admin.shared import TrainerFilter, WorkPlanAdmin
 from sessions.models import Trainer, Unavailability
 
 
-def _unavailability_replace(*, trainer: Trainer, old: Unavailability | None, data: dict | None, by):
+def _previous_start(form) -> object:
+    """The start a changed block had before this form (the form's instance already holds the new
+    one): the new block may keep it, in the past (``unavailability_check``)."""
+    return form.initial.get("starts_at") if form.instance.pk else None
+
+
+def _unavailability_replace(
+    *, trainer: Trainer, old: Unavailability | None, data: dict | None, by, previous_start=None
+):
     """Free ``old`` and/or block ``data`` through the services, all or nothing; the new block."""
     with transaction.atomic():
         if old is not None:
@@ -39,6 +47,7 @@ def _unavailability_replace(*, trainer: Trainer, old: Unavailability | None, dat
             starts_at=data["starts_at"],
             ends_at=data["ends_at"],
             reason=data.get("reason") or "",
+            previous_start=previous_start,
             by=by,
         )
 
@@ -62,7 +71,9 @@ class UnavailabilityFormSet(forms.BaseInlineFormSet):
         new, changed, deleted, failures = [], [], [], []
         for form, old, data in self.changes():
             try:
-                block = _unavailability_replace(trainer=self.instance, old=old, data=data, by=by)
+                block = _unavailability_replace(
+                    trainer=self.instance, old=old, data=data, by=by, previous_start=_previous_start(form)
+                )
             except RuleViolation as exc:
                 failures.append((form, exc))
                 continue
@@ -83,7 +94,10 @@ class UnavailabilityFormSet(forms.BaseInlineFormSet):
                 continue  # freeing a block is always allowed
             try:
                 services.unavailability_check(
-                    trainer=self.instance, starts_at=data["starts_at"], ends_at=data["ends_at"]
+                    trainer=self.instance,
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    previous_start=_previous_start(form),
                 )
             except RuleViolation as exc:
                 add_rule_error(form, exc)
@@ -265,7 +279,11 @@ class UnavailabilityForm(forms.ModelForm):
             return data
         try:
             self.instance = _unavailability_replace(
-                trainer=data["trainer"], old=self.instance if self.instance.pk else None, data=data, by=self.by
+                trainer=data["trainer"],
+                old=self.instance if self.instance.pk else None,
+                data=data,
+                by=self.by,
+                previous_start=_previous_start(self),
             )
         except RuleViolation as exc:
             add_rule_error(self, exc)

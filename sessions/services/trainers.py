@@ -127,18 +127,23 @@ def trainer_calendar_link_renew(*, trainer: Trainer, by: User | None = None) -> 
     return trainer
 
 
-def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: datetime) -> None:
+def unavailability_check(
+    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, previous_start: datetime | None = None
+) -> None:
     """Whether a block may be made: it ends after it starts, lies between today and
     ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``), and not over a session the trainer
-    is booked on (``trainer_conflict``); blocks may overlap each other. Reads only (forms check
-    with it; ``unavailability_create`` calls it under the trainer's lock)."""
+    is booked on (``trainer_conflict``); blocks may overlap each other. A block that replaces one
+    already under way may keep that block's start (``previous_start``), in the past: its end or
+    reason is corrected.
+    Reads only (forms check with it; ``unavailability_create`` calls it under the trainer's lock)."""
     if ends_at <= starts_at:
         raise RuleViolation(
             Code.INVALID,
             _("The block ends after it starts."),
             fields={"ends_at": [_("The block ends after it starts.")]},
         )
-    dates_check(starts_at, ends_at, start_field="starts_at", end_field="ends_at")
+    keeps_start = previous_start is not None and previous_start == starts_at
+    dates_check(starts_at, ends_at, start_field="starts_at", end_field="ends_at", past=keeps_start)
     clash = _session_clash(trainer, starts_at, ends_at)
     if clash is not None:
         message = _("%(trainer)s is booked on %(course)s from %(start)s to %(end)s: cancel or move it first.") % {
@@ -152,11 +157,18 @@ def unavailability_check(*, trainer: Trainer, starts_at: datetime, ends_at: date
 
 @service
 def unavailability_create(
-    *, trainer: Trainer, starts_at: datetime, ends_at: datetime, reason: str = "", by: User | None = None
+    *,
+    trainer: Trainer,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    previous_start: datetime | None = None,
+    by: User | None = None,
 ) -> Unavailability:
-    """Block a time of the trainer's work plan (``unavailability_check``). Locks the trainer row."""
+    """Block a time of the trainer's work plan (``unavailability_check``; ``previous_start``: the
+    start of the block this one replaces, freed just before). Locks the trainer row."""
     trainer = trainer_lock(trainer, active=False)
-    unavailability_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at)
+    unavailability_check(trainer=trainer, starts_at=starts_at, ends_at=ends_at, previous_start=previous_start)
     by_user = by if by is not None and by.pk else None
     return Unavailability.objects.create(
         trainer=trainer, starts_at=starts_at, ends_at=ends_at, reason=reason, created_by=by_user

@@ -351,3 +351,50 @@ def test_the_api_schedule_refuses_year_9999(staff, own):
 
     assert response.status_code == 400
     assert (response.json()["code"], list(response.json()["fields"])) == ("invalid", ["ends_at"])
+
+
+def _inline_edit(staff_client, trainer, block, *, starts, ends, reason):
+    url = reverse("admin:training_sessions_trainer_change", args=[trainer.pk])
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return staff_client.post(
+        url,
+        {
+            "home_province": trainer.home_province_id,
+            "is_active": "on",
+            "unavailability-TOTAL_FORMS": "1",
+            "unavailability-INITIAL_FORMS": "1",
+            "unavailability-MIN_NUM_FORMS": "0",
+            "unavailability-MAX_NUM_FORMS": "1000",
+            "unavailability-0-trainer": trainer.pk,
+            "unavailability-0-id": block.pk,
+            "unavailability-0-starts_at_0": dotted(starts),
+            "unavailability-0-starts_at_1": f"{starts:%H:%M}",
+            "unavailability-0-ends_at_0": dotted(ends),
+            "unavailability-0-ends_at_1": f"{ends:%H:%M}",
+            "unavailability-0-reason": reason,
+        },
+    )
+
+
+def test_a_block_under_way_keeps_its_start_when_its_end_or_reason_is_corrected(staff_client):
+    """A change is a delete and a create; the new block may keep the old one's start, in the past."""
+    trainer = TrainerFactory()
+    block = Unavailability.objects.create(trainer=trainer, starts_at=at(-1, 9), ends_at=at(6, 18), reason="İzin")
+
+    response = _inline_edit(staff_client, trainer, block, starts=at(-1, 9), ends=at(8, 18), reason="Yıllık izin")
+
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    (kept,) = Unavailability.objects.filter(trainer=trainer)
+    assert (kept.starts_at, kept.ends_at, kept.reason) == (at(-1, 9), at(8, 18), "Yıllık izin")
+
+
+def test_a_block_under_way_cannot_be_moved_to_start_further_in_the_past(staff_client):
+    trainer = TrainerFactory()
+    block = Unavailability.objects.create(trainer=trainer, starts_at=at(-1, 9), ends_at=at(6, 18), reason="İzin")
+
+    response = _inline_edit(staff_client, trainer, block, starts=at(-3, 9), ends=at(6, 18), reason="İzin")
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.forms[0].errors["starts_at"][0].startswith("Dates lie between")
+    assert Unavailability.objects.get(trainer=trainer).starts_at == at(-1, 9)
