@@ -10,9 +10,11 @@ the limit on password-reset e-mails (docs/api.md, "Authentication and roles"; do
 - **Password reset** (``LimitedPasswordResetView``): at most ``RESET_EMAILS_PER_WINDOW`` e-mails per
   client address and per account in ``RESET_WINDOW_SECONDS``, counted in the cache (shared by the
   processes when ``CACHE_URL`` points at Redis). Past the limit nothing is sent, and the page says
-  what it says for a sent link or an unknown address. The e-mail leaves after the answer, as a task
+  what it says for a sent link or an unknown address. The e-mail is a task
   (``kamusm_portal.tasks.send_password_reset_email``): a mail server that refuses is retried from
-  the outbox, never shown as an error page, and the answer takes as long whether a link leaves or not.
+  the outbox, never shown as an error page. With a broker (production) the task is only queued, so
+  the answer takes as long whether a link leaves or not; in the embedded default it runs in the
+  request, and its time shows.
 """
 
 from __future__ import annotations
@@ -181,8 +183,8 @@ class LimitedPasswordResetForm(PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        """Queue the e-mail (``send_password_reset_email``, through the outbox) instead of sending
-        it during the request."""
+        """Queue the e-mail (``send_password_reset_email``, through the outbox) instead of Django's
+        sending, which logs and drops one the mail server refuses."""
         send_password_reset_email.delay_on_commit(
             context["user"].pk, domain=context["domain"], protocol=context["protocol"], language=get_language()
         )
