@@ -9,50 +9,35 @@ connection, so a retry sends again only those that failed.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.rendering import course_title, verify_url
+from kamusm_portal.mail import Sent, messages_send
 
 
 def certificate_ready_send(*, certificate_id: int) -> int:
     """Answers how many e-mails went (0 when the certificate is no longer ready, or the participant
     has no e-mail address); a failure raises."""
-    sent, failures = certificates_ready_send(certificate_ids=[certificate_id])
-    if failures:
-        raise next(iter(failures.values()))
-    return sent
+    outcome = certificates_ready_send(certificate_ids=[certificate_id])
+    for exc in (*outcome.failed.values(), *outcome.refused.values()):
+        raise exc
+    return outcome.sent
 
 
-def certificates_ready_send(*, certificate_ids: list[int]) -> tuple[int, dict[int, Exception]]:
+def certificates_ready_send(*, certificate_ids: list[int]) -> Sent[int]:
     """The e-mails of a batch of certificates, one by one over one connection to the mail server
-    (none for a certificate no longer ready, or a participant with no e-mail address). Answers
-    how many went and, by certificate id, the errors of those that did not."""
-    certificates = list(
+    (``kamusm_portal.mail.messages_send``; none for a certificate no longer ready, or a participant
+    with no e-mail address). Answers, by certificate id, what went, failed or was refused."""
+    certificates = (
         Certificate.objects.select_related("participant")
         .filter(pk__in=certificate_ids, status=CertificateStatus.READY)
         .exclude(participant__email="")
         .order_by("pk")
     )
-    if not certificates:
-        return 0, {}
-    sent, failures = 0, {}
-    connection = get_connection()
-    try:
-        connection.open()
-    except OSError as exc:  # the mail server cannot be reached: none went
-        return 0, {certificate.pk: exc for certificate in certificates}
-    try:
-        for certificate in certificates:
-            try:
-                sent += connection.send_messages([_message(certificate)]) or 0
-            except OSError as exc:  # smtplib's errors among them: this one, not the batch
-                failures[certificate.pk] = exc
-    finally:
-        connection.close()
-    return sent, failures
+    return messages_send((certificate.pk, _message(certificate)) for certificate in certificates)
 
 
 def _message(certificate: Certificate) -> EmailMessage:

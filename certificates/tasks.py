@@ -59,14 +59,13 @@ EMAIL_MAX_RETRIES = 5
 def send_certificates_ready(self, certificate_ids: list[int]) -> int:
     """E-mail the participants of a batch that their certificates are ready, with the verification
     links, over one connection. Those that could not be sent are retried with backoff, and only
-    they: the others are not e-mailed twice."""
+    they: the others are not e-mailed twice (``Task.unsent_retry``; one the mail server refused for
+    good is kept given up in the outbox)."""
     from certificates.notifications import certificates_ready_send
 
-    sent, failures = certificates_ready_send(certificate_ids=list(certificate_ids))
-    if failures:
-        countdown = min(5 * 2**self.request.retries, 300)
-        raise self.retry(args=(sorted(failures),), exc=next(iter(failures.values())), countdown=countdown)
-    return sent
+    outcome = certificates_ready_send(certificate_ids=list(certificate_ids))
+    self.unsent_retry(outcome, lambda keys: ((keys,), {}))
+    return outcome.sent
 
 
 # Kept for messages queued before the batches (a worker drops a task whose name it does not know).

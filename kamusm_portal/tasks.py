@@ -15,8 +15,12 @@ scheduled job ``retry_outbox`` (``CELERY_BEAT_SCHEDULE``: Celery beat with a bro
 run_scheduled`` beside the server in the embedded default) sends it again: run in process without
 a broker, queued with one. It waits longer after each failure (``retry_delay``) and is given up
 after ``OUTBOX_MAX_ATTEMPTS`` attempts in all: an error is logged and the row stays for staff in the
-admin, who may try it again. A task that a worker gives up on after Celery's own retries is stored
-the same way, given up. A task with a record of its own to come back from sets ``outbox = False``
+admin, who may try it again. A task that still fails in a worker after Celery's own retries is
+stored the same way, waiting ``retry_delay`` after the attempts Celery made, and ``retry_outbox``
+carries on until ``OUTBOX_MAX_ATTEMPTS`` in all. A batch of e-mails goes one by one
+(``kamusm_portal.mail``): only those that failed are retried (``Task.unsent_retry``), and one the
+mail server refused for good (5xx) is stored given up at once. A task with a record of its own to
+come back from sets ``outbox = False``
 (the certificates' PDFs: the certificate stays pending or failed and the sweep queues it again; the
 scheduled jobs, which run again at their next turn): its failures are only logged.
 
@@ -30,7 +34,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +45,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
+
+from kamusm_portal.mail import Sent
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +95,37 @@ class Task(DjangoTask):
             raise
 
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        """In a worker, a task that failed for good (Celery's retries ran out, or an error it does
-        not retry) is stored given up, for staff to see. Run in process, ``dispatch`` stores it."""
+        """In a worker, a task that failed after Celery's retries (or with an error it does not
+        retry) is stored in the outbox, waiting ``retry_delay`` after the attempts Celery made:
+        ``retry_outbox`` carries on until ``OUTBOX_MAX_ATTEMPTS`` in all, then gives it up. Run in
+        process, ``dispatch`` stores it."""
         if self.request.is_eager or not self.outbox:
             return
-        _store(self.name, args or (), kwargs or {}, exc, attempts=(self.request.retries or 0) + 1, given_up=True)
+        _keep(self.name, args or (), kwargs or {}, exc, attempts=(self.request.retries or 0) + 1)
+
+    def unsent_retry(
+        self, outcome: Sent[Any], narrowed: Callable[[list[Any]], tuple[Sequence[Any], dict[str, Any]]]
+    ) -> None:
+        """After a batch of e-mails (``kamusm_portal.mail.messages_send``): try again those that
+        failed, and only they. ``narrowed(keys)`` gives the task's arguments for those keys.
+
+        - Those the mail server refused for good (5xx) are not tried again: they were logged, and
+          are stored given up in the outbox, for staff to see and try again once the address is
+          put right.
+        - Those that failed for a while are retried: with backoff by Celery (a ``Retry``, whose
+          narrowed arguments ``dispatch`` stores in the outbox when run in process); once
+          Celery's retries have run out, stored in the outbox (``_keep``) with those arguments."""
+        if outcome.refused:
+            args, kwargs = narrowed(sorted(outcome.refused))
+            _store(self.name, args, kwargs, next(iter(outcome.refused.values())), attempts=1, given_up=True)
+        if not outcome.failed:
+            return
+        args, kwargs = narrowed(sorted(outcome.failed))
+        exc = next(iter(outcome.failed.values()))
+        retries = self.request.retries or 0
+        if self.request.is_eager or self.max_retries is None or retries < self.max_retries:
+            raise self.retry(args=args, kwargs=kwargs, exc=exc, countdown=min(5 * 2**retries, 300))
+        _keep(self.name, args, kwargs, exc, attempts=retries + 1)
 
     @classmethod
     def broker_pause_reset(cls) -> None:
@@ -159,11 +191,34 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
 
 
+def _keep(name: str, args: Sequence[Any], kwargs: dict[str, Any], exc: BaseException, *, attempts: int) -> None:
+    """Store a task a worker failed ``attempts`` times: waiting ``retry_delay(attempts)``, or
+    given up if that makes ``OUTBOX_MAX_ATTEMPTS``."""
+    given_up = attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    if not given_up:
+        logger.warning(
+            "task %s%s failed (attempt %s of %s): %s; stored to be tried again",
+            name,
+            tuple(args),
+            attempts,
+            settings.OUTBOX_MAX_ATTEMPTS,
+            _error_text(exc),
+        )
+    _store(name, args, kwargs, exc, attempts=attempts, given_up=given_up, wait=retry_delay(attempts))
+
+
 def _store(
-    name: str, args: Sequence[Any], kwargs: dict[str, Any], exc: BaseException, *, attempts: int, given_up: bool
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    exc: BaseException,
+    *,
+    attempts: int,
+    given_up: bool,
+    wait: timedelta = timedelta(0),
 ) -> None:
-    """Keep a failed task in the outbox: waiting (due at the next run of ``retry_outbox``) or given
-    up. Never raises: a database that cannot take the row is logged."""
+    """Keep a failed task in the outbox: waiting (due ``wait`` from now; at once, the next run of
+    ``retry_outbox``) or given up. Never raises: a database that cannot take the row is logged."""
     from kamusm_portal.models import OutboxStatus, OutboxTask
 
     now = timezone.now()
@@ -175,7 +230,7 @@ def _store(
             status=OutboxStatus.GIVEN_UP if given_up else OutboxStatus.WAITING,
             attempts=attempts,
             last_error=_error_text(exc),
-            next_attempt_at=None if given_up else now,
+            next_attempt_at=None if given_up else now + wait,
             given_up_at=now if given_up else None,
         )
     except Exception:

@@ -38,6 +38,9 @@ class SMTPServer:
 
     port: int
     refuse: set[str] = field(default_factory=set)
+    hang_up_after: int | None = None
+    """Once this many messages are accepted, the server drops each connection after the message
+    (a mail server that goes away mid-batch)."""
     received: list[Received] = field(default_factory=list)
 
     def start(self) -> SMTPServer:
@@ -74,6 +77,8 @@ class SMTPServer:
                             lines.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                         outer.received.append(Received(sender, recipients, b"".join(lines)))
                         self.reply("250 queued")
+                        if outer.hang_up_after is not None and len(outer.received) >= outer.hang_up_after:
+                            return
                     elif verb == "RSET":
                         sender, recipients = "", []
                         self.reply("250 OK")

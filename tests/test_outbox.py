@@ -29,7 +29,7 @@ from certificates.services import certificates_render
 from entitlements.models import Official
 from kamusm_portal.celery import app
 from kamusm_portal.models import OutboxStatus, OutboxTask
-from kamusm_portal.tasks import Task, outbox_retry, retry_delay
+from kamusm_portal.tasks import Task, outbox_retry, outbox_tasks_retry, retry_delay
 from sessions.models import Course, Reservation, SessionStatus, TrainingRequest
 from tests.certificates.factories import issued
 from tests.entitlements.factories import UserFactory, client_for, official_of
@@ -224,14 +224,77 @@ def test_certificate_emails_the_mail_server_refused_are_retried_alone_and_each_g
         certificates_render(certificate_ids=[first.pk, second.pk])
 
     assert mail_server.recipients == [accepted]
-    (entry,) = OutboxTask.objects.all()
-    assert (entry.task, entry.args) == ("certificates.tasks.send_certificates_ready", [[second.pk]])
+    (entry,) = OutboxTask.objects.all()  # refused for good (550): not retried, kept for staff
+    assert (entry.task, entry.args, entry.status) == (
+        "certificates.tasks.send_certificates_ready",
+        [[second.pk]],
+        OutboxStatus.GIVEN_UP,
+    )
     assert "SMTPRecipientsRefused" in entry.last_error
+    assert outbox_retry() == 0
+    assert mail_server.recipients == [accepted]
 
-    mail_server.refuse = set()  # ...and known tomorrow
+    mail_server.refuse = set()  # ...and put right tomorrow: staff try it again
+    assert outbox_tasks_retry(ids=[entry.pk]) == 1
     assert outbox_retry() == 1
     assert outbox_retry() == 0
     assert mail_server.recipients == [accepted, refused]
+    assert not OutboxTask.objects.exists()
+
+
+# --- A batch of session e-mails: one refused or a connection lost holds no other back -------------
+
+
+def test_an_announcement_to_officials_of_whom_one_is_refused_reaches_each_other_once(
+    staff, mail_server, caplog, django_capture_on_commit_callbacks
+):
+    officials = [official_of(standard_institution()) for _ in range(5)]
+    refused = sorted(o.email for o in officials)[2]  # mid-batch (the batch goes in address order)
+    mail_server.refuse = {refused}
+    mail_server.start()
+    session = SessionFactory(status=SessionStatus.DRAFT, announced_at=None)
+
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/api/v1/sessions/{session.pk}/announce/")
+    for _ in range(3):
+        outbox_retry(batch=10)
+        OutboxTask.objects.filter(status=OutboxStatus.WAITING).update(next_attempt_at=timezone.now())
+
+    assert response.status_code == 200
+    others = sorted(o.email for o in officials if o.email != refused)
+    assert sorted(mail_server.recipients) == others  # each once; the refused one never
+    (entry,) = OutboxTask.objects.all()  # logged, not retried, kept for staff
+    assert (entry.task, entry.args, entry.kwargs, entry.status) == (
+        "sessions.tasks.send_session_announced",
+        [session.pk],
+        {"only": [refused]},
+        OutboxStatus.GIVEN_UP,
+    )
+    assert "SMTPRecipientsRefused" in entry.last_error
+    assert any(refused in r.getMessage() and "refused for good" in r.getMessage() for r in caplog.records)
+
+
+def test_a_connection_lost_mid_batch_is_retried_for_the_remaining_officials_only(
+    staff, mail_server, django_capture_on_commit_callbacks
+):
+    officials = [official_of(standard_institution()) for _ in range(5)]
+    mail_server.hang_up_after = 2  # the server goes away after the second e-mail
+    mail_server.start()
+    session = SessionFactory(status=SessionStatus.DRAFT, announced_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(f"/api/v1/sessions/{session.pk}/announce/")
+
+    assert response.status_code == 200
+    addresses = sorted(o.email for o in officials)
+    assert mail_server.recipients == addresses[:2]
+    (entry,) = OutboxTask.objects.all()
+    assert (entry.args, entry.kwargs, entry.status) == ([session.pk], {"only": addresses[2:]}, OutboxStatus.WAITING)
+
+    mail_server.hang_up_after = None  # back
+    assert outbox_retry() == 1
+    assert outbox_retry() == 0
+    assert mail_server.recipients == addresses  # each once
     assert not OutboxTask.objects.exists()
 
 

@@ -188,8 +188,9 @@ def test_a_batchs_emails_go_over_one_connection(no_queue, monkeypatch):
         opened.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("certificates.notifications.get_connection", counted)
-    assert certificates_ready_send(certificate_ids=[c.pk for c in certificates]) == (3, {})
+    monkeypatch.setattr("kamusm_portal.mail.get_connection", counted)
+    outcome = certificates_ready_send(certificate_ids=[c.pk for c in certificates])
+    assert (outcome.sent, outcome.failed, outcome.refused) == (3, {}, {})
     assert len(opened) == 1 and len(mail.outbox) == 3
 
 
@@ -201,12 +202,12 @@ def test_an_address_the_mail_server_refuses_is_retried_alone_and_the_others_are_
 
     def refusing(self, messages):
         if messages[0].to == [refused.participant.email]:
-            raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (550, b"mailbox unavailable")})
+            raise smtplib.SMTPRecipientsRefused({messages[0].to[0]: (450, b"mailbox busy, try later")})
         return real(self, messages)
 
     retries = []
 
-    def retry(*, args, exc, countdown):
+    def retry(*, args, kwargs, exc, countdown):
         retries.append((args, type(exc), countdown))
         return Retry(exc=exc, when=countdown)
 
