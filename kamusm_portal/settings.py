@@ -287,7 +287,7 @@ CERTIFICATE_RENDER_BATCH = env.int("CERTIFICATE_RENDER_BATCH", default=10)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kamusm_portal.second_factor.EnrolledTokenAuthentication",
         "kamusm_portal.second_factor.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
