@@ -19,10 +19,13 @@ import logging.config
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from celery import current_task
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Breadcrumb, BreadcrumbHint, Event, Hint
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # The header of a task's message that carries the id of the request that queued it.
@@ -257,12 +260,13 @@ def request_finished(**_kwargs: Any) -> None:
 # --- The error tracker: no path's secrets ---------------------------------------------------------
 
 
-def error_tracker_event(event: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
+def error_tracker_event(event: Event, _hint: Hint) -> Event:
     """``before_send``: an event's request URL, message and log entry name the route, not the path
     (``route_of``)."""
     request = event.get("request")
-    if isinstance(request, dict) and isinstance(request.get("url"), str):
-        url = urlsplit(request["url"])
+    address = request.get("url") if isinstance(request, dict) else None
+    if isinstance(request, dict) and isinstance(address, str):
+        url = urlsplit(address)
         request["url"] = urlunsplit((url.scheme, url.netloc, route_of(url.path), "", ""))
     if isinstance(event.get("message"), str):
         event["message"] = without_path(event["message"])
@@ -276,7 +280,7 @@ def error_tracker_event(event: dict[str, Any], _hint: Any = None) -> dict[str, A
     return event
 
 
-def error_tracker_breadcrumb(crumb: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
+def error_tracker_breadcrumb(crumb: Breadcrumb, _hint: BreadcrumbHint) -> Breadcrumb:
     """``before_breadcrumb``: a breadcrumb (a log line before the event) names the route, not the path."""
     if isinstance(crumb.get("message"), str):
         crumb["message"] = without_path(crumb["message"])
