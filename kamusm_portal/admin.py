@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Field, ForeignObjectRel, Model, Q, QuerySet
@@ -85,8 +85,8 @@ class ScopedAdmin(admin.ModelAdmin):
     it: model permissions (and the admin's own ``has_*_permission``) still decide which lists open
     and what may be changed. It covers the changelist and its filters, search, actions and exports
     (they read ``get_queryset``), the change, delete and history pages of a row and of its history
-    records (404 for a row out of sight, as for one that does not exist; 403 for a history record
-    of one), autocomplete (it reads the related admin's ``get_queryset``), and the choices of
+    records (404 for a row out of sight, as for one that does not exist, whatever the reader's
+    permissions), autocomplete (it reads the related admin's ``get_queryset``), and the choices of
     related fields on forms (``formfield_for_foreignkey``/``…manytomany``: the related model's
     admin's scope). A list filter of a related field offers only the values of the rows in sight.
     """
@@ -146,6 +146,23 @@ class ScopedAdmin(admin.ModelAdmin):
         if not self.sees_every_row(request):
             raise Http404
         return super()._get_obj_does_not_exist_redirect(request, opts, object_id)  # type: ignore[misc]
+
+    def _raise_404_out_of_sight(self, request: HttpRequest, object_id: str) -> None:
+        """A row's history out of sight answers 404, as a missing row's does, before any permission
+        is checked: simple_history's history pages fall back to the row's history records when
+        ``get_queryset`` holds no such row, and then answered 403, which told it existed."""
+        if not self.sees_every_row(request) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        self._raise_404_out_of_sight(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:  # simple_history's page of one history record
+        self._raise_404_out_of_sight(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
 
     # -- permissions ------------------------------------------------------------------------------
 

@@ -19,9 +19,13 @@ import logging.config
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from celery import current_task
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Breadcrumb, BreadcrumbHint, Event, Hint
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # The header of a task's message that carries the id of the request that queued it.
@@ -33,6 +37,11 @@ LOG_FORMATS = ("json", "text")
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# The path of the request that runs and the route logged in its place (``request_started``).
+request_path_var: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("request_path", default=None)
+
+UNMATCHED_ROUTE = "<unmatched>"
+"""What stands for the path of a request that matches no URL pattern."""
 
 
 def request_id_from(incoming: str | None) -> str:
@@ -40,6 +49,31 @@ def request_id_from(incoming: str | None) -> str:
     if incoming and _SANE_ID.fullmatch(incoming):
         return incoming
     return uuid.uuid4().hex
+
+
+def route_of(path_info: str, urlconf: Any = None) -> str:
+    """What the logs say of a request's path: the URL pattern it matches (``/verify/<code>/``),
+    without the values of its parts, which may be secrets (a password-reset token, a calendar
+    feed's token, a certificate's verification code); ``UNMATCHED_ROUTE`` when none matches."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(path_info, urlconf)
+    except Resolver404:
+        return UNMATCHED_ROUTE
+    return "/" + match.route
+
+
+def without_path(text: str) -> str:
+    """``text`` with the running request's path (as is, or as Django's request log escapes it)
+    replaced by its route."""
+    current = request_path_var.get()
+    if current is None or not text:
+        return text
+    path, route = current
+    for spelling in {path, path.encode("unicode_escape").decode("ascii")}:
+        text = text.replace(spelling, route)
+    return text
 
 
 # --- Records ----------------------------------------------------------------------------------
@@ -52,6 +86,8 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        if isinstance(record.args, tuple):  # Django's "Not Found: <path>" and the like: the route
+            record.args = tuple(without_path(arg) if isinstance(arg, str) else arg for arg in record.args)
         task = _current_task()
         if task is not None:
             record.task_id = task.request.id
@@ -206,13 +242,46 @@ def _tag_error_tracker(request_id: str) -> None:
         sentry_sdk.set_tag("request_id", request_id)
 
 
-def request_started(request_id: str) -> None:
-    """The id of the request that starts, until it is finished (``request_finished``): Django logs a
-    4xx or 5xx answer after the last middleware has returned, and that line must carry it too."""
+def request_started(request_id: str, path: str = "", route: str = UNMATCHED_ROUTE) -> None:
+    """The id of the request that starts, and its path with the route logged in its place
+    (``without_path``), until it is finished (``request_finished``): Django logs a 4xx or 5xx
+    answer after the last middleware has returned, and that line must carry it too."""
     request_id_var.set(request_id)
+    request_path_var.set((path, route) if path else None)
     _tag_error_tracker(request_id)
 
 
 def request_finished(**_kwargs: Any) -> None:
     """``request_finished`` (the server closed the response): what is logged next belongs to no request."""
     request_id_var.set(None)
+    request_path_var.set(None)
+
+
+# --- The error tracker: no path's secrets ---------------------------------------------------------
+
+
+def error_tracker_event(event: Event, _hint: Hint) -> Event:
+    """``before_send``: an event's request URL, message and log entry name the route, not the path
+    (``route_of``)."""
+    request = event.get("request")
+    address = request.get("url") if isinstance(request, dict) else None
+    if isinstance(request, dict) and isinstance(address, str):
+        url = urlsplit(address)
+        request["url"] = urlunsplit((url.scheme, url.netloc, route_of(url.path), "", ""))
+    if isinstance(event.get("message"), str):
+        event["message"] = without_path(event["message"])
+    entry = event.get("logentry")
+    if isinstance(entry, dict):
+        for key in ("message", "formatted"):
+            if isinstance(entry.get(key), str):
+                entry[key] = without_path(entry[key])
+        if isinstance(entry.get("params"), list):
+            entry["params"] = [without_path(p) if isinstance(p, str) else p for p in entry["params"]]
+    return event
+
+
+def error_tracker_breadcrumb(crumb: Breadcrumb, _hint: BreadcrumbHint) -> Breadcrumb:
+    """``before_breadcrumb``: a breadcrumb (a log line before the event) names the route, not the path."""
+    if isinstance(crumb.get("message"), str):
+        crumb["message"] = without_path(crumb["message"])
+    return crumb

@@ -53,7 +53,8 @@ class RequestIdMiddleware:
     """Gives each request an id (a sane incoming ``X-Request-ID``, else a new one): every log record
     emitted while it runs carries it (``kamusm_portal.logs``), and so do the Celery tasks it queues;
     the response says it in ``X-Request-ID``. Logs one line a request when it is answered: method,
-    path (without the query string, which may hold what people typed), status and duration. First
+    route (the URL pattern the path matches, ``logs.route_of``: not the path, whose parts may be
+    secret tokens, nor the query string, which may hold what people typed), status and duration. First
     in ``MIDDLEWARE`` after Prometheus's, so the other middlewares' answers and logs have it too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -61,18 +62,20 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = logs.request_id_from(request.headers.get(logs.REQUEST_ID_HEADER))
-        logs.request_started(request_id)  # until request_finished: Django logs 4xx and 5xx after us
+        route = logs.route_of(request.path_info, getattr(request, "urlconf", None))
+        # Until request_finished: Django logs 4xx and 5xx answers after us.
+        logs.request_started(request_id, request.path, route)
         started = time.perf_counter()
         response = self.get_response(request)
         response[logs.REQUEST_ID_HEADER] = request_id
         requests_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            route,
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "route": route,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },

@@ -11,7 +11,11 @@ backup codes it was given at enrolment, each good once. Officials sign in as bef
   reach nothing else but logging out. The admin site refuses an unverified staff session on its
   own too (``reports.admin_site.PortalAdminSite.has_permission``).
 - **API**: a staff user's ``POST /auth/token/`` also needs ``"otp"`` (``entitlements.api.accounts``);
-  a staff session counts for the API only once verified (``VerifiedSessionAuthentication``).
+  a staff session counts for the API only once verified (``VerifiedSessionAuthentication``); a
+  staff user's token counts only while they have a confirmed authenticator
+  (``EnrolledTokenAuthentication``: a token issued before the second factor was required, or
+  before a reset, does not skip it), and deleting a confirmed authenticator deletes the user's
+  token (``revoke_tokens``).
 - **Enrolment** (``authenticator_enrolment_start`` / ``_confirm``): an unconfirmed TOTP device, shown
   as a QR code and its key, is confirmed by a first code; that replaces the account's backup codes
   with ten new ones, shown once. A superuser resets someone's second factor by deleting their
@@ -31,13 +35,17 @@ from urllib.parse import urlencode
 
 import django_otp
 from django.conf import settings
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from drf_spectacular.authentication import SessionScheme
-from rest_framework.authentication import SessionAuthentication
+from drf_spectacular.authentication import SessionScheme, TokenScheme
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
 from kamusm_portal.services import service
@@ -212,3 +220,32 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if result is not None and not satisfied(request._request.user):
             return None
         return result
+
+
+class EnrolledTokenScheme(TokenScheme):
+    """The OpenAPI schema describes ``EnrolledTokenAuthentication`` as DRF's token (``tokenAuth``)."""
+
+    target_class = "kamusm_portal.second_factor.EnrolledTokenAuthentication"
+
+
+class EnrolledTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, where a staff user's token counts only while they have a
+    confirmed authenticator, when a second factor is required of them: a token issued before
+    that (``STAFF_OTP_REQUIRED`` turned on, the account made staff, or its authenticator reset)
+    is refused with a 401 until they enrol and ask for a token with a code."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        user, token = super().authenticate_credentials(key)
+        if required_for(user) and not has_authenticator(user):
+            raise AuthenticationFailed(
+                gettext("Set up your second factor first: sign in to the portal in a browser, which leads you to it.")
+            )
+        return user, token
+
+
+@receiver(post_delete, sender=TOTPDevice, dispatch_uid="kamusm_portal.second_factor.revoke_tokens")
+def revoke_tokens(sender: type[TOTPDevice], instance: TOTPDevice, **_kwargs: Any) -> None:
+    """A confirmed authenticator deleted (a superuser resetting someone's second factor in the
+    admin) takes its user's API token with it: the token was got with that device's codes."""
+    if instance.confirmed:
+        Token.objects.filter(user_id=instance.user_id).delete()

@@ -12,7 +12,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kamusm_portal.logs import log_format_of, logging_config
+from kamusm_portal.logs import error_tracker_breadcrumb, error_tracker_event, log_format_of, logging_config
 from kamusm_portal.metrics import allowed_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -287,7 +287,7 @@ CERTIFICATE_RENDER_BATCH = env.int("CERTIFICATE_RENDER_BATCH", default=10)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "kamusm_portal.second_factor.EnrolledTokenAuthentication",
         "kamusm_portal.second_factor.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -369,7 +369,8 @@ allowed_networks(METRICS_ALLOWED_ADDRESSES)  # a typo stops start-up, not the sc
 
 # The error tracker: Sentry (or a server speaking its protocol), only when SENTRY_DSN is set.
 # Personal data stays out of its events: no user, cookie or address (send_default_pii off), no
-# request body and no local variables of the stack's frames (they hold names and kimlik numbers).
+# request body and no local variables of the stack's frames (they hold names and kimlik numbers);
+# URLs and log lines name the route, not the path, whose parts may be secret tokens.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
@@ -382,6 +383,8 @@ if SENTRY_DSN:
         send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
+        before_send=error_tracker_event,
+        before_breadcrumb=error_tracker_breadcrumb,
         environment=env.str("SENTRY_ENVIRONMENT", default="") or None,
         release=env.str("SENTRY_RELEASE", default="") or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),

@@ -133,6 +133,16 @@ def test_compose_describes_the_production_shape():
     assert services["redis"]["image"].startswith("redis:7")
 
 
+def test_compose_publishes_the_web_port_on_the_loopback_only():
+    """With NUM_PROXIES=1 the portal trusts the X-Forwarded-For it is sent: a client that reached
+    port 8000 from outside the host would choose its own address and escape the login lock-out."""
+    compose = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+    published = {name: service.get("ports", []) for name, service in compose["services"].items()}
+    assert published["web"] == ["127.0.0.1:8000:8000"]
+    assert [port for name, ports in published.items() if name != "web" for port in ports] == []
+
+
 def _command(service: dict) -> list[str]:
     command = service["command"]
     return command if isinstance(command, list) else [command]

@@ -73,7 +73,7 @@ def test_a_request_logs_json_lines_carrying_the_id_of_its_x_request_id_header(cl
     assert line["request_id"] == request_id
     assert line["level"] == "INFO"
     assert line["message"] == "GET /healthz/ 200"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz/", 200)
+    assert (line["method"], line["route"], line["status"]) == ("GET", "/healthz/", 200)
     assert line["duration_ms"] >= 0
     assert line["time"].endswith("Z")
 
@@ -84,10 +84,35 @@ def test_django_s_own_line_for_a_404_carries_the_request_id_too(client, lines):
 
     assert response.status_code == 404
     (warning,) = [line for line in lines.of("django.request") if line["level"] == "WARNING"]
-    assert warning["message"] == "Not Found: /no-such-page/"
+    assert warning["message"] == "Not Found: <unmatched>"
     assert warning["request_id"] == response["X-Request-ID"]
     logging.getLogger("kamusm_portal").info("after the request")
     assert lines.all()[-1]["request_id"] is None
+
+
+SECRET = "Gizli-ŞİFRE-3f2a9c1e5b7d"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        (f"/accounts/reset/MQ/{SECRET}/", "/accounts/reset/<uidb64>/<token>/"),
+        (f"/trainers/calendar/{SECRET}.ics", "/trainers/calendar/<str:token>.ics"),
+        (f"/verify/{SECRET}/", "/verify/<str:code>/"),
+        (f"/verify/{SECRET}/pdf/", "/verify/<str:code>/pdf/"),
+        (f"/no-such-page/{SECRET}/", "<unmatched>"),
+    ],
+)
+def test_a_path_s_secret_parts_stay_out_of_the_logs_which_name_its_route(client, lines, path, route):
+    """A password-reset token, a calendar feed's token, a verification code: a log line names the
+    URL pattern, Django's own 404 line too."""
+    response = client.get(path)
+
+    assert lines.raw()
+    assert not [line for line in lines.raw() if "Gizli" in line or "\\u015e" in line], lines.raw()
+    (line,) = lines.of("kamusm_portal.requests")
+    assert (line["route"], line["message"]) == (route, f"GET {route} {response.status_code}")
 
 
 @pytest.mark.django_db
@@ -346,7 +371,7 @@ def _forget_queue(queue: str) -> None:
 # --- The error tracker -------------------------------------------------------------------------
 
 SENTRY_PROBE = """
-    import json, django, sentry_sdk
+    import json, logging, django, sentry_sdk
     django.setup()
     client = sentry_sdk.get_client()
     facts = {"active": client.is_active()}
@@ -366,11 +391,20 @@ SENTRY_PROBE = """
         client.transport = Recorder(client.options)
 
         def view(request):
+            # What Django's integration adds to an event when Django's handler runs the view.
+            url = "https://portal.example.gov.tr" + request.path
+            sentry_sdk.get_isolation_scope().add_event_processor(lambda event, hint: {**event, "request": {"url": url}})
+            logging.getLogger("django.request").warning("Not Found: %s", request.path)
+            quiet = logging.getLogger("probe.quiet")  # no handler of ours rewrites its lines
+            quiet.propagate = False
+            quiet.warning("Seen: %s", request.path)
             sentry_sdk.capture_message("probe")
             return HttpResponse("ok")
 
         with sentry_sdk.isolation_scope():
-            response = RequestIdMiddleware(view)(RequestFactory().get("/", HTTP_COOKIE="sessionid=secret"))
+            response = RequestIdMiddleware(view)(
+                RequestFactory().get("/accounts/reset/MQ/secret-token/", HTTP_COOKIE="sessionid=secret")
+            )
         (event,) = Recorder.events
         facts.update(
             send_default_pii=client.options["send_default_pii"],
@@ -380,6 +414,8 @@ SENTRY_PROBE = """
             integrations=sorted(client.integrations),
             request_id=response["X-Request-ID"],
             tags=event.get("tags", {}),
+            secret_in_event="secret-token" in json.dumps(event),
+            url=event["request"]["url"],
         )
     print(json.dumps(facts))
 """
@@ -406,3 +442,6 @@ def test_the_error_tracker_is_on_with_a_dsn_without_personal_data_and_tags_the_r
     assert facts["environment"] == "test-bench"
     assert {"django", "celery"} <= set(facts["integrations"])
     assert facts["tags"]["request_id"] == facts["request_id"]
+    # A path's secret parts (here a password-reset token) stay out: URL and breadcrumbs name the route.
+    assert facts["secret_in_event"] is False
+    assert facts["url"] == "https://portal.example.gov.tr/accounts/reset/<uidb64>/<token>/"

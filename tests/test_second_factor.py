@@ -330,6 +330,59 @@ def test_an_unverified_staff_session_is_not_logged_in_for_the_api(client, requir
     assert client.get("/api/v1/institutions/").status_code == 200
 
 
+def test_a_staff_token_issued_before_the_second_factor_was_required_counts_only_after_enrolment(
+    api_client, settings, no_wait, staff_user
+):
+    """A token got on a password alone (the setting off, or before the account was staff) does not
+    skip the second factor: 401 until the account has a confirmed authenticator."""
+    settings.STAFF_OTP_REQUIRED = False
+    token = _token(api_client, staff_user).json()["token"]
+    settings.STAFF_OTP_REQUIRED = True
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    refused = api_client.get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "not_authenticated"
+    assert "second factor" in refused.json()["detail"]
+
+    enrolled(staff_user)
+    assert api_client.get("/api/v1/institutions/").status_code == 200
+
+
+def test_an_official_s_token_needs_no_authenticator(api_client, required):
+    official = OfficialFactory().user
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {_token(api_client, official).json()['token']}")
+
+    assert api_client.get("/api/v1/institutions/").status_code == 200
+
+
+def test_resetting_someone_s_second_factor_revokes_their_api_token(api_client, admin_client, required, staff_user):
+    device = authenticator(staff_user)
+    token = _token(api_client, staff_user, otp=code(device)).json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/institutions/").status_code == 200
+    other = ProgrammeStaffFactory()
+    other_token = Token.objects.create(user=other)
+    authenticator(other)
+    admin_client.post(STEP, {"code": code(authenticator(admin_client.user))})
+
+    assert admin_client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    assert not Token.objects.filter(user=staff_user).exists()
+    assert api_client.get("/api/v1/institutions/").status_code == 401
+    assert Token.objects.filter(pk=other_token.pk).exists()  # only the reset account's token
+    enrolled(staff_user)  # enrolling anew does not bring the old token back
+    assert api_client.get("/api/v1/institutions/").status_code == 401
+
+
+def test_an_unconfirmed_device_deleted_by_enrolment_leaves_the_token(api_client, required, staff_user):
+    authenticator(staff_user)
+    token = Token.objects.create(user=staff_user)
+    TOTPDevice.objects.create(user=staff_user, name="new phone", confirmed=False).delete()
+
+    assert Token.objects.filter(pk=token.pk).exists()
+
+
 # --- Officials, and the setting off --------------------------------------------------------------
 
 
