@@ -7,23 +7,17 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from kamusm_portal.logs import JsonFormatter, RequestIdFilter, TextFormatter, request_id_var
 from sessions.models import SessionStatus
 from tests.sessions.factories import SessionFactory
 from tests.test_deployment import production_env, python, settings_in
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-BROKER = os.environ.get("CELERY_BROKER_URL", "")
+from tests.workers import NEEDS_A_WORKER, Workers
 
 
 class Lines:
@@ -253,87 +247,30 @@ def test_a_task_run_in_process_by_a_request_logs_the_request_s_id(staff, lines):
     assert done["task_id"]
 
 
-@pytest.mark.broker
-@pytest.mark.skipif(not BROKER.startswith(("redis://", "rediss://")), reason="needs a Redis broker (CELERY_BROKER_URL)")
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a worker process needs the test database on PostgreSQL")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_task_a_request_queues_logs_the_request_s_id_in_the_worker(staff, settings, tmp_path):
-    from kamusm_portal.celery import app
+def _with_a_worker(test):
+    """The marks of the tests that run a real worker (tests/workers.py)."""
+    for mark in reversed(NEEDS_A_WORKER):
+        test = mark(test)
+    return test
 
-    # A queue of this test's own on the suite's broker: the worker takes nothing queued by others.
-    queue = f"logs-test-{uuid.uuid4().hex[:8]}"
-    settings.CELERY_TASK_ROUTES = {
-        "sessions.tasks.send_session_announced": {"queue": queue},
-        **settings.CELERY_TASK_ROUTES,
-    }
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.amqp.flush_routes()
-    app.amqp.router = app.amqp.Router()
-    log = tmp_path / "worker.log"
-    worker = _start_worker(queue, log)
+
+@_with_a_worker
+def test_a_task_a_request_queues_logs_the_request_s_id_in_the_worker(staff, broker, tmp_path):
+    workers = Workers(
+        tmp_path, broker, LOG_FORMAT="json", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+    )
     try:
+        worker = workers.start("email")
         request_id, _session = _announce(staff)
+        (_process, log) = workers.running[0]
         done = _wait_for_line(log, "send_session_announced", "succeeded", worker=worker)
     finally:
-        _stop(worker)
-        settings.CELERY_TASK_ROUTES = {k: v for k, v in settings.CELERY_TASK_ROUTES.items() if v != {"queue": queue}}
-        app.amqp.flush_routes()
-        app.amqp.router = app.amqp.Router()
-        _forget_queue(queue)
+        workers.stop_all()
 
     assert done["request_id"] == request_id
     assert done["task_name"] == "sessions.tasks.send_session_announced"
     worker_lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     assert worker_lines and all({"time", "level", "logger", "message", "request_id"} <= set(x) for x in worker_lines)
-
-
-def _start_worker(queue: str, log: Path) -> subprocess.Popen:
-    database = connection.settings_dict
-    credentials = database["USER"] or ""
-    if database["PASSWORD"]:
-        credentials += ":" + database["PASSWORD"]
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "kamusm_portal.settings",
-        "PYTHONPATH": str(BASE_DIR),
-        "DEBUG": "true",
-        "LOG_FORMAT": "json",
-        "DATABASE_URL": f"postgres://{credentials}@{host}/{database['NAME']}",
-        "CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": BROKER,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kamusm_portal",
-            "worker",
-            "-Q",
-            queue,
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while b" ready." not in log.read_bytes():
-        if process.poll() is not None or time.monotonic() > deadline:
-            _stop(process)
-            raise AssertionError("the worker did not start:\n" + log.read_text(errors="replace")[-3000:])
-        time.sleep(0.1)
-    return process
 
 
 def _wait_for_line(log: Path, *words: str, worker: subprocess.Popen) -> dict:
@@ -344,28 +281,6 @@ def _wait_for_line(log: Path, *words: str, worker: subprocess.Popen) -> dict:
                 return json.loads(line)
         time.sleep(0.1)
     raise AssertionError("the worker logged no such line:\n" + log.read_text(errors="replace")[-3000:])
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
-    connection.close()  # the flush after the test needs no lock of ours
-
-
-def _forget_queue(queue: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(BROKER)
-    try:
-        # The queue's lists (one a priority) and kombu's records of its exchange's bindings.
-        client.delete(queue, *client.keys(f"{queue}\x06\x16*"), *client.keys(f"_kombu.binding*.{queue}"))
-    finally:
-        client.close()
 
 
 # --- The error tracker -------------------------------------------------------------------------
