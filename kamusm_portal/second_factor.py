@@ -188,17 +188,19 @@ class SecondFactorMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self._step_paths: frozenset[str] | None = None  # STEP_URL_NAMES' paths, reversed once
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.STAFF_OTP_REQUIRED and not self._exempt(request.path_info) and not satisfied(request.user):
             return HttpResponseRedirect(second_step_url(request))
         return self.get_response(request)
 
-    @staticmethod
-    def _exempt(path: str) -> bool:
+    def _exempt(self, path: str) -> bool:
         if path.startswith(("/api/", f"/{settings.STATIC_URL.lstrip('/')}")):
             return True
-        return path in {reverse(name) for name in STEP_URL_NAMES}
+        if self._step_paths is None:
+            self._step_paths = frozenset(reverse(name) for name in STEP_URL_NAMES)
+        return path in self._step_paths
 
 
 # --- API ----------------------------------------------------------------------------------------
