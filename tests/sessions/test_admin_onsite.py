@@ -38,7 +38,7 @@ from tests.sessions.factories import (
     TrainerFactory,
     TrainingRequestFactory,
 )
-from tests.timing import on
+from tests.timing import dotted, on
 
 CHANGELIST = "admin:training_sessions_trainingrequest_changelist"
 
@@ -543,6 +543,23 @@ def test_the_proposal_lists_placements_and_accepting_one_schedules_it(staff_clie
     assert request.status == RequestStatus.SCHEDULED
     again = staff_client.get(url, _proposal_query(program, first, last))
     assert not again.context["report"].rows  # nothing left to place but the unplaceable item
+
+
+def test_the_proposal_shows_each_day_of_a_two_day_placement_with_its_own_hours(staff_client, program):
+    TrainerFactory()
+    TrainingRequestFactory(item__hours=12)
+    first = _day(14)
+    following = _day((first - timezone.localdate()).days + 1)  # the next working day
+    response = staff_client.get(
+        reverse("admin:training_sessions_trainingrequest_proposal"),
+        _proposal_query(program, first, first + timedelta(days=13)),
+    )
+    placement = response.context["report"].rows[0].placement
+    assert placement.slots == ((on(first, 9), on(first, 17)), (on(following, 9), on(following, 13)))
+    text = response.content.decode()
+    assert f"<li>{dotted(first)} 09:00–17:00</li>" in text
+    assert f"<li>{dotted(following)} 09:00–13:00</li>" in text
+    assert f"{dotted(first)} 09:00 – {dotted(following)} 13:00" not in text  # not one range over the night
 
 
 def test_accepting_a_placement_that_now_conflicts_shows_the_error(staff_client, program):
