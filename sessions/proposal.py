@@ -121,7 +121,11 @@ class TrainerPlan:
 
 @dataclass(frozen=True)
 class Placement:
-    """One item given to one trainer: ``[starts_at, ends_at)`` over ``days`` working days."""
+    """One item given to one trainer: ``[starts_at, ends_at)`` over ``days`` working days.
+
+    ``slots`` are the teaching hours of each of those days, ``(start, end)`` in local time: the
+    interval covers the nights and days off between them, the slots do not (12 hours from Monday
+    09:00 to Tuesday 13:00 are Monday 09:00-17:00 and Tuesday 09:00-13:00)."""
 
     item: int
     trainer: int
@@ -130,6 +134,7 @@ class Placement:
     hours: int
     days: int
     home: bool  # the trainer's home province is the request's province
+    slots: tuple[tuple[datetime, datetime], ...]
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,7 @@ class _Shape:
         self.hours = hours
         self.days = -(-hours // per_day)
         last_day_hours = timedelta(hours=hours - per_day * (self.days - 1))
+        self.day_hours = [timedelta(hours=per_day)] * (self.days - 1) + [last_day_hours]
         working = calendar.days
         count = max(len(working) - self.days + 1, 0)
         self.starts_at = [datetime.combine(working[i], calendar.day_start, tzinfo=calendar.tz) for i in range(count)]
@@ -200,6 +206,18 @@ class _Shape:
         self.start_us = [_micros(moment) for moment in self.starts_at]
         self.end_us = [_micros(moment) for moment in self.ends_at]
         self.full = _span(0, count)
+
+    def slots(self, start: int, calendar: _Calendar) -> tuple[tuple[datetime, datetime], ...]:
+        """The teaching hours of each day of run ``start``: from ``day_start``, a full day but the last."""
+        days = calendar.days[start : start + self.days]
+        return tuple(
+            (opens, opens + hours)
+            for opens, hours in zip(
+                (datetime.combine(day, calendar.day_start, tzinfo=calendar.tz) for day in days),
+                self.day_hours,
+                strict=True,
+            )
+        )
 
     def overlapping(self, start: int, end: int) -> int:
         """Mask of the runs overlapping the half-open interval [start, end) (microseconds)."""
@@ -466,6 +484,7 @@ class _Plan:
                     hours=item.hours,
                     days=shape.days,
                     home=trainer.home == item.province,
+                    slots=shape.slots(start, self.calendar),
                 )
             )
         return Proposal(placements=placements, unplaced=unplaced, trainers=tuple(t.key for t in self.trainers))

@@ -38,6 +38,11 @@ class CategoryInlineFormSet(forms.BaseInlineFormSet):
 class CategoryInline(admin.TabularInline):
     model = Category
     formset = CategoryInlineFormSet
+    template = "admin/entitlements/program/category_table.html"  # fits beside the sidebar at 1280 px
+
+    class Media:
+        css = {"all": ["admin/portal-admin.css"]}
+
     extra = 0
     fields = ("code", "name", "min_users", "max_users", "hours", "delivery", "certificate_rule")
 

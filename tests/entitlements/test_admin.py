@@ -1,6 +1,7 @@
 """The centre's admin: list budgets, table validation, Turkish search, service-backed actions."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -182,3 +183,53 @@ def test_officials_without_staff_rights_cannot_open_the_admin(client, db):
     response = client.get(reverse("admin:entitlements_institution_changelist"))
     assert response.status_code == 302
     assert Institution.objects.count() == 1
+
+
+# --- The category table editor (the program page's inline) ----------------------------------------
+
+CATEGORY_FIELDS = ("code", "name", "min_users", "max_users", "hours", "delivery", "certificate_rule")
+
+
+def _cell(text: str, row: int, field: str) -> str:
+    """The markup of one band's field in the category table: its label, errors and input."""
+    start = text.index(f'<div class="category-field category-{field}">', text.index(f'id="categories-{row}"'))
+    return text[start : text.index("</div>", start)]
+
+
+def test_the_category_table_labels_every_input_and_keeps_the_formset_rows(admin_client, program):
+    response = admin_client.get(reverse("admin:entitlements_program_change", args=[program.pk]))
+    text = response.content.decode()
+    assert 'class="js-inline-admin-formset inline-group category-table"' in text
+    assert "admin/portal-admin.css" in text
+    for row in range(program.categories.count()):
+        for field in CATEGORY_FIELDS:
+            cell = _cell(text, row, field)
+            assert f'<label for="id_categories-{row}-{field}" class="visually-hidden">' in cell
+            assert f'id="id_categories-{row}-{field}"' in cell
+    assert 'id="categories-empty"' in text and 'name="categories-__prefix__-max_users"' in text  # "add another"
+
+
+def test_a_category_tables_error_shows_next_to_its_field(admin_client, program):
+    categories = list(program.categories.order_by("min_users"))
+    data = _program_form(program, [(c, c.min_users, c.max_users) for c in categories])
+    data["categories-5-max_users"] = ""
+    response = admin_client.post(reverse("admin:entitlements_program_change", args=[program.pk]), data)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "errorlist" in _cell(text, 5, "max_users")
+    assert "errorlist" not in _cell(text, 5, "min_users")
+
+
+def test_a_user_who_may_only_read_programs_sees_the_table_as_text(client, program):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="entitlements", codename__in=["view_program", "view_category"]
+        )
+    )
+    client.force_login(user)
+    response = client.get(reverse("admin:entitlements_program_change", args=[program.pk]))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "STANDARD" in text and "Kamu SM tesisinde sınıf eğitimi" in text
+    assert 'name="categories-0-code"' not in text

@@ -38,7 +38,7 @@ from tests.sessions.factories import (
     TrainerFactory,
     TrainingRequestFactory,
 )
-from tests.timing import on
+from tests.timing import dotted, on
 
 CHANGELIST = "admin:training_sessions_trainingrequest_changelist"
 
@@ -477,6 +477,47 @@ def test_the_calendar_shows_a_month_of_every_trainer_in_a_fixed_number_of_querie
     assert len(response.context["calendar"].rows) == 5
 
 
+def _facts(text: str, facts_id: str) -> str:
+    """The markup of one entry's facts (its popover) in the calendar."""
+    start = text.index(f'id="{facts_id}" popover>')
+    return text[start : text.index("</div>", start)]
+
+
+def test_every_calendar_entry_is_a_button_opening_its_facts_and_a_link_without_hover(staff_client):
+    month = _month_ahead()
+    day = month.replace(day=10)
+    trainer = TrainerFactory()
+    session = SessionFactory(trainer=trainer, starts_at=on(day, 9), ends_at=on(day, 13))
+    away = unavailability_create(
+        trainer=trainer,
+        starts_at=on(day + timedelta(days=3), 14),
+        ends_at=on(day + timedelta(days=4), 18),
+        reason="Kongre",
+    )
+    response = staff_client.get(reverse("admin:training_sessions_trainer_calendar"), {"month": month.strftime("%Y-%m")})
+    text = response.content.decode()
+    start = text.index('<table class="work-plan"')
+    table = text[start : text.index("</table>", start)]
+    assert "title=" not in table, "nothing is shown on hover only"
+    assert 'id="work-plan-frame" role="region" tabindex="0"' in text  # the frame scrolls from the keyboard
+
+    facts_id = f"work-plan-s{session.pk}-{day:%Y%m%d}"
+    assert f'<button type="button" class="entry session classroom" popovertarget="{facts_id}">' in table
+    facts = _facts(table, facts_id)
+    assert session.course.title in facts and session.venue.name in facts and str(trainer) in facts
+    assert f"{dotted(day)} 09:00–13:00" in facts
+    assert f'href="{reverse("admin:training_sessions_trainingsession_change", args=[session.pk])}"' in facts
+
+    # A block over two days is an entry on each, each opening the whole block.
+    for shown in (day + timedelta(days=3), day + timedelta(days=4)):
+        facts_id = f"work-plan-u{away.pk}-{shown:%Y%m%d}"
+        assert f'<button type="button" class="entry block" popovertarget="{facts_id}">' in table
+        facts = _facts(table, facts_id)
+        assert "Kongre" in facts
+        assert f"{dotted(day + timedelta(days=3))} 14:00 – {dotted(day + timedelta(days=4))} 18:00" in facts
+        assert f'href="{reverse("admin:training_sessions_unavailability_change", args=[away.pk])}"' in facts
+
+
 def test_the_calendar_of_a_trainer_shows_only_their_row(client, db):
     me = _trainer_user()
     TrainerFactory()
@@ -543,6 +584,23 @@ def test_the_proposal_lists_placements_and_accepting_one_schedules_it(staff_clie
     assert request.status == RequestStatus.SCHEDULED
     again = staff_client.get(url, _proposal_query(program, first, last))
     assert not again.context["report"].rows  # nothing left to place but the unplaceable item
+
+
+def test_the_proposal_shows_each_day_of_a_two_day_placement_with_its_own_hours(staff_client, program):
+    TrainerFactory()
+    TrainingRequestFactory(item__hours=12)
+    first = _day(14)
+    following = _day((first - timezone.localdate()).days + 1)  # the next working day
+    response = staff_client.get(
+        reverse("admin:training_sessions_trainingrequest_proposal"),
+        _proposal_query(program, first, first + timedelta(days=13)),
+    )
+    placement = response.context["report"].rows[0].placement
+    assert placement.slots == ((on(first, 9), on(first, 17)), (on(following, 9), on(following, 13)))
+    text = response.content.decode()
+    assert f"<li>{dotted(first)} 09:00–17:00</li>" in text
+    assert f"<li>{dotted(following)} 09:00–13:00</li>" in text
+    assert f"{dotted(first)} 09:00 – {dotted(following)} 13:00" not in text  # not one range over the night
 
 
 def test_accepting_a_placement_that_now_conflicts_shows_the_error(staff_client, program):

@@ -75,6 +75,13 @@ def assert_valid(
             assert any(low <= start.date() and end.date() <= high for low, high in item.windows)
         for block in busy[p.trainer]:
             assert not overlaps((p.starts_at, p.ends_at), block), f"item {p.item} over a busy block of {p.trainer}"
+        # Each day of the run on its own, from 09:00: full days but the last, the item's hours in all.
+        days = [opens.astimezone(TZ).date() for opens, _ in p.slots]
+        assert days == working_days(start.date(), end.date())
+        assert [opens.astimezone(TZ).time() for opens, _ in p.slots] == [NINE] * p.days
+        assert [closes - opens for opens, closes in p.slots[:-1]] == [timedelta(hours=hours_per_day)] * (p.days - 1)
+        assert (p.slots[0][0], p.slots[-1][1]) == (p.starts_at, p.ends_at)
+        assert sum((closes - opens for opens, closes in p.slots), timedelta()) == timedelta(hours=item.hours)
     for trainer in trainers:
         mine = sorted((p.starts_at, p.ends_at) for p in proposal.placements if p.trainer == trainer.key)
         for earlier, later in pairwise(mine):
@@ -294,6 +301,21 @@ def test_the_weekend_is_skipped_a_two_day_item_from_friday_runs_to_monday():
     assert [(p.starts_at, p.ends_at, p.days) for p in proposal.placements] == [
         (on(friday, 9), on(friday + timedelta(days=3), 17), 2)
     ]
+
+
+def test_a_placement_gives_each_day_of_its_run_with_its_own_hours():
+    friday = MONDAY + timedelta(days=4)
+    items = [ItemToPlace(key=1, request=1, hours=12, province=6)]
+    trainers = [TrainerPlan(key=10, home_province=6)]
+    proposal = propose(items, trainers, first_day=friday, last_day=friday + timedelta(days=3), tz=TZ)
+    monday = friday + timedelta(days=3)
+    assert [p.slots for p in proposal.placements] == [
+        ((on(friday, 9), on(friday, 17)), (on(monday, 9), on(monday, 13)))
+    ]
+    one_day = propose(
+        [ItemToPlace(key=1, request=1, hours=4, province=6)], trainers, first_day=MONDAY, last_day=MONDAY, tz=TZ
+    )
+    assert [p.slots for p in one_day.placements] == [((on(MONDAY, 9), on(MONDAY, 13)),)]
 
 
 def test_a_run_over_a_weekend_is_one_interval_so_a_block_on_the_saturday_is_a_conflict():
