@@ -119,6 +119,8 @@ def test_the_same_participant_twice_on_a_session_is_duplicate_participant(offici
 
     assert again.status_code == twice.status_code == 400
     assert again.json()["code"] == twice.json()["code"] == "duplicate_participant"
+    for body in (again.json(), twice.json()):  # the refused field is named with why
+        assert body["fields"] == {"participants": [body["detail"]]}
 
 
 @pytest.mark.parametrize(

@@ -34,9 +34,7 @@ def official_client(client, institution):
 
 
 @pytest.mark.parametrize("language", ["tr", "en"])
-def test_a_person_holding_a_seat_elsewhere_is_refused_next_to_the_participants(
-    official_client, institution, language
-):
+def test_a_person_holding_a_seat_elsewhere_is_refused_next_to_the_participants(official_client, institution, language):
     official_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     person = ParticipantFactory(institution=institution, first_name="İlknur", last_name="Işık")
     newcomer = ParticipantFactory(institution=institution, first_name="Ömer", last_name="Şahin")
