@@ -316,15 +316,14 @@ def reservation_create(
     not open (``session_not_open``), a participant already holds a live reservation on it or on
     another session of the program (``duplicate_participant``: the six are six people) or the
     application would pass the institution's quota of live reservations in the program
-    (``institution_quota``). Otherwise seats are confirmed in the
-    order given while the session has free seats, and the rest waitlisted behind earlier
-    applications.
+    (``institution_quota``). Otherwise seats are confirmed in the order given while the session
+    has free seats, and the rest waitlisted behind earlier applications.
 
     Locks, in order: the institution's entitlement row (which guards its quota: its live
-    reservations, and so each of its people's seats in the program, are counted under it), its
-    participants (which guard what each person holds),
-    then the session row (which guards the seats; the session's queue is counted under it). Ids and
-    ``applied_at`` are taken under the session lock, so id order is application order.
+    reservations, and so the seat each of its people holds in the program, are counted under it),
+    its participants (which guard what each person holds), then the session row (which guards the
+    seats; the session's queue is counted under it). Ids and ``applied_at`` are taken under the
+    session lock, so id order is application order.
     """
     if not participants:
         raise RuleViolation(Code.INVALID, _("Choose at least one participant."), fields={"participants": ["required"]})
