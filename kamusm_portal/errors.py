@@ -87,7 +87,6 @@ class Code(StrEnum):
             "enrolling people on a classroom session)."
         ),
     )
-    CAPACITY_BELOW_CONFIRMED = "capacity_below_confirmed", 400, "A capacity below the seats already confirmed."
     TRAINER_INACTIVE = "trainer_inactive", 400, "The trainer (or their account) is not active."
     TRAINER_CONFLICT = "trainer_conflict", 400, "The trainer is already booked, or unavailable, in that time."
     # Reservations
@@ -107,7 +106,10 @@ class Code(StrEnum):
     DUPLICATE_PARTICIPANT = (
         "duplicate_participant",
         400,
-        ("The participant already holds a live reservation on that session, or is given twice."),
+        (
+            "The participant already holds a live reservation on that session, or a live classroom seat on another "
+            "session of the same program (the six are six people), or is given twice."
+        ),
     )
     RESERVATION_NOT_LIVE = "reservation_not_live", 400, "The reservation is already cancelled or expired."
     # On-site training

@@ -126,7 +126,9 @@ class SessionFilter(django_filters.FilterSet):
     ),
     partial_update=extend_schema(
         request=SessionUpdateSerializer,
-        description="Moving an announced session's start is checked against the notice period (`notice_period`).",
+        description="Moving an announced session's start is checked against the notice period (`notice_period`). "
+        "A capacity below the seats already confirmed is 400 `invalid` with `fields.capacity` (saying how many "
+        "are confirmed); a larger one promotes from the waiting list.",
         responses={200: SessionSerializer, **error_responses(400, 401, 403, 404)},
     ),
 )
@@ -311,9 +313,10 @@ class ReservationFilter(django_filters.FilterSet):
         request=ReservationCreateSerializer,
         description="Apply for seats: one element per participant, in the order sent. Seats are confirmed "
         "while the session has free seats, the rest waitlisted. Refused whole with `session_not_open`, "
-        "`not_entitled`, `duplicate_participant`, `institution_quota` (with `fields.remaining`) or "
-        "`program_closed`. An unknown session id is 400 `invalid`; a participant the user cannot see "
-        "is 404.",
+        "`not_entitled`, `duplicate_participant` (a participant already on the session, or holding a live seat "
+        "on another session of the program: the sentence in `fields.participants` names them and that session), "
+        "`institution_quota` (with `fields.remaining`) or `program_closed`. An unknown session id is 400 "
+        "`invalid`; a participant the user cannot see is 404.",
         responses={201: ReservationSerializer(many=True), **error_responses(400, 401, 403, 404)},
     ),
 )

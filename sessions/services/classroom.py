@@ -87,9 +87,11 @@ def _session_fields_check(
     capacity: int,
     course: Course,
     dates_given: bool = True,
+    confirmed: int = 0,
 ) -> None:
     """A classroom session's fields; its dates, when they are given (anew), between today and
-    ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``)."""
+    ``YEARS_AHEAD`` years ahead (``kamusm_portal.validators``); its capacity never below the
+    ``confirmed`` seats it already has (nobody loses a confirmed seat to a smaller room)."""
     errors: dict[str, list[str]] = {}
     if dates_given:
         errors.update(dates_errors(starts_at, ends_at, start_field="starts_at", end_field="ends_at"))
@@ -103,6 +105,15 @@ def _session_fields_check(
         ]
     if capacity is None or capacity < 1:
         errors["capacity"] = [_("The capacity is at least one seat.")]
+    elif capacity < confirmed:
+        errors["capacity"] = [
+            ngettext(
+                "%(n)s seat is already confirmed: the capacity cannot go below %(n)s.",
+                "%(n)s seats are already confirmed: the capacity cannot go below %(n)s.",
+                confirmed,
+            )
+            % {"n": confirmed}
+        ]
     if ends_at <= starts_at:
         errors["ends_at"] = [_("The session ends after it starts.")]
     if not course.is_active:
@@ -147,8 +158,8 @@ def session_create(
 def session_update(*, session: TrainingSession, data: dict[str, Any], by: User | None = None) -> TrainingSession:
     """Change a classroom session. Moving an announced session's start needs the notice period
     again; a larger capacity promotes from the waiting list at once; a capacity below the seats
-    already confirmed is refused. Locks the session row, the reservations it promotes, then the
-    trainer's row."""
+    already confirmed is refused (``invalid`` on ``capacity``, saying how many). Locks the session
+    row, the reservations it promotes, then the trainer's row."""
     session = session_lock(session)
     if session.kind != SessionKind.CLASSROOM:
         raise RuleViolation(Code.WRONG_SESSION_KIND, _("Only classroom sessions are edited here."))
@@ -162,16 +173,10 @@ def session_update(*, session: TrainingSession, data: dict[str, Any], by: User |
         raise RuleViolation(Code.SESSION_STARTED, _("A session that has started cannot be changed."))
     new = {f: data.get(f, getattr(session, f)) for f in ("course", "venue", "starts_at", "ends_at", "capacity")}
     moved = (new["starts_at"], new["ends_at"]) != (session.starts_at, session.ends_at)
-    _session_fields_check(**new, dates_given=moved)
+    confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
+    _session_fields_check(**new, dates_given=moved, confirmed=confirmed)
     if session.status == SessionStatus.ANNOUNCED and new["starts_at"] != session.starts_at:
         _notice_check(program=session.program, starts_at=new["starts_at"], now=now)
-    confirmed = session.reservations.filter(status=ReservationStatus.CONFIRMED).count()
-    if new["capacity"] < confirmed:
-        raise RuleViolation(
-            Code.CAPACITY_BELOW_CONFIRMED,
-            _("%(n)s seats are already confirmed: the capacity cannot go below that.") % {"n": confirmed},
-            fields={"capacity": [_("At least %(n)s.") % {"n": confirmed}]},
-        )
     changed = [f for f in new if getattr(session, f) != new[f]]
     trainer = data.get("trainer", session.trainer)
     if "trainer" in data and data["trainer"] != session.trainer:
@@ -275,6 +280,32 @@ def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation
     )
 
 
+def _seat_held_elsewhere(reservation_ids: Sequence[int]) -> RuleViolation:
+    """``duplicate_participant`` for people who already hold a live seat on another session of the
+    program, each named with that session (course and start)."""
+    held = Reservation.objects.select_related("participant", "session__course").in_bulk(reservation_ids)
+    sentences = []
+    for pk in reservation_ids:
+        reservation = held[pk]
+        session = reservation.session
+        names = {
+            "name": reservation.participant.full_name,
+            "session": f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})",
+        }
+        if reservation.status == ReservationStatus.CONFIRMED:
+            sentences.append(_("%(name)s already holds a confirmed seat on %(session)s.") % names)
+        else:
+            sentences.append(_("%(name)s is already on the waiting list of %(session)s.") % names)
+    sentences.append(
+        _(
+            "A person holds one classroom seat in a program: "
+            "cancel that reservation before applying for another session."
+        )
+    )
+    message = " ".join(sentences)
+    return RuleViolation(Code.DUPLICATE_PARTICIPANT, message, fields={"participants": [message]})
+
+
 @service(durable=True)
 def reservation_create(
     *, session: TrainingSession, participants: Sequence[Participant], by: User | None = None
@@ -282,16 +313,17 @@ def reservation_create(
     """Apply for seats for some of one institution's participants on a classroom session.
 
     Refused whole when the institution's band is not classroom (``not_entitled``), the session is
-    not open (``session_not_open``), a participant already holds a live reservation on it
-    (``duplicate_participant``) or the application would pass the institution's quota of live
-    reservations in the program (``institution_quota``). Otherwise seats are confirmed in the
-    order given while the session has free seats, and the rest waitlisted behind earlier
-    applications.
+    not open (``session_not_open``), a participant already holds a live reservation on it or on
+    another session of the program (``duplicate_participant``: the six are six people) or the
+    application would pass the institution's quota of live reservations in the program
+    (``institution_quota``). Otherwise seats are confirmed in the order given while the session
+    has free seats, and the rest waitlisted behind earlier applications.
 
     Locks, in order: the institution's entitlement row (which guards its quota: its live
-    reservations are counted under it), its participants (which guard what each person holds),
-    then the session row (which guards the seats; the session's queue is counted under it). Ids and
-    ``applied_at`` are taken under the session lock, so id order is application order.
+    reservations, and so the seat each of its people holds in the program, are counted under it),
+    its participants (which guard what each person holds), then the session row (which guards the
+    seats; the session's queue is counted under it). Ids and ``applied_at`` are taken under the
+    session lock, so id order is application order.
     """
     if not participants:
         raise RuleViolation(Code.INVALID, _("Choose at least one participant."), fields={"participants": ["required"]})
@@ -307,7 +339,8 @@ def reservation_create(
     institution = participants[0].institution
     ids = [p.pk for p in participants]
     if len(set(ids)) != len(ids):
-        raise RuleViolation(Code.DUPLICATE_PARTICIPANT, _("The same participant is given twice."))
+        message = _("The same participant is given twice.")
+        raise RuleViolation(Code.DUPLICATE_PARTICIPANT, message, fields={"participants": [message]})
 
     # A session's program never changes: read it unlocked, to lock in order (entitlement, then session).
     program_id = (
@@ -319,9 +352,10 @@ def reservation_create(
         # 1. The entitlement row: the institution's band in the program, and its quota's guard.
         if sql.band_locked(cursor, program_id=program_id, institution_id=institution.pk) != Delivery.CLASSROOM:
             raise _not_entitled(program_id=program_id, institution=institution)
-        # 2. Under it: the participants as they are now (a removal may have anonymised one), and the
-        #    institution's live reservations in the program (only this lock's holders add to them).
-        available, live = sql.participants_locked(
+        # 2. Under it: the participants as they are now (a removal may have anonymised one), the
+        #    institution's live reservations in the program and the seat each person holds in it
+        #    (only this lock's holders add to them: a participant belongs to one institution).
+        available, live, held = sql.participants_locked(
             cursor, ids=ids, institution_id=institution.pk, program_id=program_id, now=timezone.now()
         )
         # 3. The session row; the application is stamped once it is locked: (applied_at, id) is the
@@ -349,10 +383,10 @@ def reservation_create(
                     session_id=session.pk, participant_id__in=ids, status__in=LIVE_STATUSES
                 ).values("participant_id")
             )
-            raise RuleViolation(
-                Code.DUPLICATE_PARTICIPANT,
-                _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)},
-            )
+            message = _("Already on this session: %(names)s.") % {"names": ", ".join(p.full_name for p in names)}
+            raise RuleViolation(Code.DUPLICATE_PARTICIPANT, message, fields={"participants": [message]})
+        if held:  # the six are six people: one live seat a person in the program
+            raise _seat_held_elsewhere([held[pk] for pk in ids if pk in held])
         remaining = Usage(seat_quota=quota, seats_used=live).seats_available
         if len(participants) > remaining:
             raise RuleViolation(

@@ -6,9 +6,9 @@ Its reads and writes are plain SQL: building ORM queries was most of an attempt'
 names come from the models' metadata, values are parameters.
 
 What these statements count must agree with the querysets that define the same ideas everywhere
-else: ``LIVE_COUNT`` with ``Reservation.objects.live()`` (``live_reservation_q``), ``queue_counts``
-with the session's confirmed and waiting reservations. tests/sessions/test_reservation_sql.py pins
-that on a table of cases.
+else: ``LIVE`` (and so ``LIVE_COUNT`` and ``SEAT_HELD``) with ``Reservation.objects.live()``
+(``live_reservation_q``), ``queue_counts`` with the session's confirmed and waiting reservations.
+tests/sessions/test_reservation_sql.py pins that on a table of cases.
 """
 
 from __future__ import annotations
@@ -32,16 +32,30 @@ _ENTITLEMENTS, _CATEGORIES = Entitlement._meta.db_table, Category._meta.db_table
 _SESSIONS, _PROGRAMS = TrainingSession._meta.db_table, Program._meta.db_table
 _RESERVATIONS, _PEOPLE = Reservation._meta.db_table, Participant._meta.db_table
 
+LIVE = "(r.status = %s OR (r.status = %s AND s.starts_at > %s))"
+"""A live reservation ``r`` of a session ``s`` (``live_reservation_q``): confirmed, or waiting on a
+session that has not started (``_live_params``)."""
+
 LIVE_COUNT = (
     f"SELECT COUNT(*) FROM {_RESERVATIONS} r JOIN {_SESSIONS} s ON s.id = r.session_id "  # noqa: S608
-    "WHERE r.institution_id = %s AND s.program_id = %s AND (r.status = %s OR (r.status = %s AND s.starts_at > %s))"
+    f"WHERE r.institution_id = %s AND s.program_id = %s AND {LIVE}"
 )
-"""The institution's live reservations in a program (``live_reservation_q``), as a subquery."""
+"""The institution's live reservations in a program, as a subquery."""
+
+SEAT_HELD = (
+    f"SELECT MIN(r.id) FROM {_RESERVATIONS} r JOIN {_SESSIONS} s ON s.id = r.session_id "  # noqa: S608
+    f"WHERE r.participant_id = p.id AND s.program_id = %s AND {LIVE}"
+)
+"""The first live reservation the participant ``p`` holds in a program (on any of its sessions), as
+a correlated subquery: the six are six people."""
+
+
+def _live_params(now: datetime) -> list[Any]:
+    return [ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED, connection.ops.adapt_datetimefield_value(now)]
 
 
 def _live_count_params(institution_id: int, program_id: int, now: datetime) -> list[Any]:
-    adapt = connection.ops.adapt_datetimefield_value
-    return [institution_id, program_id, ReservationStatus.CONFIRMED, ReservationStatus.WAITLISTED, adapt(now)]
+    return [institution_id, program_id, *_live_params(now)]
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -72,17 +86,19 @@ def band_locked(cursor: CursorWrapper, *, program_id: int, institution_id: int) 
 
 def participants_locked(
     cursor: CursorWrapper, *, ids: Sequence[int], institution_id: int, program_id: int, now: datetime
-) -> tuple[list[int], int]:
+) -> tuple[list[int], int, dict[int, int]]:
     """Lock the participants of ``ids`` that are the institution's and not anonymised; answer their
-    ids and, in the same statement, the institution's live reservations in the program."""
+    ids and, in the same statement, the institution's live reservations in the program and, for
+    each of them who holds one, the id of their first live reservation in the program."""
     rows = _fetch(
         cursor,
-        f"SELECT p.id, ({LIVE_COUNT}) FROM {_PEOPLE} p "  # noqa: S608
+        f"SELECT p.id, ({LIVE_COUNT}), ({SEAT_HELD}) FROM {_PEOPLE} p "  # noqa: S608
         f"WHERE p.id IN ({_in(ids)}) AND p.institution_id = %s AND p.anonymised_at IS NULL "
         f"ORDER BY p.id{lock_clause(Participant, 'p')}",
-        [*_live_count_params(institution_id, program_id, now), *ids, institution_id],
+        [*_live_count_params(institution_id, program_id, now), program_id, *_live_params(now), *ids, institution_id],
     )
-    return [pk for pk, _live in rows], (rows[0][1] if rows else 0)
+    held = {pk: reservation_id for pk, _live, reservation_id in rows if reservation_id is not None}
+    return [pk for pk, _live, _held in rows], (rows[0][1] if rows else 0), held
 
 
 def session_locked(cursor: CursorWrapper, *, session_id: int) -> tuple[Any, ...] | None:

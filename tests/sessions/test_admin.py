@@ -43,6 +43,52 @@ def test_a_capacity_above_the_venue_is_shown_next_to_the_field(admin_client, pro
     assert not TrainingSession.objects.exists()
 
 
+def _change_form(session, **extra):
+    """The change form of ``session`` as the admin shows it, with ``extra`` changed."""
+    starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+    return {
+        "course": session.course_id,
+        "venue": session.venue_id,
+        "starts_at_0": starts.strftime("%d.%m.%Y"),
+        "starts_at_1": starts.strftime("%H:%M:%S"),
+        "ends_at_0": ends.strftime("%d.%m.%Y"),
+        "ends_at_1": ends.strftime("%H:%M:%S"),
+        "capacity": str(session.capacity),
+        "trainer": "",
+        **extra,
+    }
+
+
+def test_a_capacity_below_the_confirmed_seats_is_refused_on_the_field_saying_how_many(admin_client):
+    session = SessionFactory(capacity=3)
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(4)])
+    url = reverse("admin:training_sessions_trainingsession_change", args=[session.pk])
+
+    response = admin_client.post(url, _change_form(session, capacity="2"), HTTP_ACCEPT_LANGUAGE="tr")
+
+    assert response.status_code == 200
+    message = "3 yer zaten onaylanmış: kapasite bu sayının altına düşürülemez."
+    assert response.context["adminform"].form.errors == {"capacity": [message]}
+    assert message in response.content.decode()
+    session.refresh_from_db()
+    assert session.capacity == 3
+    assert session.reservations.filter(status="confirmed").count() == 3
+
+
+def test_a_capacity_lowered_to_the_confirmed_seats_is_saved(admin_client):
+    session = SessionFactory(capacity=5)
+    institution = standard_institution()
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(3)])
+    url = reverse("admin:training_sessions_trainingsession_change", args=[session.pk])
+
+    response = admin_client.post(url, _change_form(session, capacity="3"))
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.capacity == 3
+
+
 def test_the_announce_action_goes_through_the_notice_rule(admin_client, program):
     early = SessionFactory(status=SessionStatus.DRAFT, starts_at=timezone.now() + timedelta(days=5))
     late = SessionFactory(status=SessionStatus.DRAFT, starts_at=timezone.now() + timedelta(days=30))

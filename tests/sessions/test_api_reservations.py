@@ -5,12 +5,19 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sessions.models import Reservation, ReservationStatus, SessionStatus
 from sessions.services import reservation_create
+from sessions.services.shared import local_datetime
 from tests.entitlements.factories import UserFactory, client_for, official_of
-from tests.sessions.factories import SessionFactory, onsite_institution, people, standard_institution
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    onsite_institution,
+    people,
+    standard_institution,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +119,38 @@ def test_the_same_participant_twice_on_a_session_is_duplicate_participant(offici
 
     assert again.status_code == twice.status_code == 400
     assert again.json()["code"] == twice.json()["code"] == "duplicate_participant"
+    for body in (again.json(), twice.json()):  # the refused field is named with why
+        assert body["fields"] == {"participants": [body["detail"]]}
+
+
+@pytest.mark.parametrize(
+    ("language", "held_words"),
+    [("tr", "eğitim seansında zaten onaylı bir yere sahip"), ("en", "already holds a confirmed seat on")],
+)
+def test_a_person_holding_a_seat_on_another_session_of_the_program_is_duplicate_participant(
+    official, own, session, language, held_words
+):
+    person = ParticipantFactory(institution=own, first_name="Şule", last_name="Çağlayık")
+    other = ParticipantFactory(institution=own)
+    _apply(official, session, [person])
+    later = SessionFactory(starts_at=timezone.now() + timedelta(days=45))
+
+    response = official.post(
+        "/api/v1/reservations/",
+        {"session": later.pk, "participants": [other.pk, person.pk]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "duplicate_participant"
+    with translation.override(language):
+        held = f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})"
+    assert "Şule Çağlayık" in body["detail"] and held in body["detail"] and held_words in body["detail"]
+    assert body["fields"] == {"participants": [body["detail"]]}
+    assert not later.reservations.exists()  # refused whole: the other person has no seat either
+    assert Reservation.objects.filter(participant=other).count() == 0
 
 
 def test_an_institution_in_an_onsite_band_is_not_entitled(session):

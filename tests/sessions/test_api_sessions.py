@@ -283,6 +283,29 @@ def test_a_larger_capacity_promotes_from_the_waiting_list(staff, own):
     assert (response.json()["seats_confirmed"], response.json()["waitlist_length"]) == (2, 0)
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "3 seats are already confirmed: the capacity cannot go below 3."),
+        ("tr", "3 yer zaten onaylanmış: kapasite bu sayının altına düşürülemez."),
+    ],
+)
+def test_a_capacity_below_the_confirmed_seats_is_invalid_on_the_capacity_field(staff, own, language, message):
+    session = SessionFactory(capacity=3)
+    reservation_create(session=session, participants=people(own, 4))  # 3 confirmed, 1 waiting
+
+    response = staff.patch(
+        f"/api/v1/sessions/{session.pk}/", {"capacity": 2}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": message, "fields": {"capacity": [message]}}
+    session.refresh_from_db()
+    assert session.capacity == 3
+    statuses = sorted(session.reservations.values_list("status", flat=True))
+    assert statuses == [ReservationStatus.CONFIRMED] * 3 + [ReservationStatus.WAITLISTED]
+
+
 def test_cancelling_frees_the_seats_and_notifies(staff, own, django_capture_on_commit_callbacks):
     session = SessionFactory()
     official_of(own)

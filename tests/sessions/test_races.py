@@ -18,6 +18,9 @@ What must hold afterwards: exactly 24 confirmed; no institution above 6 live res
 waiting list ranked 1..n without gap or repeat, in application order (``applied_at``, then id);
 every confirmed seat applied before every waitlisted one; and the position each caller was told
 equals its final rank (nobody cancelled, so a position told is a position kept).
+
+The six are six people: two applications for the same person on two sessions of the program at the
+same moment make one seat and one ``duplicate_participant`` (services on PostgreSQL, HTTP on SQLite).
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from entitlements.models import Official
 from kamusm_portal.errors import RuleViolation
@@ -332,3 +336,79 @@ def test_two_officials_racing_for_the_last_seat_over_http_get_one_seat_between_t
         assert (applied[winner["id"]], winner["id"]) < (applied[loser["id"]], loser["id"]), (
             f"round {_round}: the seat went to the later application: {made}"
         )
+
+
+# --- The six are six people: one person, two sessions, the same moment -------------------------
+
+ROUNDS = 10
+
+
+def _one_person_two_sessions(*, with_token: bool = False) -> dict:
+    """A Standard institution with an official and one participant, and two announced sessions of
+    the program on two days."""
+    institution = standard_institution()
+    user = UserFactory()
+    Official.objects.create(user=user, institution=institution)
+    token = None
+    if with_token:
+        from rest_framework.authtoken.models import Token
+
+        token = Token.objects.create(user=user).key
+    sessions = [SessionFactory(starts_at=timezone.now() + timedelta(days=days)).pk for days in (30, 45)]
+    return {"person": ParticipantFactory(institution=institution).pk, "sessions": sessions, "token": token}
+
+
+def _one_seat_held(person_pk: int, sessions: list[int]) -> None:
+    """The person holds one live seat in the program, on one of the two sessions."""
+    held = Reservation.objects.live().filter(participant_id=person_pk)
+    assert held.count() == 1, f"the person holds {held.count()} live seats"
+    assert held.get().session_id in sessions
+
+
+def _apply_for_one_person(person_pk: int, session_pk: int, start: threading.Barrier) -> str:
+    try:
+        person = Participant.objects.select_related("institution").get(pk=person_pk)
+        start.wait(timeout=10)
+        try:
+            reservation_create(session=TrainingSession(pk=session_pk), participants=[person])
+        except RuleViolation as exc:
+            return exc.code
+        return "made"
+    finally:
+        connection.close()
+
+
+@pytest.mark.postgres
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_applications_for_one_person_on_two_sessions_at_once_make_one_seat_postgresql():
+    for _round in range(ROUNDS):
+        scenario = _one_person_two_sessions()
+        start = threading.Barrier(2)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(_apply_for_one_person, [scenario["person"]] * 2, scenario["sessions"], [start] * 2))
+
+        assert sorted(results) == ["duplicate_participant", "made"], f"round {_round}: {results}"
+        _one_seat_held(scenario["person"], scenario["sessions"])
+
+
+@sqlite_only
+def test_two_applications_for_one_person_on_two_sessions_at_once_over_http_make_one_seat_sqlite(file_server):
+    for _round in range(ROUNDS):
+        scenario = file_server.db(lambda: _one_person_two_sessions(with_token=True))
+        start = threading.Barrier(2)
+
+        def apply(session_pk, scenario=scenario, start=start):
+            start.wait(timeout=10)
+            payload = {"session": session_pk, "participants": [scenario["person"]]}
+            return scenario, *_post(file_server.port, scenario["token"], payload)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(apply, scenario["sessions"]))
+
+        assert_clean(answers, file_server.errors)
+        assert sorted(status for _scenario, status, _body in answers) == [201, 400], f"round {_round}: {answers}"
+        (refused,) = [json.loads(body) for _scenario, status, body in answers if status == 400]
+        assert refused["code"] == "duplicate_participant"
+        file_server.db(lambda scenario=scenario: _one_seat_held(scenario["person"], scenario["sessions"]))

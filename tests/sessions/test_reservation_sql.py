@@ -72,3 +72,39 @@ def test_the_queue_counts_agree_with_the_sessions_reservations(db):
     assert confirmed == session.reservations.filter(status=S.CONFIRMED).count() == 2
     assert waitlisted == session.reservations.filter(status=S.WAITLISTED).count() == 1
     assert already == session.reservations.live().filter(participant_id__in=asked).count() == 1
+
+
+def test_the_seat_each_person_holds_agrees_with_the_live_queryset(program):
+    """``SEAT_HELD``: per person, their first live reservation in the program, on any session."""
+    institution = standard_institution()
+    now = timezone.now()
+    people, expected = [], {}
+    for status, hours in CASES:
+        session = SessionFactory(starts_at=now + timedelta(hours=hours), ends_at=now + timedelta(hours=hours + 4))
+        made = _reservation(session, institution, status)
+        people.append(made.participant_id)
+    # One person with a cancelled place and a live one: the live one is held.
+    person = ParticipantFactory(institution=institution)
+    for status in (S.CANCELLED, S.WAITLISTED):
+        Reservation.objects.create(
+            session=SessionFactory(), participant=person, institution=institution, status=status, applied_at=now
+        )
+    people.append(person.pk)
+    free = ParticipantFactory(institution=institution)  # holds nothing
+    people.append(free.pk)
+    for pk in people:
+        live = Reservation.objects.live(now).filter(participant_id=pk, session__program=program).order_by("pk")
+        if live.exists():
+            expected[pk] = live.first().pk
+
+    with connection.cursor() as cursor:
+        available, _live, held = reservation_sql.participants_locked(
+            cursor, ids=people, institution_id=institution.pk, program_id=program.pk, now=now
+        )
+
+    assert sorted(available) == sorted(people)
+    assert held == expected
+    assert (
+        len(held)
+        == sum(1 for status, hours in CASES if status == S.CONFIRMED or (status == S.WAITLISTED and hours > 0)) + 1
+    )

@@ -1,15 +1,16 @@
 """Seats in order of application, the institution quota and its figures (seats used and remaining),
-waiting lists and cancellations."""
+one live seat a person in a program (the six are six people), waiting lists and cancellations."""
 
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from entitlements.models import Entitlement
+from entitlements.models import Entitlement, Program
+from entitlements.services import entitlement_recompute, program_copy
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Participant, Reservation, ReservationStatus, SessionStatus
+from sessions.models import Participant, Reservation, ReservationStatus, SessionStatus, TrainingSession
 from sessions.selectors import usage_for, usage_of
 from sessions.services import (
     reservation_cancel,
@@ -17,8 +18,15 @@ from sessions.services import (
     session_cancel,
     waitlists_expire,
 )
+from sessions.services.shared import local_datetime
 from tests.entitlements.factories import OfficialFactory, UserFactory
-from tests.sessions.factories import ParticipantFactory, SessionFactory, onsite_institution, standard_institution
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    onsite_institution,
+    standard_institution,
+    started,
+)
 
 
 def _people(institution, n):
@@ -203,3 +211,147 @@ def test_a_participant_anonymised_meanwhile_is_no_longer_available(session):
         reservation_create(session=session, participants=people)
     assert exc.value.code == "participant_removed"
     assert not Reservation.objects.exists()
+
+
+# --- The six are six people: one live classroom seat a person in a program ------------------
+
+
+def _later_session(days: int = 45, **kwargs):
+    """Another announced session of the 2012 program, on another day."""
+    return SessionFactory(starts_at=timezone.now() + timedelta(days=days), **kwargs)
+
+
+def _named(session):
+    """How a refusal names a session: the course (code and title) and its start."""
+    return f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})"
+
+
+def test_a_person_with_a_seat_in_the_program_is_refused_on_another_session_naming_both(session):
+    institution = standard_institution()
+    ayse = ParticipantFactory(institution=institution, first_name="Ayşe", last_name="Işıkoğlu")
+    reservation_create(session=session, participants=[ayse])
+    later = _later_session()
+
+    with translation.override("tr"), pytest.raises(RuleViolation) as exc:
+        reservation_create(session=later, participants=[ayse])
+
+    assert exc.value.code == "duplicate_participant"
+    assert "Ayşe Işıkoğlu" in exc.value.message
+    with translation.override("tr"):
+        assert _named(session) in exc.value.message  # the session they hold, not the one asked for
+        assert "onaylı" in exc.value.message
+    assert exc.value.fields == {"participants": [exc.value.message]}
+    assert not later.reservations.exists()
+
+
+def test_the_refusal_is_whole_nobody_of_the_application_gets_a_seat(session):
+    institution = standard_institution()
+    holder, newcomer = _people(institution, 2)
+    reservation_create(session=session, participants=[holder])
+    later = _later_session()
+
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=later, participants=[newcomer, holder])
+
+    assert exc.value.code == "duplicate_participant"
+    assert holder.full_name in exc.value.message and newcomer.full_name not in exc.value.message
+    assert not later.reservations.exists()
+    assert Reservation.objects.count() == 1
+    assert usage_for(institution=institution, program=session.program).seats_used == 1
+
+
+def test_a_waiting_place_holds_the_persons_seat_too(db):
+    full = SessionFactory(capacity=1)
+    reservation_create(session=full, participants=_people(standard_institution(), 1))
+    person = _people(standard_institution(), 1)
+    assert reservation_create(session=full, participants=person)[0].status == ReservationStatus.WAITLISTED
+
+    with translation.override("en"):
+        with pytest.raises(RuleViolation) as exc:
+            reservation_create(session=_later_session(), participants=person)
+        assert f"{person[0].full_name} is already on the waiting list of {_named(full)}." in exc.value.message
+
+    assert exc.value.code == "duplicate_participant"
+
+
+def test_every_person_who_holds_a_seat_is_named_with_their_session(session):
+    institution = standard_institution()
+    first, second = _people(institution, 2)
+    other = _later_session(days=50)
+    reservation_create(session=session, participants=[first])
+    reservation_create(session=other, participants=[second])
+
+    with translation.override("en"):
+        with pytest.raises(RuleViolation) as exc:
+            reservation_create(session=_later_session(days=60), participants=[first, second])
+        message = exc.value.message
+        assert f"{first.full_name} already holds a confirmed seat on {_named(session)}." in message
+        assert f"{second.full_name} already holds a confirmed seat on {_named(other)}." in message
+
+
+def test_a_cancelled_reservation_frees_the_person_for_another_session(session):
+    person = _people(standard_institution(), 1)
+    (held,) = reservation_create(session=session, participants=person)
+    later = _later_session()
+    with pytest.raises(RuleViolation):
+        reservation_create(session=later, participants=person)
+
+    reservation_cancel(reservation=held)
+
+    assert reservation_create(session=later, participants=person)[0].status == ReservationStatus.CONFIRMED
+
+
+def test_a_cancelled_session_frees_its_people_for_another_session(session):
+    person = _people(standard_institution(), 1)
+    reservation_create(session=session, participants=person)
+    session_cancel(session=session)
+    assert reservation_create(session=_later_session(), participants=person)[0].status == ReservationStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_a_waiting_place_of_a_started_session_has_expired_written_or_not(db, written):
+    full = SessionFactory(capacity=1)
+    reservation_create(session=full, participants=_people(standard_institution(), 1))
+    person = _people(standard_institution(), 1)
+    reservation_create(session=full, participants=person)  # waitlisted
+    started(full)
+    if written:
+        assert waitlists_expire() == 1
+
+    made = reservation_create(session=_later_session(), participants=person)
+
+    assert made[0].status == ReservationStatus.CONFIRMED
+
+
+def test_a_confirmed_seat_of_a_session_that_took_place_keeps_the_persons_place(db):
+    person = _people(standard_institution(), 1)
+    held = SessionFactory()
+    reservation_create(session=held, participants=person)
+    started(held, ago=timedelta(days=3))
+    TrainingSession.objects.filter(pk=held.pk).update(status=SessionStatus.COMPLETED)
+
+    with pytest.raises(RuleViolation) as exc:
+        reservation_create(session=_later_session(), participants=person)
+
+    assert exc.value.code == "duplicate_participant"
+
+
+def test_a_seat_in_another_program_does_not_count(program):
+    later_program = program_copy(program=program, name="Eğitim Promosyonu 2013", year=2013)
+    Program.objects.filter(pk=later_program.pk).update(is_open=True)
+    institution = standard_institution()
+    entitlement_recompute(programs=[Program.objects.get(pk=later_program.pk)])
+    person = _people(institution, 1)
+    reservation_create(session=SessionFactory(), participants=person)
+
+    made = reservation_create(session=SessionFactory(program=later_program), participants=person)
+
+    assert made[0].status == ReservationStatus.CONFIRMED
+
+
+def test_other_people_of_the_institution_apply_as_before(session):
+    institution = standard_institution()
+    holder, *others = _people(institution, 3)
+    reservation_create(session=session, participants=[holder])
+    made = reservation_create(session=_later_session(), participants=others)
+    assert [r.status for r in made] == [ReservationStatus.CONFIRMED] * 2

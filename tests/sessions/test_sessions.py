@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kamusm_portal.errors import RuleViolation
-from sessions.models import Course, ReservationStatus, SessionStatus, Venue
+from sessions.models import Course, ReservationStatus, SessionStatus, TrainingSession, Venue
 from sessions.services import reservation_create, session_announce, session_cancel, session_create, session_update
 from tests.entitlements.factories import OfficialFactory
 from tests.sessions.factories import (
@@ -16,6 +16,7 @@ from tests.sessions.factories import (
     SessionFactory,
     TrainerFactory,
     onsite_institution,
+    people,
     standard_institution,
     started,
 )
@@ -112,13 +113,46 @@ def test_a_larger_capacity_promotes_the_waiting_list_at_once(db):
     assert made[1].pk == session.reservations.get(confirmed_at__isnull=False, pk=made[1].pk).pk
 
 
-def test_capacity_below_the_confirmed_seats_is_refused(db):
-    session = SessionFactory(capacity=3)
+@pytest.mark.parametrize("status", [SessionStatus.ANNOUNCED, SessionStatus.DRAFT])
+def test_capacity_below_the_confirmed_seats_is_refused_saying_how_many_are_confirmed(db, status):
+    session = SessionFactory(capacity=4)
     institution = standard_institution()
-    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(3)])
-    with pytest.raises(RuleViolation) as exc:
-        session_update(session=session, data={"capacity": 2})
-    assert "capacity" in exc.value.fields
+    reservation_create(session=session, participants=[ParticipantFactory(institution=institution) for _ in range(5)])
+    TrainingSession.objects.filter(pk=session.pk).update(status=status)  # any session: a draft never has seats
+    with translation.override("en"), pytest.raises(RuleViolation) as exc:
+        session_update(session=session, data={"capacity": 3})
+    assert exc.value.code == "invalid"
+    message = "4 seats are already confirmed: the capacity cannot go below 4."
+    assert exc.value.fields == {"capacity": [message]}
+    assert exc.value.message == message
+    session.refresh_from_db()
+    assert session.capacity == 4
+    assert session.reservations.filter(status=ReservationStatus.CONFIRMED).count() == 4
+
+
+def test_capacity_equal_to_the_confirmed_seats_is_accepted(db):
+    session = SessionFactory(capacity=3)
+    reservation_create(session=session, participants=[ParticipantFactory(institution=standard_institution())])
+    session_update(session=session, data={"capacity": 1})
+    session.refresh_from_db()
+    assert session.capacity == 1
+
+
+def test_the_confirmed_seats_are_said_in_turkish(db):
+    session = SessionFactory(capacity=3)
+    reservation_create(session=session, participants=people(standard_institution(), 2))
+    with translation.override("tr"), pytest.raises(RuleViolation) as exc:
+        session_update(session=session, data={"capacity": 1})
+    assert exc.value.fields == {"capacity": ["2 yer zaten onaylanmış: kapasite bu sayının altına düşürülemez."]}
+
+
+def test_every_refused_field_is_named_with_the_capacity(db):
+    session = SessionFactory(capacity=3)
+    reservation_create(session=session, participants=people(standard_institution(), 2))
+    with translation.override("en"), pytest.raises(RuleViolation) as exc:
+        session_update(session=session, data={"capacity": 1, "ends_at": session.starts_at})
+    assert set(exc.value.fields) == {"capacity", "ends_at"}
+    assert exc.value.fields["capacity"] == ["2 seats are already confirmed: the capacity cannot go below 2."]
 
 
 def test_an_inactive_venue_or_an_inactive_trainer_is_refused(db):
