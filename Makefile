@@ -2,7 +2,8 @@
 # fresh clone: they make `.venv`, install the pinned requirements and the system packages they need.
 #
 #   make run      migrate, load the demo data, print the demo logins, serve on http://127.0.0.1:8000
-#                 (with the scheduled jobs running beside the server)
+#                 (with the scheduled jobs running beside the server); HOST=… PORT=… serve elsewhere,
+#                 and the links the portal sends follow (unless PORTAL_BASE_URL is set)
 #   make test     lint, then the whole test suite (on DATABASE_URL / CELERY_BROKER_URL when set)
 #   make lint     ruff check + ruff format --check + lint-imports (the layers contract) + mypy
 #                 (types) + makemigrations --check (every model change has its migration)
@@ -22,12 +23,19 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The portal's own address in the links it sends (e-mails, certificates and their QR codes, the
+# admin's verify links): where `make run` serves it, unless PORTAL_BASE_URL is set in the
+# environment or on the command line. A server on every interface (HOST=0.0.0.0) is reached on
+# this machine at 127.0.0.1.
+PORTAL_BASE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 # Development commands run the settings in development mode (DEBUG on: no secret needed, plain
 # static files served by WhiteNoise from the finders, no HTTPS redirect). The same environment is
 # used for the test suite: pytest-django still switches DEBUG off while the tests run, but the
 # settings are built as for `make run` (see README, "Tests").
 DEV_ENV := DEBUG=true DJANGO_SETTINGS_MODULE=kamusm_portal.settings PYTHONPATH=$(CURDIR)
+# The demo and the served portal also know their address (the tests keep the settings' default).
+RUN_ENV = $(DEV_ENV) PORTAL_BASE_URL='$(PORTAL_BASE_URL)'
 
 # System packages: WeasyPrint needs Pango and HarfBuzz's subsetter (certificate PDFs); the browser
 # tests drive Debian's Chromium. gettext is not needed: the compiled .mo files are committed.
@@ -98,17 +106,19 @@ system-deps:
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
+# The demo's certificates carry the served address; its logins table is the last thing it prints.
 demo: migrate
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 # The scheduled jobs (expiring waiting places, the certificate sweep, the e-mails to retry from the
 # outbox) run beside the server, as Celery beat runs them in production; stopping the server stops
 # them.
 run: install system-deps-runtime demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
-	@$(DEV_ENV) $(BIN)/python manage.py run_scheduled & scheduled=$$!; \
+	@echo "Links in e-mails and on certificates: $(PORTAL_BASE_URL)"
+	@$(RUN_ENV) $(BIN)/python manage.py run_scheduled & scheduled=$$!; \
 	trap 'kill $$scheduled 2>/dev/null || true' EXIT INT TERM; \
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # --- Checks ---------------------------------------------------------------------------------
 

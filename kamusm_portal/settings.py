@@ -390,5 +390,7 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
-# Absolute address of the portal, for links in e-mails.
+# Absolute address of the portal, for the links it sends (e-mails, certificates and their QR codes,
+# the admin's verify links). `make run` sets it to where it serves (http://$HOST:$PORT) unless it
+# is set already; production sets it to the public address.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from entitlements import urls as entitlements_urls
 from kamusm_portal.sign_in import LimitedPasswordResetView
-from kamusm_portal.views import healthz, home, metrics, second_factor_setup, second_factor_step
+from kamusm_portal.views import SignInView, healthz, home, metrics, second_factor_setup, second_factor_step
 from reports import urls as reports_urls
 
 # The officials' portal (``portal:…``): one namespace over the pages of two layers, the
@@ -24,7 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),
     # Django's login pages, with password-reset e-mails limited per address and account, and the
-    # staff's second factor (its second step and its enrolment).
+    # staff's second factor (its second step and its enrolment); a trainer signs in to their work plan.
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/password_reset/", LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/second-factor/", second_factor_step, name="second_factor"),
     path("accounts/second-factor/setup/", second_factor_setup, name="second_factor_setup"),

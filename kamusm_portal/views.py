@@ -1,12 +1,16 @@
 """The composition root's pages: the landing page, which sends each user to their own part of
-the portal, the health check, the Prometheus metrics, and the staff's second factor (its second
-step and enrolment)."""
+the portal, the login page (a trainer lands on their work plan), the health check, the Prometheus
+metrics, and the staff's second factor (its second step and enrolment)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import prometheus_client
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,6 +28,15 @@ from kamusm_portal.qr import qr_image
 from kamusm_portal.roles import is_programme_staff
 from sessions.selectors import trainer_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+
+def _works_as_trainer(user: User | AnonymousUser) -> bool:
+    """A trainer whose work is in the portal (their work plan), not in the admin: a staff user with
+    an active trainer record who is not programme staff."""
+    return user.is_staff and not is_programme_staff(user) and trainer_of(user) is not None
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,10 +47,20 @@ def home(request: HttpRequest) -> HttpResponse:
         if official_institution(user) is not None:
             return redirect("portal:dashboard")
         if user.is_staff:
-            if not is_programme_staff(user) and trainer_of(user) is not None:
-                return redirect("sessions_portal:trainer_schedule")  # a trainer's work is in the portal
+            if _works_as_trainer(user):
+                return redirect("sessions_portal:trainer_schedule")
             return redirect("admin:index")
     return render(request, "portal/home.html")
+
+
+class SignInView(LoginView):
+    """Django's login page (``login``). Without a ``next`` a trainer lands on their work plan;
+    everyone else on ``LOGIN_REDIRECT_URL`` (the official's dashboard) as before."""
+
+    def get_default_redirect_url(self) -> str:
+        if _works_as_trainer(self.request.user):  # signed in by now: form_valid logs in first
+            return reverse("sessions_portal:trainer_schedule")
+        return super().get_default_redirect_url()
 
 
 @never_cache

@@ -597,8 +597,8 @@ class Enrolment(models.Model):
 
 
 class AttendanceStatus(models.TextChoices):
-    FULL = "full", _("Attended in full")
-    PARTIAL = "partial", _("Attended in part")
+    FULL = "full", _("Full attendance")
+    PARTIAL = "partial", _("Partial attendance")
     ABSENT = "absent", _("Absent")
 
 

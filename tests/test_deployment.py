@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -58,6 +59,7 @@ SETTINGS_VARIABLES = (
     "SENTRY_RELEASE",
     "SENTRY_TRACES_SAMPLE_RATE",
     "PROMETHEUS_MULTIPROC_DIR",
+    "PORTAL_BASE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # the test suite's own (tests/conftest.py); deployment must not have it
 )
 
@@ -96,6 +98,73 @@ def production_env(**extra) -> dict:
         "ALLOWED_HOSTS": "portal.example.gov.tr",
         **extra,
     }
+
+
+# --- make run ---------------------------------------------------------------------------------
+
+MAKE = shutil.which("make")
+
+
+def make_dry_run(*args: str, **env_vars: str) -> list[str]:
+    """The commands ``make -n <args>`` would run, with none of the caller's HOST, PORT or
+    PORTAL_BASE_URL unless given here."""
+    if MAKE is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in {"HOST", "PORT", "PORTAL_BASE_URL", *SETTINGS_VARIABLES}}
+    env.update(env_vars)
+    result = subprocess.run(  # noqa: S603 - make with our own Makefile
+        [MAKE, "--no-print-directory", "-n", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def base_urls(lines: list[str], command: str) -> list[str]:
+    """The PORTAL_BASE_URL each ``manage.py <command>`` line runs with (None when it has none)."""
+    found = []
+    for line in lines:
+        if f"manage.py {command}" in line:
+            match = re.search(r"PORTAL_BASE_URL='([^']*)'", line)
+            found.append(match.group(1) if match else None)
+    return found
+
+
+def test_make_run_on_another_port_sends_links_to_that_port():
+    """``make run PORT=8101``: the demo's certificates, the served portal and the scheduled jobs
+    all link to http://127.0.0.1:8101, and the settings take that address."""
+    lines = make_dry_run("run", "PORT=8101")
+
+    assert any(line.endswith("runserver 127.0.0.1:8101") for line in lines)
+    wanted = "http://127.0.0.1:8101"
+    assert base_urls(lines, "seed_demo") == [wanted]
+    assert base_urls(lines, "runserver") == [wanted]
+    assert base_urls(lines, "run_scheduled") == [wanted]
+    assert settings_in(["PORTAL_BASE_URL"], DEBUG="true", PORTAL_BASE_URL=wanted) == {"PORTAL_BASE_URL": wanted}
+
+
+def test_make_run_by_default_and_on_every_interface_links_to_this_machine():
+    assert base_urls(make_dry_run("run"), "runserver") == ["http://127.0.0.1:8000"]
+    assert base_urls(make_dry_run("run", "HOST=0.0.0.0", "PORT=8102"), "runserver") == ["http://127.0.0.1:8102"]
+    assert base_urls(make_dry_run("run", "HOST=portal.local"), "runserver") == ["http://portal.local:8000"]
+
+
+def test_a_portal_base_url_that_is_set_wins_over_host_and_port():
+    explicit = "https://egitim.kamusm.example"
+    in_env = make_dry_run("run", "PORT=8101", PORTAL_BASE_URL=explicit)
+    on_line = make_dry_run("run", "PORT=8101", f"PORTAL_BASE_URL={explicit}")
+
+    for lines in (in_env, on_line):
+        assert base_urls(lines, "runserver") == [explicit]
+        assert base_urls(lines, "seed_demo") == [explicit]
+    assert settings_in(["PORTAL_BASE_URL"], DEBUG="true", PORTAL_BASE_URL=explicit) == {"PORTAL_BASE_URL": explicit}
+
+
+def test_the_tests_and_migrations_keep_the_settings_default_address():
+    """Only the demo and the served portal are told their address: ``make test PORT=8101`` runs the
+    suite on the settings' default, which the tests expect."""
+    lines = make_dry_run("migrate", "PORT=8101")
+    assert base_urls(lines, "migrate") == [None]
+    assert settings_in(["PORTAL_BASE_URL"], DEBUG="true") == {"PORTAL_BASE_URL": "http://127.0.0.1:8000"}
 
 
 # --- docker-compose.yml ----------------------------------------------------------------------

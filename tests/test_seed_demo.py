@@ -220,3 +220,38 @@ def test_the_scheduled_jobs_run_in_the_embedded_default(db):
         ReservationStatus.EXPIRED,
     ]
     assert "expire-waitlists: 1" in out.getvalue()
+
+
+# --- What a newcomer reads: a quiet seed, the logins last -----------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the e-mails leave after commit
+def test_seeding_prints_no_e_mail_and_ends_with_the_logins_table(tmp_path, settings, capsys):
+    """``make run`` prints e-mails on the console (the development backend): the demo's own (set
+    your password, your certificate) would scroll the logins off the screen. They go nowhere, and
+    the logins table is the last thing the command prints."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    output = seed(tmp_path / "logins.json")
+
+    printed = capsys.readouterr()
+    assert "Subject:" not in printed.out + printed.err + output
+    assert printed.out == ""
+    lines = output.rstrip("\n").splitlines()
+    table = next(i for i, line in enumerate(lines) if line.startswith("Demo logins"))
+    assert lines[table + 1].split() == ["username", "password", "role"]
+    assert all(LOGIN_LINE.match(line) for line in lines[table + 2 :])
+    assert len(lines[table + 2 :]) == get_user_model().objects.count()
+    assert Certificate.objects.exists()  # the demo's certificates were issued all the same
+
+
+def test_after_seeding_the_portal_still_prints_its_e_mails(tmp_path, settings, capsys):
+    """Only the seed is quiet: the served portal's e-mails still reach the console."""
+    from django.core.mail import send_mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    seed(tmp_path / "logins.json")
+    capsys.readouterr()
+
+    send_mail("Deneme", "Gövde", "egitim@kamusm.example", ["kisi@example.gov.tr"])
+
+    assert "Subject: Deneme" in capsys.readouterr().out

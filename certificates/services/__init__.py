@@ -7,7 +7,7 @@
 Callers import from here: ``from certificates.services import certificate_revoke``.
 """
 
-from certificates.services.attendance import attendance_record
+from certificates.services.attendance import AttendanceRecorded, attendance_record, attendance_sheet_record
 from certificates.services.issuing import (
     CODE_LENGTH,
     certificate_rerender,
@@ -28,7 +28,9 @@ from certificates.services.pdfs import (
 
 __all__ = [
     "CODE_LENGTH",
+    "AttendanceRecorded",
     "attendance_record",
+    "attendance_sheet_record",
     "certificate_render",
     "certificate_rerender",
     "certificate_revoke",

@@ -1,5 +1,11 @@
 """The attendance sheet of a session, for programme staff and the session's trainer: recording it
-issues the certificates."""
+issues the certificates, and the page says how many (their PDFs follow in the background).
+
+"Everyone: …" buttons mark every row at once. With JavaScript they set the radios in the page;
+without it they are submit buttons of their own small form, and the sheet comes back marked, not
+yet saved. Saving disables its button and shows that it is busy (the certificates are issued in
+the same request); a sheet sent twice still issues each certificate once (the marks of the second
+are unchanged, see ``certificates.services.attendance``)."""
 
 from __future__ import annotations
 
@@ -8,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from certificates.forms import AttendanceForm
-from certificates.services import attendance_record
+from certificates.services import attendance_sheet_record
 from kamusm_portal.errors import RuleViolation
 from kamusm_portal.roles import is_programme_staff
-from sessions.models import SessionStatus, TrainingSession
+from sessions.models import AttendanceStatus, SessionStatus, TrainingSession
 from sessions.selectors import attendance_sheet, trainer_of
 from sessions.services import may_record_attendance
 
@@ -42,14 +49,18 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     on its roster; before the end, when it can be filled."""
     session = _sheet_session_or_404(request, pk)
     sheet = attendance_sheet(session=session)
-    form = AttendanceForm(request.POST if request.method == "POST" else None, sheet=sheet)
+    fill = AttendanceForm.fill_asked(request.POST) if request.method == "POST" else None
+    if fill is not None:  # "everyone: …" without JavaScript: the sheet comes back marked, unsaved
+        form = AttendanceForm(sheet=sheet, fill=fill)
+    else:
+        form = AttendanceForm(request.POST if request.method == "POST" else None, sheet=sheet)
     if form.is_bound and form.is_valid():
         try:
-            attendance_record(session=session, marks=form.marks(), by=request.user)
+            recorded = attendance_sheet_record(session=session, marks=form.marks(), by=request.user)
         except RuleViolation as exc:  # its fields carry participant ids, not messages: the sentence on top
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Attendance is recorded."))
+            messages.success(request, _saved_message(len(recorded.issued)))
             return redirect("certificates:attendance", pk=session.pk)
     return render(
         request,
@@ -61,5 +72,17 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             "cancelled": session.status == SessionStatus.CANCELLED,
             "recorded": sum(1 for _participant, mark in sheet if mark is not None),
             "staff": is_programme_staff(request.user),
+            "statuses": AttendanceStatus.choices,
+            "filled": AttendanceStatus(fill).label if fill else None,
         },
     )
+
+
+def _saved_message(issued: int) -> str:
+    if not issued:
+        return _("Attendance is recorded. No new certificate is issued.")
+    return ngettext(
+        "Attendance is recorded. %(count)d certificate is issued; its PDF follows, prepared in the background.",
+        "Attendance is recorded. %(count)d certificates are issued; their PDFs follow, prepared in the background.",
+        issued,
+    ) % {"count": issued}

@@ -424,7 +424,7 @@ def test_after_the_end_the_official_sees_attendance_read_only(client_en, institu
     attendance_record(session=past, marks=[(people[0], "full")])
     html = client_en.get(reverse("sessions_portal:onsite_session", args=[past.pk])).content.decode()
     first = html[html.index(f'data-testid="enrolment-{people[0].pk}"') :]
-    assert "Attended in full" in first[: first.index("</tr>")]
+    assert "Full attendance" in first[: first.index("</tr>")]
     second = html[html.index(f'data-testid="enrolment-{people[1].pk}"') :]
     assert "not recorded yet" in second[: second.index("</tr>")]
     assert 'type="radio"' not in html

@@ -1,9 +1,12 @@
 """Demo institutions and people for trying the portal (``make run`` loads them).
 
 Idempotent: institutions are looked up by their code and people by their username, so a second
-run adds nothing and prints the same logins. Passwords are made on the first run and kept in a
-file under ``var/`` (mode 0600); none is written in code. Everything goes through the services,
-as an official's or the centre's own actions would.
+run adds nothing and prints the same logins. Quiet: the e-mails the demo's actions send (set your
+password, a session is announced, a certificate is ready) go nowhere (Django's dummy e-mail
+backend, for this command only; the served portal still prints its own on the console), and the
+logins table is the last thing it prints, where a newcomer looks after ``make run``. Passwords
+are made on the first run and kept in a file under ``var/`` (mode 0600); none is written in code.
+Everything goes through the services, as an official's or the centre's own actions would.
 
 The data is fixed (no randomness that differs between runs): about 40 institutions of every kind,
 whose units add up to the letter's 145,000 active users, in every band that this total allows,
@@ -28,6 +31,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Sum
+from django.test.utils import override_settings
 
 from entitlements.models import (
     District,
@@ -50,6 +54,9 @@ else:
     User = get_user_model()
 
 DEMO_TOTAL_ACTIVE_USERS = 145_000
+QUIET_EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+"""Where the demo's e-mails go while it is loaded: nowhere (they are sent, after each commit, in
+this process when there is no broker; with one, a worker sends them with its own settings)."""
 ANKARA = 6
 
 
@@ -348,7 +355,8 @@ class Command(BaseCommand):
         )
         passwords = _logins_read(path)
 
-        with transaction.atomic():
+        # The e-mails leave when the transaction commits: the quiet backend covers the commit too.
+        with override_settings(EMAIL_BACKEND=QUIET_EMAIL_BACKEND), transaction.atomic():
             created: list[str] = []
             accounts: dict[str, str | None] = {}
 
