@@ -95,7 +95,7 @@ def test_every_locked_model_is_in_the_order():
         assert model in {m._meta.model_name for m in apps.get_app_config(app_label).get_models()}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # flushes without re-making the content types
 def test_a_lock_outside_a_transaction_is_refused():
     for take in (lock, lock_one):
         with pytest.raises(transaction.TransactionManagementError):
@@ -115,7 +115,7 @@ def test_the_services_lock_only_through_the_locking_module():
     assert offenders == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_service_run_after_a_commit_is_a_call_of_its_own():
     """An on-commit hook (a task run in process without a broker) starts afresh: the finished call's
     locks and actor are not its own."""
