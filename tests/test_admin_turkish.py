@@ -25,7 +25,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -94,9 +94,8 @@ def _model_names(model: type[Model]) -> dict[str, object]:
     opts = model._meta
     names: dict[str, object] = {"verbose_name": opts.verbose_name, "verbose_name_plural": opts.verbose_name_plural}
     for field in opts.get_fields():
-        if field.auto_created and not field.concrete:
-            continue  # a reverse relation: named by the other model
-        names[f"field {field.name}"] = field.verbose_name
+        if isinstance(field, Field):  # not a reverse relation: that is named by the other model
+            names[f"field {field.name}"] = field.verbose_name
     return names
 
 
@@ -109,11 +108,12 @@ def _admin_names(model: type[Model], request) -> dict[str, object]:
         if item == "__str__" or item == "action_checkbox":
             continue
         names[f"column {item}"] = label_for_field(item, model, model_admin)
-    for item in model_admin.list_filter:
-        if isinstance(item, type):  # a SimpleListFilter; a field's is titled by the field's name
-            names[f"filter {item.__name__}"] = item.title
-    for name, (_func, _name, description) in model_admin.get_actions(request).items():
-        names[f"action {name}"] = description
+    for list_filter in model_admin.get_list_filter(request):
+        if isinstance(list_filter, type) and issubclass(list_filter, admin.SimpleListFilter):
+            names[f"filter {list_filter.__name__}"] = list_filter.title  # a field's: the field's name
+    for name, action in model_admin.get_actions(request).items():
+        if action is not None:  # (function, name, description)
+            names[f"action {name}"] = action[2]
     for inline in model_admin.inlines:
         for key, value in _model_names(inline.model).items():
             names[f"inline {inline.model._meta.label} {key}"] = value
@@ -393,6 +393,7 @@ def test_the_admins_own_pages_read_turkish(world, turkish_admin):
     reject pages, the trainers' calendar, the reach breakdowns."""
     allowed = _data_names()
     open_request = TrainingRequest.objects.filter(status="submitted").order_by("pk").first()
+    assert open_request is not None
     urls = [
         reverse("admin:training_sessions_trainingrequest_proposal"),
         reverse("admin:training_sessions_trainingrequest_schedule", args=[open_request.pk]),
