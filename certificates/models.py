@@ -29,8 +29,8 @@ class SerialCounter(models.Model):
     """The last serial number given in a program year (``KSM-<year>-<6 digits>``). Locked while a
     number is taken, in the transaction that issues the certificate: no gap, no repeat."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last serial number"), default=0)
 
     class Meta:
         verbose_name = _("serial counter")
@@ -42,12 +42,20 @@ class SerialCounter(models.Model):
 
 class Certificate(models.Model):
     participant = models.ForeignKey(
-        "training_sessions.Participant", on_delete=models.PROTECT, related_name="certificates"
+        "training_sessions.Participant",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("participant"),
     )
     session = models.ForeignKey(
-        "training_sessions.TrainingSession", on_delete=models.PROTECT, related_name="certificates"
+        "training_sessions.TrainingSession",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("session"),
     )
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="certificates")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("institution")
+    )
     serial = models.CharField(_("serial number"), max_length=20, unique=True)
     code = models.CharField(
         _("verification code"), max_length=16, unique=True, help_text=_("Crockford base-32, 80 bits.")
@@ -74,7 +82,12 @@ class Certificate(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_reason = models.CharField(_("reason for revocation"), max_length=300, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     history = HistoricalRecords(get_user=history_user)

@@ -60,7 +60,7 @@ class Program(models.Model):
 class Category(models.Model):
     """A band of a program's category table: bounds inclusive, the right it gives."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="categories")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="categories", verbose_name=_("program"))
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=100)
     min_users = models.PositiveIntegerField(_("lower bound of active users"))
@@ -108,7 +108,9 @@ class Province(models.Model):
 class District(models.Model):
     """A district of a province; names repeat across provinces, so it is keyed on (province, name)."""
 
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="districts")
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="districts", verbose_name=_("province")
+    )
     name = models.CharField(_("name"), max_length=50)
 
     class Meta:
@@ -151,7 +153,7 @@ class Institution(models.Model):
         limit_choices_to={"is_staff": True},
     )
     is_active = models.BooleanField(_("active"), default=True)
-    search_key = models.CharField(max_length=300, editable=False, db_index=True, default="")
+    search_key = models.CharField(_("search key"), max_length=300, editable=False, db_index=True, default="")
 
     history = HistoricalRecords(get_user=history_user, excluded_fields=["search_key"])
 
@@ -183,7 +185,9 @@ class UnitLevel(models.TextChoices):
 class Unit(models.Model):
     """A central, provincial or district unit of an institution, with its active users."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="units")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="units", verbose_name=_("institution")
+    )
     level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
     name = models.CharField(_("name"), max_length=255, validators=[validate_organisation_name])
     province = models.ForeignKey(
@@ -251,7 +255,7 @@ class Official(models.Model):
         default=Language.TR,
         help_text=_("Language of the e-mails the official receives."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
 
@@ -301,8 +305,12 @@ class Entitlement(models.Model):
     (docs/domain.md, "Usage above the right").
     """
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="entitlements")
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="entitlements")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="entitlements", verbose_name=_("program")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="entitlements", verbose_name=_("institution")
+    )
     total_active_users = models.PositiveIntegerField(_("total active users"), default=0)
     previous_total_active_users = models.PositiveIntegerField(_("previous total"), null=True, blank=True)
     category = models.ForeignKey(

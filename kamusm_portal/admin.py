@@ -1,15 +1,18 @@
 """Admin plumbing shared by every app's admin: who sees which rows (``ScopedAdmin``), service-backed
 history, actions that call a service row by row, the context of custom admin pages, search on a
 stored Turkish-folded key, list filters by id and date drill-downs that refuse what the database
-cannot hold, and the changelists' CSV and XLSX exports; and the admin of the plumbing's own model,
-the tasks to retry."""
+cannot hold, and the changelists' CSV and XLSX exports; the delete action in words Turkish can say
+of any model; the Turkish names of the third-party models the admin lists; and the admin of the
+plumbing's own model, the tasks to retry."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn, TypeVar
 
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import actions as django_actions
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.admin.views.main import ChangeList
@@ -19,7 +22,7 @@ from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import select_template
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from import_export.formats import base_formats
@@ -256,6 +259,14 @@ def admin_page_context(model_admin: admin.ModelAdmin[Any], request: HttpRequest,
     }
 
 
+@admin.action(permissions=["delete"], description=_("Delete the selected records"))
+def delete_selected(model_admin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    """Django's delete action (its confirmation page, its permission checks), in words Turkish
+    says of any model: "Seçili kayıtları sil", where Django's "Delete selected %(verbose_name_plural)s"
+    read "Seçili kurumlar nesnelerini sil". The portal's admin site offers it in place of Django's."""
+    return django_actions.delete_selected(model_admin, request, queryset)
+
+
 def run_each(
     model_admin: admin.ModelAdmin[Any], request: HttpRequest, rows: Iterable[T], call: Callable[[T], object]
 ) -> int:
@@ -470,3 +481,101 @@ class OutboxTaskAdmin(admin.ModelAdmin):
             % {"count": done},
             messages.SUCCESS,
         )
+
+
+# --- Third-party models in Turkish -----------------------------------------------------------
+
+_DEVICE_FIELDS = {
+    "user": _("user"),
+    "name": _("name"),
+    "confirmed": _("confirmed"),
+    "throttling_failure_timestamp": _("last wrong code at"),
+    "throttling_failure_count": _("wrong codes in a row"),
+    "created_at": _("created at"),
+    "last_used_at": _("last used at"),
+}
+
+#: The names of the third-party models the admin lists whose own are plain English, not
+#: translatable (django_otp's second-factor devices): (singular, plural, {field: name}). Those
+#: with translatable names (django-axes', auth's, the tokens') are translated in
+#: ``locale/tr/LC_MESSAGES/django.po``, which wins over the apps' own catalogs.
+THIRD_PARTY_MODEL_NAMES: dict[str, tuple[Any, Any, dict[str, Any]]] = {
+    "otp_totp.TOTPDevice": (
+        _("authenticator app"),
+        _("authenticator apps"),
+        {
+            **_DEVICE_FIELDS,
+            "key": _("secret key"),
+            "step": _("code period (seconds)"),
+            "t0": _("start of the first period (t0)"),
+            "digits": _("digits"),
+            "tolerance": _("tolerance (periods)"),
+            "drift": _("clock drift (periods)"),
+            "last_t": _("last period used (t)"),
+        },
+    ),
+    "otp_static.StaticDevice": (_("backup code list"), _("backup code lists"), _DEVICE_FIELDS),
+    "otp_static.StaticToken": (
+        _("backup code"),
+        _("backup codes"),
+        {"device": _("backup code list"), "token": _("code")},
+    ),
+}
+
+#: Columns of third-party admins named in plain English: {model: {method: name}}.
+THIRD_PARTY_COLUMN_NAMES: dict[str, dict[str, Any]] = {
+    "axes.AccessAttempt": {"status": _("status")},
+    "otp_totp.TOTPDevice": {"qrcode_link": _("QR code")},
+}
+
+#: Third-party apps the admin lists, named in plain English (``Otp_Totp``).
+THIRD_PARTY_APP_NAMES: dict[str, Any] = {
+    "axes": _("Sign-in attempts"),
+    "otp_totp": _("Second factor: authenticator apps"),
+    "otp_static": _("Second factor: backup codes"),
+}
+
+
+class TranslatedFieldsetsMixin:
+    """The titles of a third-party admin's fieldsets, written in plain English by the package
+    (django_otp's "Identity", "Timestamps"), looked up in the portal's catalog."""
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        return [(gettext(title) if title else title, options) for title, options in fieldsets]
+
+
+#: The third-party admins whose fieldset titles are plain English.
+THIRD_PARTY_FIELDSET_ADMINS = ("otp_totp.TOTPDevice", "otp_static.StaticDevice")
+
+
+def third_party_names_use(site: admin.AdminSite) -> None:
+    """Names the third-party models, columns, fieldsets and apps of ``site`` in the portal's
+    catalog (see above). The help texts of those models' fields, plain English too, are looked up
+    in the catalog with the package's own English as the msgid. Only what the admin shows
+    changes: a field's declared name (``Field.deconstruct`` reads ``_verbose_name``) and a model's
+    declared options are what migrations read, and a help text's msgid is the declared text."""
+    for label, (singular, plural, fields) in THIRD_PARTY_MODEL_NAMES.items():
+        opts = apps.get_model(label)._meta
+        opts.verbose_name, opts.verbose_name_plural = singular, plural
+        for name, verbose_name in fields.items():
+            field = opts.get_field(name)
+            field.verbose_name = verbose_name
+            if isinstance(field.help_text, str) and field.help_text:
+                field.help_text = gettext_lazy(field.help_text)  # the package's English is the msgid
+    for label, columns in THIRD_PARTY_COLUMN_NAMES.items():
+        model_admin = site._registry.get(apps.get_model(label))
+        for name, description in columns.items():
+            method = getattr(type(model_admin), name, None) if model_admin is not None else None
+            if method is not None:
+                method.short_description = description
+    for label in THIRD_PARTY_FIELDSET_ADMINS:
+        model = apps.get_model(label)
+        registered = site._registry.get(model)
+        if registered is not None and not isinstance(registered, TranslatedFieldsetsMixin):
+            bases = type(registered).__bases__  # (ScopedAdmin, the package's) on the portal's site
+            package_admin = bases[-1] if bases[0] is ScopedAdmin else type(registered)
+            site.unregister(model)
+            site.register(model, type(package_admin.__name__, (TranslatedFieldsetsMixin, package_admin), {}))
+    for label, verbose_name in THIRD_PARTY_APP_NAMES.items():
+        apps.get_app_config(label).verbose_name = verbose_name

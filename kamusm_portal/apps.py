@@ -16,7 +16,8 @@ class PortalConfig(AppConfig):
         # while it loads would ask for the site before it exists.
         from django.contrib import admin
 
-        from kamusm_portal.admin import OutboxTaskAdmin
+        from kamusm_portal.admin import OutboxTaskAdmin, third_party_names_use
         from kamusm_portal.models import OutboxTask
 
         admin.site.register(OutboxTask, OutboxTaskAdmin)
+        third_party_names_use(admin.site)

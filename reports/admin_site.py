@@ -15,14 +15,21 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy as _
 
 from kamusm_portal import second_factor
-from kamusm_portal.admin import scoped_admin_class
+from kamusm_portal.admin import delete_selected, scoped_admin_class
 from reports.views import staff
 
 
 class PortalAdminSite(admin.AdminSite):
     index_template = "admin/reports/index.html"
+    site_header = _("Kamu SM Training Portal")  # the admin's header and its pages' titles name the portal
+    site_title = _("Kamu SM Training Portal")
+
+    def __init__(self, name: str = "admin") -> None:
+        super().__init__(name)
+        self.add_action(delete_selected, "delete_selected")  # Django's, in words Turkish can say
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Django's rule (an active staff user), and where ``STAFF_OTP_REQUIRED`` is on, a session

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
+from kamusm_portal import text
+
 
 class ReportsConfig(AppConfig):
     default = True  # this module also holds the admin's configuration (PortalAdminConfig)
@@ -16,3 +18,9 @@ class PortalAdminConfig(admin_apps.AdminConfig):
 
     default = False  # named in INSTALLED_APPS in place of django.contrib.admin; ReportsConfig is the app's
     default_site = "reports.admin_site.PortalAdminSite"
+
+    def ready(self) -> None:
+        # Turkish capitals ("İller", not "Iller") before the admin loads its admins, which compile
+        # their changelist templates.
+        text.turkish_capitals_use()
+        super().ready()

@@ -67,7 +67,7 @@ class MaterialKind(models.TextChoices):
 class CourseMaterial(models.Model):
     """A recorded video (link) or a file of a course, open to officials of entitled institutions."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials", verbose_name=_("course"))
     kind = models.CharField(_("kind"), max_length=10, choices=MaterialKind.choices)
     title = models.CharField(_("title"), max_length=200)
     url = models.URLField(_("video link"), blank=True)
@@ -119,7 +119,11 @@ class Trainer(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True, related_name="trainer"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="trainer",
+        verbose_name=_("user"),
     )
     home_province = models.ForeignKey(
         Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("home province")
@@ -141,12 +145,19 @@ class Trainer(models.Model):
 class Unavailability(models.Model):
     """A block of a trainer's time that cannot be booked (leave, other duties)."""
 
-    trainer = models.ForeignKey(Trainer, on_delete=models.CASCADE, related_name="unavailability")
+    trainer = models.ForeignKey(
+        Trainer, on_delete=models.CASCADE, related_name="unavailability", verbose_name=_("trainer")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     history = HistoricalRecords(get_user=history_user)
@@ -180,8 +191,12 @@ class TrainingRequest(models.Model):
     """An institution's request for on-site training (categories 1-5): one or more courses with
     the hours wanted, where, when it would suit, and for how many people."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="training_requests")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="training_requests")
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="training_requests", verbose_name=_("program")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="training_requests", verbose_name=_("institution")
+    )
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+", verbose_name=_("province"))
     preferred_dates = models.JSONField(
         _("preferred dates"), default=list, blank=True, help_text=_('Windows as [{"from": date, "to": date}].')
@@ -193,7 +208,12 @@ class TrainingRequest(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
@@ -255,7 +275,9 @@ class TrainingRequestItemQuerySet(models.QuerySet):
 class TrainingRequestItem(models.Model):
     """One course of a request with the hours wanted; delivered in one session or split over several."""
 
-    request = models.ForeignKey(TrainingRequest, on_delete=models.CASCADE, related_name="items")
+    request = models.ForeignKey(
+        TrainingRequest, on_delete=models.CASCADE, related_name="items", verbose_name=_("training request")
+    )
     course = models.ForeignKey("Course", on_delete=models.PROTECT, related_name="+", verbose_name=_("course"))
     hours = models.PositiveSmallIntegerField(_("hours"))
 
@@ -343,10 +365,12 @@ class TrainingSessionQuerySet(models.QuerySet):
 class TrainingSession(models.Model):
     """One delivery of a course. Classroom sessions are held at a venue and taken seat by seat."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="sessions")
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("program"))
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("course"))
     kind = models.CharField(_("kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.CLASSROOM)
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions")
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions", verbose_name=_("venue")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveSmallIntegerField(_("capacity"))
@@ -357,10 +381,20 @@ class TrainingSession(models.Model):
     # On-site sessions: the institution that asked, the request item they deliver, where, and the
     # hours they count against the institution's right.
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, null=True, blank=True, related_name="onsite_sessions"
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="onsite_sessions",
+        verbose_name=_("institution"),
     )
     request_item = models.ForeignKey(
-        TrainingRequestItem, on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+        TrainingRequestItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("request item"),
     )
     province = models.ForeignKey(
         Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
@@ -429,7 +463,9 @@ class TrainingSession(models.Model):
 class Participant(models.Model):
     """A public servant nominated by their institution's official."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="participants")
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="participants", verbose_name=_("institution")
+    )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="participants", verbose_name=_("unit"))
     first_name = models.CharField(_("first name"), max_length=100, validators=[validate_person_name])
     last_name = models.CharField(_("last name"), max_length=100, validators=[validate_person_name])
@@ -441,7 +477,7 @@ class Participant(models.Model):
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.TR)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user, excluded_fields=["kimlik_no"])
 
@@ -529,13 +565,24 @@ class Reservation(models.Model):
     waiting-list position is derived from that order, never stored.
     """
 
-    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="reservations")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="reservations")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="reservations")
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("session")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("participant")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("institution")
+    )
     status = models.CharField(_("status"), max_length=20, choices=ReservationStatus.choices)
     applied_at = models.DateTimeField(_("applied at"))
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -576,12 +623,23 @@ class Reservation(models.Model):
 class Enrolment(models.Model):
     """A participant on the roster of an on-site session (classroom rosters are confirmed seats)."""
 
-    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="enrolments")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="enrolments")
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("session")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("participant")
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="+", verbose_name=_("institution")
+    )
     enrolled_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
     enrolled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enrolled by"),
     )
 
     history = HistoricalRecords(get_user=history_user)
@@ -605,12 +663,21 @@ class AttendanceStatus(models.TextChoices):
 class Attendance(models.Model):
     """Whether a participant on a session's roster attended, recorded after the session ends."""
 
-    session = models.ForeignKey(TrainingSession, on_delete=models.PROTECT, related_name="attendance")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="attendance")
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.PROTECT, related_name="attendance", verbose_name=_("session")
+    )
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="attendance", verbose_name=_("participant")
+    )
     status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
     recorded_at = models.DateTimeField(_("recorded at"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     history = HistoricalRecords(get_user=history_user)
