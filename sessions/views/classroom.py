@@ -34,9 +34,11 @@ from sessions.views.shared import no_institution_page, official_institution_or_4
 
 
 def _classroom_quotas(institution: Institution, now: datetime) -> list[tuple[Program, Usage]]:
-    """Per program in which the institution's band gives classroom seats: the program and the
+    """Per open program in which the institution's band gives classroom seats: the program and the
     institution's usage of its quota (``usage_of``: entitlements and three counts, whatever their number)."""
-    entitlements = [e for e in entitlement_list(institution=institution) if e.delivery == Delivery.CLASSROOM]
+    entitlements = [
+        e for e in entitlement_list(institution=institution) if e.delivery == Delivery.CLASSROOM and e.program.is_open
+    ]
     usage = usage_of(entitlements, now)
     return [(e.program, usage[(institution.pk, e.program_id)]) for e in entitlements]
 

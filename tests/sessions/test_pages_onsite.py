@@ -826,3 +826,12 @@ def test_the_on_site_lists_stack_into_cards_on_a_phone_each_cell_named(client_en
         assert tag and "table-stack" in tag.group(1).split(), url
         for name in names:
             assert f'data-label="{name}"' in html, (url, name)
+
+
+def test_with_no_hours_left_the_requests_page_offers_no_new_request(client_en, institution):
+    url = reverse("sessions_portal:requests")
+    assert 'data-testid="new-request"' in client_en.get(url).content.decode()
+    TrainingRequestFactory(institution=institution, item__hours=8)
+    html = client_en.get(url).content.decode()
+    assert 'data-testid="new-request"' not in html
+    assert "Your institution has no on-site training hours left to request." in html
