@@ -6,10 +6,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
-from entitlements.models import Entitlement, EntitlementFlag, Institution, Official, Program, Unit, UnitLevel
+from entitlements.models import (
+    Delivery,
+    Entitlement,
+    EntitlementFlag,
+    Institution,
+    Official,
+    Program,
+    Unit,
+    UnitLevel,
+)
 from kamusm_portal.db import TurkishCollate
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
@@ -21,6 +31,46 @@ def official_institution(user: User | AnonymousUser) -> Institution | None:
         return None
     official = Official.objects.filter(user=user).select_related("institution").first()
     return official.institution if official else None
+
+
+@dataclass(frozen=True)
+class OfficialBands:
+    """The institution an official acts for and the kinds of right its bands give in the open
+    programs: what the navigation offers (classroom pages, on-site pages, or neither)."""
+
+    institution: Institution | None = None
+    classroom: bool = False
+    """A Standard (classroom) band in an open program: seats in the classroom sessions."""
+    onsite: bool = False
+    """A band of categories 1-5 (on-site) in an open program: training hours."""
+
+
+def _open_band(delivery: str) -> Exists:
+    return Exists(
+        Entitlement.objects.filter(
+            institution=OuterRef("institution"), program__is_open=True, category__delivery=delivery
+        )
+    )
+
+
+def official_bands(request: HttpRequest) -> OfficialBands:
+    """``official_institution`` of the request's user with the deliveries of its open bands, in one
+    query, read once per request (the views and the navigation share it)."""
+    cached: OfficialBands | None = getattr(request, "_official_bands", None)
+    if cached is not None:
+        return cached
+    bands = OfficialBands()
+    if request.user.is_authenticated:
+        official = (
+            Official.objects.filter(user=request.user)
+            .select_related("institution")
+            .annotate(classroom=_open_band(Delivery.CLASSROOM), onsite=_open_band(Delivery.ONSITE))
+            .first()
+        )
+        if official is not None:
+            bands = OfficialBands(official.institution, classroom=official.classroom, onsite=official.onsite)
+    request._official_bands = bands  # type: ignore[attr-defined]
+    return bands
 
 
 def institutions_visible(user: User | AnonymousUser) -> QuerySet[Institution]:

@@ -7,6 +7,8 @@ Also the per-address rate limit of verification, which the API (``certificates.a
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -58,9 +60,29 @@ def verify_wait(request: HttpRequest) -> int | None:
 
 # --- Public verification ----------------------------------------------------------------------
 
+_SERIAL = re.compile(r"KSM\d{10}")
+"""A serial number (``KSM-2012-000001``) once normalised as a code: 13 characters, never a code's 16."""
 
-def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
-    response = render(request, "certificates/verify.html", {"throttled": True, "wait": wait}, status=429)
+
+def typed_a_serial(text: str) -> bool:
+    """Whether someone typed the certificate's serial number where its verification code goes."""
+    return _SERIAL.fullmatch(code_normalise(text)) is not None
+
+
+def _lookup_page(request: HttpRequest, typed: str, *, status: int = 200, **context) -> HttpResponse:
+    """The form again, with what was typed kept in the field, and what went wrong."""
+    return render(
+        request,
+        "certificates/verify.html",
+        {"typed": typed, "serial_typed": typed_a_serial(typed), **context},
+        status=status,
+    )
+
+
+def _too_many(request: HttpRequest, wait: int, typed: str = "") -> HttpResponse:
+    response = render(
+        request, "certificates/verify.html", {"throttled": True, "wait": wait, "typed": typed}, status=429
+    )
     response["Retry-After"] = str(wait)
     return response
 
@@ -68,11 +90,15 @@ def _too_many(request: HttpRequest, wait: int) -> HttpResponse:
 @require_safe
 @never_cache
 def verify_lookup(request: HttpRequest) -> HttpResponse:
-    """The form where a code is typed from paper; it leads to the code's page."""
-    code = "".join(ch for ch in code_normalise(request.GET.get("code", "")) if ch.isascii() and ch.isalnum())
+    """The form where a code is typed from paper; it leads to the code's page. A serial number
+    typed instead of the code is answered here, with where the code is printed."""
+    typed = request.GET.get("code", "").strip()[:40]
+    if typed_a_serial(typed):
+        return _lookup_page(request, typed)
+    code = "".join(ch for ch in code_normalise(typed) if ch.isascii() and ch.isalnum())
     if code:
         return redirect("certificates:verify", code=code[:40])
-    return render(request, "certificates/verify.html")
+    return _lookup_page(request, typed)
 
 
 @require_safe
@@ -82,10 +108,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     and its PDF once ready. Unknown codes are 404; the page is rate-limited per client address."""
     wait = verify_wait(request)
     if wait is not None:
-        return _too_many(request, wait)
+        return _too_many(request, wait, typed=code)
     certificate = certificate_by_code(code)
     if certificate is None:
-        response = render(request, "certificates/verify.html", {"not_found": True, "code": code}, status=404)
+        response = _lookup_page(request, code, status=404, not_found=True, code=code)
     else:
         facts = certificate_public_facts(certificate, english_title=(get_language() or "").startswith("en"))
         response = render(

@@ -96,6 +96,12 @@ class TrainingRequestItemForm(forms.Form):
 
 
 class BaseItemFormSet(forms.BaseFormSet):
+    # Not Django's "Please submit at least 1 form.": say what to fill.
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_few_forms": _("Choose at least one course and the hours you want for it."),
+    }
+
     def items(self) -> list[dict]:
         """The filled lines, in the order shown, as the service takes them."""
         return [
@@ -126,10 +132,11 @@ def _date_widget() -> forms.DateInput:
 
 
 class DateWindowForm(forms.Form):
-    """A preferred window, from one day to another (both included); an empty line is no window."""
+    """A preferred window, from one day to another (both included); an empty line is no window.
+    Labelled in the domain's words: the earliest and the latest day that would suit."""
 
-    starts = forms.DateField(label=_("From"), required=False, widget=_date_widget())
-    ends = forms.DateField(label=_("To"), required=False, widget=_date_widget())
+    starts = forms.DateField(label=_("Earliest"), required=False, widget=_date_widget())
+    ends = forms.DateField(label=_("Latest"), required=False, widget=_date_widget())
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -17,8 +17,10 @@ DATETIME_INPUT_FORMATS = ["%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d %H:%M
 class UnavailabilityForm(forms.Form):
     """A block of the trainer's time that cannot be booked."""
 
-    starts_at = forms.DateTimeField(label=_("From"), input_formats=DATETIME_INPUT_FORMATS)
-    ends_at = forms.DateTimeField(label=_("To"), input_formats=DATETIME_INPUT_FORMATS)
+    # A block of time, not a bound: "Starts" / "Ends" (never "From" / "To", which read "Alt sınır /
+    # Üst sınır" in Turkish, the category table's words).
+    starts_at = forms.DateTimeField(label=_("Starts"), input_formats=DATETIME_INPUT_FORMATS)
+    ends_at = forms.DateTimeField(label=_("Ends"), input_formats=DATETIME_INPUT_FORMATS)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs) -> None:

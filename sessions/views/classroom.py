@@ -3,6 +3,8 @@ institution's reservations with their waiting-list positions."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,48 +12,61 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from entitlements.models import Delivery, Institution
-from entitlements.selectors import entitlement_list, official_institution
+from entitlements.models import Delivery, Institution, Program
+from entitlements.selectors import entitlement_list, official_bands
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms.classroom import ReservationForm
 from sessions.models import Reservation, ReservationStatus, SessionStatus, live_reservation_q
 from sessions.selectors import (
+    Usage,
     participant_list,
     reservation_list,
     reservations_visible,
     session_list,
     session_open_for_reservations,
     usage_for,
+    usage_of,
 )
 from sessions.services import reservation_cancel, reservation_cancellable, reservation_create
 from sessions.views.shared import no_institution_page, official_institution_or_404
 
 
-def _classroom_programs(institution: Institution) -> set[int]:
-    """Programs in which the institution's band gives classroom seats."""
-    return {e.program_id for e in entitlement_list(institution=institution) if e.delivery == Delivery.CLASSROOM}
+def _classroom_quotas(institution: Institution, now: datetime) -> list[tuple[Program, Usage]]:
+    """Per open program in which the institution's band gives classroom seats: the program and the
+    institution's usage of its quota (``usage_of``: entitlements and three counts, whatever their number)."""
+    entitlements = [
+        e for e in entitlement_list(institution=institution) if e.delivery == Delivery.CLASSROOM and e.program.is_open
+    ]
+    usage = usage_of(entitlements, now)
+    return [(e.program, usage[(institution.pk, e.program_id)]) for e in entitlements]
 
 
 @require_GET
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
-    """Announced classroom sessions, upcoming first (soonest first), then those already started."""
-    institution = official_institution(request.user)
+    """Announced classroom sessions, upcoming first (soonest first), then those already started.
+    The institution's quota is shown above them; with the quota used up, no session offers to
+    reserve (the button is disabled and says why)."""
+    institution = official_bands(request).institution
     if institution is None:
         return no_institution_page(request)
     now = timezone.now()
-    entitled = _classroom_programs(institution)
+    quotas = _classroom_quotas(institution, now)
+    usage = {program.pk: used for program, used in quotas}
     rows = list(session_list(user=request.user, now=now).filter(kind="classroom", status=SessionStatus.ANNOUNCED))
     upcoming = [s for s in rows if s.starts_at > now]
     started = sorted((s for s in rows if s.starts_at <= now), key=lambda s: s.starts_at, reverse=True)
     for session in rows:
-        session.can_reserve = session.program_id in entitled and session_open_for_reservations(session, now)
+        open_ = session_open_for_reservations(session, now)
+        program_usage = usage.get(session.program_id)
+        session.quota_used = open_ and program_usage is not None and program_usage.seats_available == 0
+        session.can_reserve = open_ and program_usage is not None and not session.quota_used
     return render(
         request,
         "sessions/sessions.html",
-        {"sessions": upcoming + started, "entitled": bool(entitled)},
+        {"sessions": upcoming + started, "entitled": bool(quotas), "quotas": quotas},
     )
 
 
@@ -83,7 +98,9 @@ def _made_message(made: list[Reservation]) -> str:
 @require_http_methods(["GET", "POST"])
 @login_required
 def reserve(request: HttpRequest, pk: int) -> HttpResponse:
-    """Tick participants and apply; the page says beforehand how many will be confirmed."""
+    """Tick participants and apply; the page says beforehand how many will be confirmed. When the
+    application cannot succeed (session not open, no classroom right, quota used up) the page says
+    why instead of offering the form."""
     institution = official_institution_or_404(request)
     now = timezone.now()
     session = session_list(user=request.user, now=now).filter(pk=pk).first()
@@ -108,7 +125,9 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 
     program = session.program
     free = session.seats_free
-    remaining = usage_for(institution=institution, program=program, now=now).seats_available
+    usage = usage_for(institution=institution, program=program, now=now)
+    is_open = session_open_for_reservations(session, now)
+    is_entitled = usage.seat_quota > 0
     return render(
         request,
         "sessions/reserve.html",
@@ -116,11 +135,13 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "form": form,
             "free_seats": free,
-            "quota": program.classroom_quota,
-            "remaining": remaining,
+            "quota": usage.seat_quota,
+            "used": usage.seats_used,
+            "remaining": usage.seats_available,
             "split_text": _split_text(free=free),
-            "is_open": session_open_for_reservations(session, now),
-            "is_entitled": program.pk in _classroom_programs(institution),
+            "is_open": is_open,
+            "is_entitled": is_entitled,
+            "can_apply": is_open and is_entitled and usage.seats_available > 0,
             "already": len(live_here),
         },
     )
@@ -130,7 +151,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reservations(request: HttpRequest) -> HttpResponse:
     """The institution's reservations, newest session first, with waiting-list positions."""
-    if official_institution(request.user) is None:
+    if official_bands(request).institution is None:
         return no_institution_page(request)
     now = timezone.now()
     rows = list(reservation_list(user=request.user))
@@ -139,19 +160,34 @@ def reservations(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/reservations.html", {"reservations": rows})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling a reservation: GET shows what would be cancelled and asks to confirm (a plain
+    form, no script needed); POST cancels and says that the seat or waiting place is released.
+    Who moves up from the waiting list is another institution's business: it is not said.
+    Another institution's reservation is a 404."""
     official_institution_or_404(request)
-    reservation = reservations_visible(request.user).select_related("participant").filter(pk=pk).first()
+    now = timezone.now()
+    reservation = reservation_list(user=request.user, now=now).filter(pk=pk).first()
     if reservation is None:
         raise Http404
+    if request.method == "GET":
+        return render(
+            request,
+            "sessions/reservation_cancel.html",
+            {"reservation": reservation, "can_cancel": reservation_cancellable(reservation, now)},
+        )
+    was_waiting = reservation.status == ReservationStatus.WAITLISTED
     try:
         reservation_cancel(reservation=reservation, by=request.user)
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("The reservation of %(name)s is cancelled.") % {"name": reservation.participant.full_name}
-        )
+        names = {"name": reservation.participant.full_name, "course": reservation.session.course.title}
+        if was_waiting:
+            text = _("The reservation of %(name)s is cancelled: their waiting place on %(course)s is released.")
+        else:
+            text = _("The reservation of %(name)s is cancelled: their seat on %(course)s is released.")
+        messages.success(request, text % names)
     return redirect("sessions_portal:reservations")

@@ -3,6 +3,8 @@ them), and its on-site sessions, where the official keeps each session's roster.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -14,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from entitlements.models import Delivery, Entitlement, Institution
-from entitlements.selectors import entitlement_list, official_institution
+from entitlements.selectors import entitlement_list, official_bands
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms.attendance import EnrolmentForm
 from sessions.forms.onsite import DateWindowFormSet, TrainingRequestForm, TrainingRequestItemFormSet
@@ -61,9 +63,10 @@ def _hours_context(institution: Institution, entitlement: Entitlement | None) ->
     return {"usage": usage, "program": entitlement.program}
 
 
-def _place_request_error(exc: RuleViolation, form, items, windows) -> None:
+def _place_request_error(exc: RuleViolation, form, items, windows) -> list[str]:
     """A refused request back on the page: per course line or window where the service names
-    one, on a field of the main form, else at the top with the service's sentence (and its figures)."""
+    one, on a field of the main form; what names none of them is returned, for the top of the
+    page (said there once: never also inside the main form's card)."""
     placed = False
     item_errors = exc.fields.get("items")
     if isinstance(item_errors, dict):
@@ -85,8 +88,13 @@ def _place_request_error(exc: RuleViolation, form, items, windows) -> None:
     if named:
         add_rule_error(form, RuleViolation(exc.code, exc.message, fields=named))
         placed = True
-    if not placed:
-        form.add_error(None, exc.message)
+    return [] if placed else [exc.message]
+
+
+def _example_window(today: date) -> tuple[date, date]:
+    """The example window the form shows: ten days starting five weeks ahead, so never in the past."""
+    starts = today + timedelta(weeks=5)
+    return starts, starts + timedelta(days=9)
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,14 +103,19 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """The request form of a category 1-5 institution: courses with hours, province, windows,
     expected participants; the institution's hours above it. A Standard institution is told its
     right is classroom seats instead."""
-    institution = official_institution(request.user)
+    institution = official_bands(request).institution
     if institution is None:
         return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
     if entitlement is None:
         return render(request, "sessions/request_not_entitled.html", {"classroom": classroom})
+    hours = _hours_context(institution, entitlement)
+    if hours["usage"].hours_available <= 0:
+        # Nothing left to ask for: the form does not open; the hours and the reason, said once.
+        return render(request, "sessions/request_form.html", {"no_hours": True, **hours})
     courses = list(course_list())
     data = request.POST if request.method == "POST" else None
+    request_errors: list[str] = []
     form = TrainingRequestForm(data)
     items = TrainingRequestItemFormSet(data, prefix="items", form_kwargs={"courses": courses})
     windows = DateWindowFormSet(data, prefix="windows")
@@ -119,7 +132,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 by=request.user,
             )
         except RuleViolation as exc:
-            _place_request_error(exc, form, items, windows)
+            request_errors = _place_request_error(exc, form, items, windows)
         else:
             asked = sum(item["hours"] for item in items.items())
             messages.success(
@@ -132,6 +145,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 % {"id": made.pk, "hours": asked},
             )
             return redirect("sessions_portal:requests")
+    example_from, example_to = _example_window(timezone.localdate())
     return render(
         request,
         "sessions/request_form.html",
@@ -139,8 +153,11 @@ def request_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "items": items,
             "windows": windows,
+            "request_errors": request_errors,
             "course_hours": {str(course.pk): course.hours for course in courses},
-            **_hours_context(institution, entitlement),
+            "example_from": example_from,
+            "example_to": example_to,
+            **hours,
         },
     )
 
@@ -150,7 +167,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def requests(request: HttpRequest) -> HttpResponse:
     """The institution's requests, open ones first: status, courses with hours asked and
     scheduled, province, windows; a cancel button while nothing of it is scheduled."""
-    institution = official_institution(request.user)
+    institution = official_bands(request).institution
     if institution is None:
         return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
@@ -193,7 +210,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def onsite_sessions(request: HttpRequest) -> HttpResponse:
     """The institution's on-site sessions: those not over yet first (soonest first), then past ones."""
-    institution = official_institution(request.user)
+    institution = official_bands(request).institution
     if institution is None:
         return no_institution_page(request)
     now = timezone.now()

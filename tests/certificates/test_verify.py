@@ -234,3 +234,39 @@ def test_anonymous_users_reach_verification_only(client, certificate):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
     assert Certificate.objects.get(pk=certificate.pk).status == CertificateStatus.READY
+
+
+# --- A serial number typed where the code goes; what was typed stays ----------------------------
+
+
+def test_a_typed_serial_number_is_answered_with_where_the_code_is_and_stays_in_the_field(client, certificate):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("certificates:verify_lookup"), {"code": certificate.serial})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="serial-typed"' in html
+    assert f"{certificate.serial} is the certificate's serial number, not its verification code." in html
+    assert "printed at the bottom of the certificate" in html and "next to the QR code" in html
+    assert "No certificate has the code" not in html
+    assert f'value="{certificate.serial}"' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_a_serial_number_in_the_address_gets_the_same_answer(client, certificate):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(reverse("certificates:verify", args=["ksm-2012-000001"]))
+    assert response.status_code == 404
+    assert 'data-testid="serial-typed"' in response.content.decode()
+
+
+def test_the_serial_answer_is_in_turkish_for_a_turkish_reader(client, certificate):
+    html = client.get(reverse("certificates:verify_lookup"), {"code": "KSM-2012-000001"}).content.decode()
+    assert "KSM-2012-000001 sertifikanın seri numarasıdır, doğrulama kodu değildir." in html
+    assert "Doğrulama kodu:" in html
+
+
+def test_an_unknown_code_stays_in_the_field(client, certificate):
+    unknown = "ZZZZZZZZZZZZZZZZ" if certificate.code != "Z" * 16 else "YYYYYYYYYYYYYYYY"
+    html = _page(client, unknown).content.decode()
+    assert "No certificate has the code" in html
+    assert f'value="{unknown}"' in html

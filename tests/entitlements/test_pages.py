@@ -248,8 +248,9 @@ def test_dashboard_runs_a_fixed_number_of_queries(client, program, django_assert
 def test_institution_detail_runs_a_fixed_number_of_queries(client, official, igdir, django_assert_num_queries):
     UnitFactory.create_batch(30, institution=igdir)
     client.force_login(official)
-    # session, user, two permission checks, institution + total, units, entitlements
-    with django_assert_num_queries(7):
+    # session, user, two permission checks, institution + total, units, entitlements, the official's
+    # bands for the navigation's menu
+    with django_assert_num_queries(8):
         assert client.get(reverse("portal:institution_detail", kwargs={"pk": igdir.pk})).status_code == 200
 
 

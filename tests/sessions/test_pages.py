@@ -161,8 +161,9 @@ def test_an_on_site_institution_sees_sessions_without_a_reserve_link(client, pro
     assert 'data-testid="not-entitled"' in html
 
 
-# session, user, official (view), entitlements, user and group permissions + official (selector), sessions
-SESSIONS_PAGE_QUERIES = 8
+# session, user, official with its bands (view and navigation), entitlements, the quota's usage (seats
+# used, hours used, hours held), user and group permissions + official (selector), sessions
+SESSIONS_PAGE_QUERIES = 11
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -284,7 +285,9 @@ def test_my_reservations_shows_waitlisted_positions_and_cancels(client_en, peopl
     second.refresh_from_db()
     assert first.status == ReservationStatus.CANCELLED
     assert second.status == ReservationStatus.CONFIRMED  # promoted at once
-    assert f"The reservation of {escape(first.participant.full_name)} is cancelled." in response.content.decode()
+    html = response.content.decode()
+    assert f"The reservation of {escape(first.participant.full_name)} is cancelled: their seat on" in html
+    assert "seat on " + escape(session.course.title) + " is released." in html
 
 
 def test_a_started_sessions_reservation_has_no_cancel_button(client_en, people):
@@ -306,7 +309,7 @@ def test_another_institutions_reservation_is_neither_shown_nor_cancellable(clien
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == ReservationStatus.CONFIRMED
-    assert client_en.get(reverse("sessions_portal:reservation_cancel", args=[theirs.pk])).status_code == 405
+    assert client_en.get(reverse("sessions_portal:reservation_cancel", args=[theirs.pk])).status_code == 404
 
 
 # --- Participants -----------------------------------------------------------------------------
@@ -419,7 +422,7 @@ def test_every_post_form_carries_a_csrf_token(client_en, session, people):
     reservation_create(session=session, participants=people[:1])
     for url in (
         reverse("sessions_portal:reserve", args=[session.pk]),
-        reverse("sessions_portal:reservations"),
+        reverse("sessions_portal:reservation_cancel", args=[Reservation.objects.get().pk]),
         reverse("sessions_portal:participant_add"),
         reverse("sessions_portal:participant_edit", args=[people[0].pk]),
         reverse("sessions_portal:participant_delete", args=[people[1].pk]),
@@ -444,3 +447,168 @@ def test_posts_without_a_csrf_token_are_refused(official, session, people):
     response = client.post(reserve, {"participants": [people[1].pk], "csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert Reservation.objects.count() == 2
+
+
+# --- Actions that cannot succeed are not offered ----------------------------------------------
+
+
+def _use_the_quota(institution) -> None:
+    """Six live reservations (the 2012 program's quota) of six people of ``institution``."""
+    reservation_create(
+        session=SessionFactory(), participants=[ParticipantFactory(institution=institution) for _ in range(6)]
+    )
+
+
+def test_sessions_page_shows_the_quota_left(client_en, institution, people):
+    reservation_create(session=SessionFactory(), participants=people[:2])
+    html = client_en.get(reverse("sessions_portal:sessions")).content.decode()
+    state = html[html.index('data-testid="quota-state"') :]
+    assert "2 of 6 live reservations used, 4 left." in state
+    assert 'data-testid="quota-used"' not in html
+
+
+def test_with_the_quota_used_up_no_session_offers_to_reserve_and_the_page_says_why(client_en, institution, people):
+    _use_the_quota(institution)
+    session = SessionFactory()
+    html = client_en.get(reverse("sessions_portal:sessions")).content.decode()
+    assert "Quota used: 6 of 6 live reservations in" in html
+    assert "cannot reserve another seat until one of its reservations is cancelled" in html
+    assert reverse("sessions_portal:reserve", args=[session.pk]) not in html
+    button = re.search(rf'<button[^>]*data-testid="reserve-disabled-{session.pk}"[^>]*>', html)
+    assert button and " disabled" in button.group(0) and 'aria-describedby="quota-used-' in button.group(0)
+
+
+def test_with_the_quota_used_up_the_reserve_page_shows_the_state_and_no_form(client_en, institution, people):
+    _use_the_quota(institution)
+    session = SessionFactory()
+    html = client_en.get(reverse("sessions_portal:reserve", args=[session.pk])).content.decode()
+    assert 'data-testid="quota-used"' in html
+    assert "Quota used: 6 of 6 live reservations in the program." in html
+    assert re.search(r'data-testid="remaining-quota">0<', html)
+    assert 'id="reservation-form"' not in html
+    assert "Choose at most 0" not in html and "at most 0" not in html
+
+
+def test_an_institution_without_classroom_seats_gets_no_reserve_form_nor_a_quota_of_0(client, program, session):
+    onsite = onsite_institution(users=150)
+    ParticipantFactory(institution=onsite)
+    client.force_login(official_of(onsite))
+    html = _english(client).get(reverse("sessions_portal:reserve", args=[session.pk])).content.decode()
+    assert 'data-testid="not-entitled"' in html
+    assert 'id="reservation-form"' not in html
+    assert 'data-testid="remaining-quota"' not in html and "Choose at most" not in html
+
+
+# --- Cancelling asks first ----------------------------------------------------------------------
+
+
+def test_cancelling_asks_first_on_a_page_with_a_csrf_form_and_get_changes_nothing(client_en, people):
+    session = SessionFactory(capacity=1)
+    first, _second = reservation_create(session=session, participants=people[:2])
+    url = reverse("sessions_portal:reservation_cancel", args=[first.pk])
+    listing = client_en.get(reverse("sessions_portal:reservations")).content.decode()
+    assert f'href="{url}"' in listing  # a link to the question, not a one-click form
+    assert f'action="{url}"' not in listing
+
+    html = client_en.get(url).content.decode()
+    first.refresh_from_db()
+    assert first.status == ReservationStatus.CONFIRMED
+    facts = html[html.index('data-testid="reservation-facts"') :]
+    assert escape(first.participant.full_name) in facts
+    assert escape(session.course.title) in facts and session.venue.name in facts
+    form = re.search(r'<form method="post" action="' + re.escape(url) + r'".*?</form>', html, flags=re.S)
+    assert form and CSRF_INPUT.search(form.group(0))
+    assert "Their seat is released at once" in html
+
+
+def test_cancelling_says_the_seat_is_released_and_never_who_was_promoted(client_en, people, other):
+    _, stranger = other
+    session = SessionFactory(capacity=1)
+    (mine,) = reservation_create(session=session, participants=people[:1])
+    (theirs,) = reservation_create(session=session, participants=[stranger])  # waiting, another institution
+    response = client_en.post(reverse("sessions_portal:reservation_cancel", args=[mine.pk]), follow=True)
+    html = response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.status == ReservationStatus.CONFIRMED
+    assert "their seat on " + escape(session.course.title) + " is released." in html
+    assert "Gizli" not in html and "promoted" not in html.lower()
+
+
+def test_cancelling_a_waiting_place_says_the_waiting_place_is_released(client_en, people):
+    session = SessionFactory(capacity=1)
+    _first, waiting = reservation_create(session=session, participants=people[:2])
+    html = client_en.get(reverse("sessions_portal:reservation_cancel", args=[waiting.pk])).content.decode()
+    assert "position 1" in html and "Their place on the waiting list is released" in html
+    response = client_en.post(reverse("sessions_portal:reservation_cancel", args=[waiting.pk]), follow=True)
+    assert "their waiting place on " + escape(session.course.title) + " is released." in response.content.decode()
+
+
+def test_a_reservation_that_can_no_longer_be_cancelled_gets_no_form(client_en, people):
+    session = SessionFactory()
+    (made,) = reservation_create(session=session, participants=people[:1])
+    type(session).objects.filter(pk=session.pk).update(starts_at=timezone.now() - timedelta(hours=1))
+    url = reverse("sessions_portal:reservation_cancel", args=[made.pk])
+    html = client_en.get(url).content.decode()
+    assert 'data-testid="not-cancellable"' in html
+    assert f'action="{url}"' not in html
+
+
+# --- The navigation fits the institution's band ------------------------------------------------
+
+
+def _nav(client) -> str:
+    html = client.get(reverse("portal:dashboard")).content.decode()
+    return html[html.index('id="portal-nav"') : html.index("</nav>")]
+
+
+def test_a_standard_official_sees_the_classroom_menu_only(client_en):
+    nav = _nav(client_en)
+    assert 'href="/sessions/"' in nav and 'href="/reservations/"' in nav
+    assert 'id="onsite-menu"' not in nav and 'href="/requests/"' not in nav
+
+
+def test_an_on_site_official_sees_the_on_site_menu_only(client, program):
+    client.force_login(official_of(onsite_institution(users=5000)))
+    nav = _nav(_english(client))
+    assert 'id="onsite-menu"' in nav and 'href="/requests/"' in nav and 'href="/onsite/"' in nav
+    assert 'href="/sessions/"' not in nav and 'href="/reservations/"' not in nav
+
+
+def test_an_official_of_an_institution_without_a_band_sees_neither_menu(client, program):
+    client.force_login(official_of(InstitutionFactory(merkez_users=0)))
+    nav = _nav(_english(client))
+    assert 'href="/participants/"' in nav and 'href="/certificates/"' in nav
+    assert 'href="/sessions/"' not in nav and 'id="onsite-menu"' not in nav
+
+
+def test_the_public_navigation_offers_certificate_verification(client, program):
+    html = _english(client).get(reverse("portal:calculator")).content.decode()
+    nav = html[html.index('id="portal-nav"') : html.index("</nav>")]
+    assert f'href="{reverse("certificates:verify_lookup")}"' in nav
+    assert client.get(reverse("certificates:verify_lookup")).status_code == 200
+
+
+def test_the_navigation_reads_the_band_with_the_views_official_query(client_en, django_assert_num_queries):
+    client_en.get(reverse("sessions_portal:reservations"))  # warm the session and the user
+    # session, user, official with its bands (view and navigation: one query), user permissions,
+    # group permissions, official (selector), reservations
+    with django_assert_num_queries(7):
+        html = client_en.get(reverse("sessions_portal:reservations")).content.decode()
+    assert 'href="/sessions/"' in html
+
+
+# --- Lists on a phone: one card per row (portal.css, table-stack) -------------------------------
+
+
+def test_the_lists_stack_into_cards_on_a_phone_each_cell_named(client_en, session, people):
+    reservation_create(session=session, participants=people[:1])
+    for url, table, names in (
+        (reverse("sessions_portal:sessions"), "sessions", ["Course", "Venue", "Starts", "Free seats"]),
+        (reverse("sessions_portal:reservations"), "reservations", ["Participant", "Course", "Status"]),
+        (reverse("sessions_portal:participants"), "participants", ["Name", "E-mail", "Unit", "Live reservations"]),
+    ):
+        html = client_en.get(url).content.decode()
+        tag = re.search(rf'<table class="([^"]*)" id="{table}">', html)
+        assert tag and "table-stack" in tag.group(1).split(), url
+        for name in names:
+            assert f'<td data-label="{name}"' in html or f'data-label="{name}"' in html, (url, name)

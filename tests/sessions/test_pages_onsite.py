@@ -264,7 +264,9 @@ def test_a_window_ending_before_it_starts_is_refused_next_to_the_window(client_e
 def test_a_request_without_any_course_is_refused(client_en, institution):
     response = client_en.post(reverse("sessions_portal:request_new"), _request_data([]))
     assert response.status_code == 200
-    assert "Please submit at least 1 form." in response.content.decode()
+    html = response.content.decode()
+    assert "Please submit at least 1 form." not in html  # Django's words, not the portal's
+    assert "Choose at least one course and the hours you want for it." in html
     assert not TrainingRequest.objects.exists()
 
 
@@ -760,3 +762,76 @@ def test_a_trainer_lands_on_their_schedule_and_an_on_site_official_sees_the_requ
     client.force_login(official)
     page = client.get(reverse("portal:dashboard")).content.decode()
     assert reverse("sessions_portal:request_new") in page
+
+
+# --- No hours left: the form does not open ------------------------------------------------------
+
+
+def test_with_no_hours_left_the_request_form_does_not_open_and_says_why_once(client_en, institution):
+    TrainingRequestFactory(institution=institution, item__hours=8)  # the band's 8 hours all held
+    response = client_en.get(reverse("sessions_portal:request_new"))
+    html = response.content.decode()
+    assert 'id="request-form"' not in html
+    assert re.search(r'data-testid="hours-right">8<', html) and re.search(r'data-testid="hours-held">8<', html)
+    assert re.search(r'data-testid="hours-remaining">0<', html)
+    assert html.count("Your institution has no on-site training hours left to request.") == 1
+    assert "Of its 8 hours, 0 are in scheduled sessions and 8 are held by open requests." in html
+    posted = client_en.post(reverse("sessions_portal:request_new"), _request_data([(_course("EIMZA-101"), 2)]))
+    assert 'id="request-form"' not in posted.content.decode()
+    assert TrainingRequest.objects.filter(institution=institution).count() == 1
+
+
+def test_a_refused_request_says_it_once(client_en, institution):
+    TrainingRequestFactory(institution=institution, item__hours=2)
+    data = _request_data([(_course("EIMZA-101"), 4), (_course("EIMZA-201"), 3)])
+    html = client_en.post(reverse("sessions_portal:request_new"), data).content.decode()
+    assert html.count("7 hours are asked but 6 remain") == 1
+
+
+def test_the_window_fields_are_earliest_and_latest_with_an_example_ahead_of_today(client_en, institution):
+    html = client_en.get(reverse("sessions_portal:request_new")).content.decode()
+    assert re.search(r"<label[^>]*>\s*Earliest", html) and re.search(r"<label[^>]*>\s*Latest", html)
+    assert not re.search(r"<label[^>]*>\s*(From|To)\b", html)
+    example = html[html.index('data-testid="windows-example"') :]
+    found = re.findall(r"(\d\d)\.(\d\d)\.(\d{4})", example[: example.index("</p>")])
+    earliest, latest = (datetime(int(y), int(m), int(d), tzinfo=UTC).date() for d, m, y in found)
+    assert timezone.localdate() < earliest < latest
+
+
+def test_the_window_fields_read_en_erken_and_en_gec_in_turkish(client, official, institution):
+    client.force_login(official)
+    html = client.get(reverse("sessions_portal:request_new")).content.decode()
+    assert "En erken" in html and "En geç" in html
+    assert "Alt sınır" not in html and "Üst sınır" not in html
+
+
+def test_the_trainers_unavailability_form_says_starts_and_ends(trainer):
+    html = _logged_in(trainer.user).get(reverse("sessions_portal:trainer_schedule")).content.decode()
+    form = html[html.index('id="unavailability-form"') :]
+    assert re.search(r'<label\s+for="id_starts_at"[^>]*>\s*Starts', form)
+    assert re.search(r'<label\s+for="id_ends_at"[^>]*>\s*Ends', form)
+
+
+def test_the_on_site_lists_stack_into_cards_on_a_phone_each_cell_named(client_en, institution, trainer):
+    made = TrainingRequestFactory(institution=institution, item__hours=8)
+    session = _schedule(made, trainer, starts_at=at(10, 9), hours=4)
+    ParticipantFactory(institution=institution)
+    for url, table, names in (
+        (reverse("sessions_portal:requests"), "requests", ["Request", "Status", "Province", "Preferred dates"]),
+        (reverse("sessions_portal:onsite_sessions"), "onsite-sessions", ["Course", "Dates", "Hours", "Trainer"]),
+        (reverse("sessions_portal:onsite_session", args=[session.pk]), "roster", []),
+    ):
+        html = client_en.get(url).content.decode()
+        tag = re.search(rf'<table class="([^"]*)" id="{table}">', html)
+        assert tag and "table-stack" in tag.group(1).split(), url
+        for name in names:
+            assert f'data-label="{name}"' in html, (url, name)
+
+
+def test_with_no_hours_left_the_requests_page_offers_no_new_request(client_en, institution):
+    url = reverse("sessions_portal:requests")
+    assert 'data-testid="new-request"' in client_en.get(url).content.decode()
+    TrainingRequestFactory(institution=institution, item__hours=8)
+    html = client_en.get(url).content.decode()
+    assert 'data-testid="new-request"' not in html
+    assert "Your institution has no on-site training hours left to request." in html
