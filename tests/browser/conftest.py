@@ -44,13 +44,27 @@ class BrowserThread:
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
 
-    def run(self, steps: Callable[[Any], Any]) -> Any:
-        """Run ``steps(page)`` in a fresh context of a Turkish official's browser; re-raise what fails."""
-        return self._executor.submit(self._in_context, steps).result(timeout=RUN_TIMEOUT_S)
+    def run(
+        self,
+        steps: Callable[[Any], Any],
+        *,
+        width: int = 1280,
+        height: int = 900,
+        storage_state: dict | None = None,
+    ) -> Any:
+        """Run ``steps(page)`` in a fresh context of a Turkish official's browser; re-raise what fails.
+        ``width`` x ``height``: the viewport (a phone: 390 x 844); ``storage_state``: the cookies of a
+        context that logged in before (``page.context.storage_state()``), to start logged in."""
+        return self._executor.submit(self._in_context, steps, width, height, storage_state).result(
+            timeout=RUN_TIMEOUT_S
+        )
 
-    def _in_context(self, steps: Callable[[Any], Any]) -> Any:
+    def _in_context(self, steps: Callable[[Any], Any], width: int, height: int, storage_state: dict | None) -> Any:
         context = self._browser.new_context(
-            locale="tr-TR", timezone_id="Europe/Istanbul", viewport={"width": 1280, "height": 900}
+            locale="tr-TR",
+            timezone_id="Europe/Istanbul",
+            viewport={"width": width, "height": height},
+            storage_state=storage_state,
         )
         context.set_default_timeout(STEP_TIMEOUT_MS)
         try:
