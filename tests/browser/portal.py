@@ -35,7 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from certificates import tasks
 from certificates.models import Certificate
 from certificates.services import attendance_record
-from sessions.models import Course
+from sessions.models import Course, Reservation
 from sessions.services import enrolment_create, reservation_create, unavailability_create
 from tests.certificates.factories import make_ready, onsite_finished
 from tests.entitlements.factories import ProgrammeStaffFactory, UserFactory, official_of
@@ -98,6 +98,7 @@ PAGES = [
     Page("classroom-sessions", "classroom", "/sessions/"),
     Page("classroom-reserve", "classroom", "/sessions/{session}/reserve/"),
     Page("classroom-reservations", "classroom", "/reservations/"),
+    Page("classroom-reservation-cancel", "classroom", "/reservations/{reservation}/cancel/"),
     Page("classroom-participants", "classroom", "/participants/"),
     Page("classroom-participant-add", "classroom", "/participants/add/"),
     Page("classroom-participant-edit", "classroom", "/participants/{participant}/edit/"),
@@ -151,6 +152,8 @@ def build() -> dict[str, object]:
     session = SessionFactory(starts_at=at(30, 9, 30), ends_at=at(30, 13, 30))
     SessionFactory(starts_at=at(45, 9, 30), ends_at=at(45, 13, 30), capacity=2)
     reservation_create(session=session, participants=people[:2])
+    reservation = Reservation.objects.filter(session=session).order_by("pk").first()
+    assert reservation is not None
     video_material(Course.objects.get(code="EIMZA-101"))
     reset_user = official_of(classroom)  # never logs in: its reset link stays valid
 
@@ -182,6 +185,7 @@ def build() -> dict[str, object]:
         "onsite_institution": onsite.pk,
         "session": session.pk,
         "participant": people[2].pk,
+        "reservation": reservation.pk,
         "onsite_session": upcoming.pk,
         "finished_session": finished.pk,
         "certificate_code": certificate.code_display,

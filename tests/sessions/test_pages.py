@@ -588,6 +588,14 @@ def test_the_public_navigation_offers_certificate_verification(client, program):
     assert client.get(reverse("certificates:verify_lookup")).status_code == 200
 
 
+def test_the_current_page_is_marked_for_screen_readers_not_by_colour_alone(client_en):
+    nav = _nav(client_en)  # the dashboard
+    assert nav.count('aria-current="page"') == 1
+    marked = nav.index('aria-current="page"')
+    current = nav[nav.rindex("<a ", 0, marked) : nav.index("</a>", marked)]
+    assert 'href="/dashboard/"' in current and "active" in current
+
+
 def test_the_navigation_reads_the_band_with_the_views_official_query(client_en, django_assert_num_queries):
     client_en.get(reverse("sessions_portal:reservations"))  # warm the session and the user
     # session, user, official with its bands (view and navigation: one query), user permissions,
