@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 import sys
 from html.parser import HTMLParser
+from types import ModuleType
 
+import django_filters
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
@@ -32,6 +34,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
 from certificates.services import attendance_record
@@ -197,21 +200,47 @@ def test_capfirst_keeps_a_lazy_translation_lazy():
 
 
 def test_no_module_capitalises_with_djangos_capfirst(world, turkish_admin):
-    """Every module of Django's (and simple_history's) that capitalised a name with ``str.upper()``
-    uses the portal's ``capfirst``, the template filter too: after the admin's pages are rendered
-    (their template tags loaded), none still holds Django's own."""
+    """Every loaded module that capitalised a name with Django's ``capfirst`` (``str.upper()``),
+    Django's, simple_history's, the REST framework's, django-filter's or any other package's, uses
+    the portal's, the template filter too: after the admin's pages and a page of the browsable API
+    are rendered (their modules and template tags loaded), none still holds one of Django's."""
     for url in (reverse("admin:index"), _url(Province, "changelist"), _url(Province, "change", 6)):
         assert turkish_admin.get(url).status_code == 200
+    assert turkish_admin.get("/api/v1/institutions/", HTTP_ACCEPT="text/html").status_code == 200
     left = sorted(
         name
         for name, module in list(sys.modules.items())
-        if name.startswith(("django.", "simple_history.")) and not name.startswith("django.test")
-        for function in [getattr(module, "capfirst", None)]
+        if isinstance(module, ModuleType) and name != "kamusm_portal.text"
+        for function in [vars(module).get("capfirst")]
         if callable(function) and function is not capfirst
     )
     assert not left, left
     with translation.override("tr"):
         assert Template("{{ name|capfirst }}").render(Context({"name": "ilçeler"})) == "İlçeler"
+
+
+class _ProvinceFilter(django_filters.FilterSet):
+    class Meta:
+        model = District
+        fields = ["province"]
+
+
+class _DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["name", "province"]
+
+
+def test_the_apis_filters_and_forms_name_a_field_with_turkish_capitals():
+    """django-filter's labels and the REST framework's (its browsable API's forms) are a model
+    field's name capitalised: "İl", not "Il"."""
+    with translation.override("tr"):
+        assert str(_ProvinceFilter().filters["province"].label) == "İl"
+        assert str(_DistrictSerializer().fields["province"].label) == "İl"
+        assert "İl" in _ProvinceFilter().form.as_p()
+    with translation.override("en"):
+        assert str(_ProvinceFilter().filters["province"].label) == "Province"
+        assert str(_DistrictSerializer().fields["province"].label) == "Province"
 
 
 # --- Pages --------------------------------------------------------------------------------------
