@@ -3,7 +3,9 @@ registered later is walked too), as programme staff meet it: a superuser with th
 
 - Every name the admin shows of a model, in Turkish: the model's (singular and plural), each of its
   fields', each column of its list, each filter's title, each action's description, and those of
-  the models of its inlines. A name is Turkish when it reads differently in Turkish than in the
+  the models of its inlines; and what its add and change forms write: each fieldset's title and
+  each field's help text (the packages' too: django-otp's "Identity", django-axes' "Meta Data").
+  A name is Turkish when it reads differently in Turkish than in the
   source (English); the few words both languages write alike are listed (``SAME_IN_BOTH``). The
   portal's own models are checked whole, registered or not (a field gains a list or a form later).
 - No capital dotless I where Turkish writes İ: Python's ``str.upper()`` capitalises ``il`` as
@@ -27,6 +29,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Model
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
@@ -150,6 +153,51 @@ def test_every_admin_names_its_model_its_columns_filters_and_actions_in_turkish(
     for key, name in {**_model_names(model), **_admin_names(model, request)}.items():
         if (source := _english(name)) is not None:
             english[key] = source
+    assert not english, _listed(english)
+
+
+def _fieldsets_and_help_texts(model: type[Model], request, obj) -> dict[str, str]:
+    """What the admin of ``model`` writes, in the active language, on its add form (``obj`` None)
+    or a row's change form: each fieldset's title and each field's help text, the read-only
+    fields' too. (A title or a form's help text may be translated as the form is built.)"""
+    model_admin = SITE._registry[model]
+    where = "change" if obj is not None else "add"
+    texts: dict[str, str] = {}
+    for number, (title, _options) in enumerate(model_admin.get_fieldsets(request, obj), start=1):
+        if title:
+            texts[f"{where} fieldset {number}"] = str(title)
+    form = model_admin.get_form(request, obj)
+    for name, field in form.base_fields.items():
+        if field.help_text:
+            texts[f"{where} help text of {name}"] = str(field.help_text)
+    for name in model_admin.get_readonly_fields(request, obj):
+        try:
+            help_text = getattr(model._meta.get_field(name), "help_text", "")
+        except FieldDoesNotExist:
+            continue  # a method: it has no help text
+        if help_text:
+            texts[f"{where} help text of {name} (read-only)"] = str(help_text)
+    return texts
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_every_admin_titles_its_fieldsets_and_explains_its_fields_in_turkish(world, model, rf):
+    """The fieldsets' titles and the fields' help texts, the portal's and the packages' (django-otp's
+    "Identity", "Throttling", its devices' help texts; django-axes' "Form Data", "Meta Data"), on
+    the add form and on a row's change form, each read differently in Turkish than in the source."""
+    request = _superuser_request(rf)
+    row = model._default_manager.order_by("pk").first()
+    assert row is not None, f"the world holds no {model._meta.label}"
+    english = {}
+    for obj in (None, row):
+        with translation.override(None):
+            sources = _fieldsets_and_help_texts(model, request, obj)
+        with translation.override("tr"):
+            turkish = _fieldsets_and_help_texts(model, request, obj)
+        assert sources.keys() == turkish.keys()
+        for key, source in sources.items():
+            if source == turkish[key] and source not in SAME_IN_BOTH:
+                english[key] = source
     assert not english, _listed(english)
 
 
