@@ -5,9 +5,11 @@ registered later is walked too), as programme staff meet it: a superuser with th
   fields', each column of its list, each filter's title, each action's description, and those of
   the models of its inlines; and what its add and change forms write: each fieldset's title and
   each field's help text (the packages' too: django-otp's "Identity", django-axes' "Meta Data").
-  A name is Turkish when it reads differently in Turkish than in the
-  source (English); the few words both languages write alike are listed (``SAME_IN_BOTH``). The
-  portal's own models are checked whole, registered or not (a field gains a list or a form later).
+  A name is Turkish when it reads differently in Turkish than in the source (English); the few
+  words both languages write alike are listed (``SAME_IN_BOTH``). The portal's own models are
+  checked whole, registered or not (a field gains a list or a form later).
+- The msgids the catalog keeps for the packages (``kamusm_portal.translations_third_party``) each
+  have their Turkish.
 - No capital dotless I where Turkish writes İ: Python's ``str.upper()`` capitalises ``il`` as
   ``Il``. Every page (the index, each app's page, and of every model its list, add form, a row's
   change form, history and a history record's page) is read as text and fails on a word starting
@@ -42,6 +44,7 @@ from rest_framework.authtoken.models import Token
 
 from certificates.services import attendance_record
 from entitlements.models import District, Province
+from kamusm_portal import translations_third_party
 from kamusm_portal.models import OutboxTask
 from kamusm_portal.text import capfirst
 from sessions.models import (
@@ -219,6 +222,22 @@ def test_the_delete_action_reads_turkish_for_every_model(rf):
         }
     assert set(offered.values()) <= {"Seçili kayıtları sil", None}, offered
     assert "Seçili kayıtları sil" in offered.values()
+
+
+def test_every_msgid_kept_for_the_packages_has_its_turkish():
+    """The msgids the catalog translates for the packages, listed in the portal's sources so that
+    ``makemessages`` keeps them, each have a Turkish translation in the compiled catalog."""
+    english = {}
+    for msgid in translations_third_party.MSGIDS:
+        with translation.override("tr"):
+            turkish = translation.gettext(msgid)
+        if not turkish.strip() or (turkish == msgid and msgid not in SAME_IN_BOTH):
+            english[msgid] = turkish
+    for name in translations_third_party.PLURAL_MSGIDS:
+        source, turkish = _both(name)
+        if not turkish.strip() or turkish == source:
+            english[source] = turkish
+    assert not english, _listed(english)
 
 
 # --- Capitals -----------------------------------------------------------------------------------
