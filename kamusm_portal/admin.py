@@ -552,7 +552,8 @@ THIRD_PARTY_FIELDSET_ADMINS = ("otp_totp.TOTPDevice", "otp_static.StaticDevice")
 def third_party_names_use(site: admin.AdminSite) -> None:
     """Names the third-party models, columns, fieldsets and apps of ``site`` in the portal's
     catalog (see above). The help texts of those models' fields, plain English too, are looked up
-    in the catalog with the package's own English as the msgid. Only what the admin shows
+    in the catalog with the package's own English as the msgid (listed, with the fieldset titles,
+    in ``kamusm_portal.translations_third_party`` so that ``makemessages`` keeps them). Only what the admin shows
     changes: a field's declared name (``Field.deconstruct`` reads ``_verbose_name``) and a model's
     declared options are what migrations read, and a help text's msgid is the declared text."""
     for label, (singular, plural, fields) in THIRD_PARTY_MODEL_NAMES.items():

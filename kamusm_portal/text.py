@@ -6,11 +6,15 @@ gives ``ISTANBUL``); these helpers map the dotted and dotless i as Turkish does.
 
 import importlib
 import re
+import sys
 import unicodedata
+from types import ModuleType
 from typing import Any
 
+from django.template import defaultfilters as default_filters_module
 from django.template.defaultfilters import register as default_filters
 from django.template.defaultfilters import stringfilter
+from django.utils import text as django_text
 from django.utils.functional import keep_lazy_text
 from django.utils.translation import get_language
 
@@ -42,12 +46,22 @@ def capfirst(text: Any) -> Any:
     return (tr_upper(text[0]) if turkic else text[0].upper()) + text[1:]
 
 
-# The modules that capitalise a name's first letter with Django's ``capfirst`` (``str.upper``, so
-# Turkish ``il`` became ``Il``): the admin's app list, breadcrumbs, columns, labels and delete
-# summaries, the model forms' labels, the models' validation messages, simple_history's pages.
+#: Django's own ``capfirst`` functions (``str.upper``, so Turkish ``il`` becomes ``Il``): the
+#: text helper and the template filter's (which ``django.contrib.admin.helpers`` imports by name),
+#: kept to find the modules still holding one (``turkish_capitals_use``).
+DJANGO_CAPFIRSTS = (django_text.capfirst, default_filters_module.capfirst)
+
+# The modules known to capitalise a name's first letter with Django's ``capfirst``, each having
+# imported it by name (``from django.utils.text import capfirst``): the admin's app list,
+# breadcrumbs, columns, labels and delete summaries, the model forms' labels, the models'
+# validation messages, simple_history's pages, the REST framework's serializer labels (its
+# browsable API's forms) and django-filter's filter labels. Imported before the sweep so that a
+# module nobody has imported yet does not keep Django's function when it is imported later by name
+# from a module the sweep already passed. Found with ``grep -rl "import.*capfirst"`` over the
+# installed packages; the sweep below also catches any module not listed here that is loaded.
 CAPFIRST_USERS = (
     "django.utils.text",
-    "django.template.defaultfilters",
+    "django.template.defaultfilters",  # its filter function, imported by name by the admin's helpers
     "django.contrib.admin.sites",
     "django.contrib.admin.options",
     "django.contrib.admin.utils",
@@ -60,17 +74,27 @@ CAPFIRST_USERS = (
     "django.forms.models",
     "simple_history.admin",
     "simple_history.template_utils",
+    "rest_framework.utils.field_mapping",
+    "django_filters.utils",
 )
 
 
 def turkish_capitals_use() -> None:
-    """Django's ``capfirst``, in every module above and as the ``capfirst`` template filter, gives
-    way to ``capfirst`` here: the active language's capitals, ``İl`` in Turkish. One function fixes
-    every place Django capitalises a name, its templates' and its Python's, where overriding each
-    template and class would miss the next one. Called by the admin's app config before the admin
-    loads (a template compiled earlier would keep Django's filter)."""
+    """Django's ``capfirst`` gives way to ``capfirst`` here, the active language's capitals
+    (``İl`` in Turkish), wherever it is held: in ``django.utils.text`` (so a module imported later
+    takes this one), in every loaded module that imported it by name (the ones above, imported
+    first, and any other already loaded: ``sys.modules`` is swept for Django's functions
+    themselves), and as the ``capfirst`` template filter. One function fixes every place Django
+    and the packages built on it capitalise a name, in templates and in Python, where overriding
+    each template and class would miss the next one. Must run before any template is compiled (a
+    compiled template keeps the filter it was parsed with): see ``reports.apps.PortalAdminConfig``."""
     for name in CAPFIRST_USERS:
-        importlib.import_module(name).capfirst = capfirst  # type: ignore[attr-defined]
+        importlib.import_module(name)
+    for module in list(sys.modules.values()):
+        # The module's own names only: a module-level ``__getattr__`` (a lazy or deprecated name)
+        # is not asked for a name it does not hold.
+        if isinstance(module, ModuleType) and any(vars(module).get("capfirst") is f for f in DJANGO_CAPFIRSTS):
+            module.capfirst = capfirst  # type: ignore[attr-defined]
     default_filters.filter("capfirst", stringfilter(capfirst), is_safe=True)
 
 

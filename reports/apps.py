@@ -20,7 +20,11 @@ class PortalAdminConfig(admin_apps.AdminConfig):
     default_site = "reports.admin_site.PortalAdminSite"
 
     def ready(self) -> None:
-        # Turkish capitals ("İller", not "Iller") before the admin loads its admins, which compile
-        # their changelist templates.
+        # Turkish capitals ("İller", not "Iller") here, before ``super().ready()`` autodiscovers
+        # the admins, and not in the portal's own app config: this app is the first installed, so
+        # its ``ready`` runs first, and the admins' export mixin compiles ``change_list.html`` as
+        # each admin is registered (``kamusm_portal.admin``, ``init_change_list_template``). A
+        # template compiled before the ``capfirst`` filter is replaced keeps Django's for good (the
+        # cached loader), so ``kamusm_portal.apps.PortalConfig.ready``, the last to run, is too late.
         text.turkish_capitals_use()
         super().ready()

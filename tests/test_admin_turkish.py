@@ -3,9 +3,13 @@ registered later is walked too), as programme staff meet it: a superuser with th
 
 - Every name the admin shows of a model, in Turkish: the model's (singular and plural), each of its
   fields', each column of its list, each filter's title, each action's description, and those of
-  the models of its inlines. A name is Turkish when it reads differently in Turkish than in the
-  source (English); the few words both languages write alike are listed (``SAME_IN_BOTH``). The
-  portal's own models are checked whole, registered or not (a field gains a list or a form later).
+  the models of its inlines; and what its add and change forms write: each fieldset's title and
+  each field's help text (the packages' too: django-otp's "Identity", django-axes' "Meta Data").
+  A name is Turkish when it reads differently in Turkish than in the source (English); the few
+  words both languages write alike are listed (``SAME_IN_BOTH``). The portal's own models are
+  checked whole, registered or not (a field gains a list or a form later).
+- The msgids the catalog keeps for the packages (``kamusm_portal.translations_third_party``) each
+  have their Turkish.
 - No capital dotless I where Turkish writes İ: Python's ``str.upper()`` capitalises ``il`` as
   ``Il``. Every page (the index, each app's page, and of every model its list, add form, a row's
   change form, history and a history record's page) is read as text and fails on a word starting
@@ -19,12 +23,15 @@ from __future__ import annotations
 import re
 import sys
 from html.parser import HTMLParser
+from types import ModuleType
 
+import django_filters
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import label_for_field
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, Model
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
@@ -32,10 +39,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 
 from certificates.services import attendance_record
 from entitlements.models import District, Province
+from kamusm_portal import translations_third_party
 from kamusm_portal.models import OutboxTask
 from kamusm_portal.text import capfirst
 from sessions.models import (
@@ -150,6 +159,51 @@ def test_every_admin_names_its_model_its_columns_filters_and_actions_in_turkish(
     assert not english, _listed(english)
 
 
+def _fieldsets_and_help_texts(model: type[Model], request, obj) -> dict[str, str]:
+    """What the admin of ``model`` writes, in the active language, on its add form (``obj`` None)
+    or a row's change form: each fieldset's title and each field's help text, the read-only
+    fields' too. (A title or a form's help text may be translated as the form is built.)"""
+    model_admin = SITE._registry[model]
+    where = "change" if obj is not None else "add"
+    texts: dict[str, str] = {}
+    for number, (title, _options) in enumerate(model_admin.get_fieldsets(request, obj), start=1):
+        if title:
+            texts[f"{where} fieldset {number}"] = str(title)
+    form = model_admin.get_form(request, obj)
+    for name, field in form.base_fields.items():
+        if field.help_text:
+            texts[f"{where} help text of {name}"] = str(field.help_text)
+    for name in model_admin.get_readonly_fields(request, obj):
+        try:
+            help_text = getattr(model._meta.get_field(name), "help_text", "")
+        except FieldDoesNotExist:
+            continue  # a method: it has no help text
+        if help_text:
+            texts[f"{where} help text of {name} (read-only)"] = str(help_text)
+    return texts
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_every_admin_titles_its_fieldsets_and_explains_its_fields_in_turkish(world, model, rf):
+    """The fieldsets' titles and the fields' help texts, the portal's and the packages' (django-otp's
+    "Identity", "Throttling", its devices' help texts; django-axes' "Form Data", "Meta Data"), on
+    the add form and on a row's change form, each read differently in Turkish than in the source."""
+    request = _superuser_request(rf)
+    row = model._default_manager.order_by("pk").first()
+    assert row is not None, f"the world holds no {model._meta.label}"
+    english = {}
+    for obj in (None, row):
+        with translation.override(None):
+            sources = _fieldsets_and_help_texts(model, request, obj)
+        with translation.override("tr"):
+            turkish = _fieldsets_and_help_texts(model, request, obj)
+        assert sources.keys() == turkish.keys()
+        for key, source in sources.items():
+            if source == turkish[key] and source not in SAME_IN_BOTH:
+                english[key] = source
+    assert not english, _listed(english)
+
+
 def test_every_app_of_the_admin_is_named_in_turkish():
     english = {}
     for label in sorted({model._meta.app_label for model in REGISTERED}):
@@ -168,6 +222,22 @@ def test_the_delete_action_reads_turkish_for_every_model(rf):
         }
     assert set(offered.values()) <= {"Seçili kayıtları sil", None}, offered
     assert "Seçili kayıtları sil" in offered.values()
+
+
+def test_every_msgid_kept_for_the_packages_has_its_turkish():
+    """The msgids the catalog translates for the packages, listed in the portal's sources so that
+    ``makemessages`` keeps them, each have a Turkish translation in the compiled catalog."""
+    english = {}
+    for msgid in translations_third_party.MSGIDS:
+        with translation.override("tr"):
+            turkish = translation.gettext(msgid)
+        if not turkish.strip() or (turkish == msgid and msgid not in SAME_IN_BOTH):
+            english[msgid] = turkish
+    for name in translations_third_party.PLURAL_MSGIDS:
+        source, turkish = _both(name)
+        if not turkish.strip() or turkish == source:
+            english[source] = turkish
+    assert not english, _listed(english)
 
 
 # --- Capitals -----------------------------------------------------------------------------------
@@ -197,21 +267,47 @@ def test_capfirst_keeps_a_lazy_translation_lazy():
 
 
 def test_no_module_capitalises_with_djangos_capfirst(world, turkish_admin):
-    """Every module of Django's (and simple_history's) that capitalised a name with ``str.upper()``
-    uses the portal's ``capfirst``, the template filter too: after the admin's pages are rendered
-    (their template tags loaded), none still holds Django's own."""
+    """Every loaded module that capitalised a name with Django's ``capfirst`` (``str.upper()``),
+    Django's, simple_history's, the REST framework's, django-filter's or any other package's, uses
+    the portal's, the template filter too: after the admin's pages and a page of the browsable API
+    are rendered (their modules and template tags loaded), none still holds one of Django's."""
     for url in (reverse("admin:index"), _url(Province, "changelist"), _url(Province, "change", 6)):
         assert turkish_admin.get(url).status_code == 200
+    assert turkish_admin.get("/api/v1/institutions/", HTTP_ACCEPT="text/html").status_code == 200
     left = sorted(
         name
         for name, module in list(sys.modules.items())
-        if name.startswith(("django.", "simple_history.")) and not name.startswith("django.test")
-        for function in [getattr(module, "capfirst", None)]
+        if isinstance(module, ModuleType) and name != "kamusm_portal.text"
+        for function in [vars(module).get("capfirst")]
         if callable(function) and function is not capfirst
     )
     assert not left, left
     with translation.override("tr"):
         assert Template("{{ name|capfirst }}").render(Context({"name": "ilçeler"})) == "İlçeler"
+
+
+class _ProvinceFilter(django_filters.FilterSet):
+    class Meta:
+        model = District
+        fields = ["province"]
+
+
+class _DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["name", "province"]
+
+
+def test_the_apis_filters_and_forms_name_a_field_with_turkish_capitals():
+    """django-filter's labels and the REST framework's (its browsable API's forms) are a model
+    field's name capitalised: "İl", not "Il"."""
+    with translation.override("tr"):
+        assert str(_ProvinceFilter().filters["province"].label) == "İl"
+        assert str(_DistrictSerializer().fields["province"].label) == "İl"
+        assert "İl" in _ProvinceFilter().form.as_p()
+    with translation.override("en"):
+        assert str(_ProvinceFilter().filters["province"].label) == "Province"
+        assert str(_DistrictSerializer().fields["province"].label) == "Province"
 
 
 # --- Pages --------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Turkish text: case mapping, search keys, sorting on the database, dates and numbers."""
+"""Turkish text: case mapping, capitalising a name, search keys, sorting on the database, dates and
+numbers."""
 
 import datetime
+import threading
 
 import pytest
 from django import forms
@@ -9,7 +11,7 @@ from django.utils import translation
 
 from entitlements.models import Institution
 from kamusm_portal.db import TurkishCollate
-from kamusm_portal.text import tr_fold, tr_lower, tr_upper
+from kamusm_portal.text import DJANGO_CAPFIRSTS, capfirst, tr_fold, tr_lower, tr_upper
 from tests.entitlements.factories import InstitutionFactory
 
 
@@ -85,3 +87,34 @@ def test_ids_in_pages_are_never_written_with_a_thousands_separator(client, db):
     client.force_login(official_of(institution))
     page = client.get("/requests/").content.decode()
     assert "#54321" in page and "54.321" not in page
+
+
+@pytest.mark.parametrize("language", ["en", None])
+@pytest.mark.parametrize("value", ["iller", "ılık", "İnci", "provinces", "a", "x y", "", None, 0, 7, "ılık ılık"])
+def test_capfirst_is_djangos_outside_turkish(language, value):
+    """In English (or with no language active) the portal's ``capfirst`` is Django's, ``None``,
+    empty and non-text values included: only Turkish capitals change."""
+    djangos = DJANGO_CAPFIRSTS[0]
+    with translation.override(language):
+        assert capfirst(value) == djangos(value)
+        assert type(capfirst(value)) is type(djangos(value))
+
+
+def test_capfirst_reads_each_threads_own_language():
+    """The language is read on every call, in the calling thread: a request in English beside one
+    in Turkish capitalises its own way."""
+    start = threading.Barrier(2)
+    results: dict[str, list[str]] = {}
+
+    def capitalise(language: str) -> None:
+        with translation.override(language):
+            start.wait(timeout=5)
+            results[language] = [capfirst("iller") for _ in range(200)]
+
+    threads = [threading.Thread(target=capitalise, args=(language,)) for language in ("tr", "en")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert set(results["tr"]) == {"İller"}
+    assert set(results["en"]) == {"Iller"}
