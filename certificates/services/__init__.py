@@ -10,6 +10,7 @@ Callers import from here: ``from certificates.services import certificate_revoke
 from certificates.services.attendance import AttendanceRecorded, attendance_record, attendance_sheet_record
 from certificates.services.issuing import (
     CODE_LENGTH,
+    SERIAL_RE,
     certificate_rerender,
     certificate_revoke,
     certificate_rule,
@@ -28,6 +29,7 @@ from certificates.services.pdfs import (
 
 __all__ = [
     "CODE_LENGTH",
+    "SERIAL_RE",
     "AttendanceRecorded",
     "attendance_record",
     "attendance_sheet_record",

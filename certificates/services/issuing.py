@@ -10,6 +10,7 @@ counter row, in the same transaction (a rolled-back attendance gives its number 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,6 +35,9 @@ CODE_LENGTH = 16  # 80 bits
 ATTENDED = ("full", "partial")
 CORRECTED = "attendance corrected"
 _READ_AS_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+SERIAL_RE = re.compile(r"KSM-?(\d{4})-?(\d{6})")
+"""A serial number as ``serials_take`` makes it (``KSM-2012-000001``), or as ``code_normalise``
+leaves it (``KSM2012000001``: 13 characters, never a code's 16)."""
 
 
 def code_new() -> str:
@@ -54,7 +58,7 @@ def serials_take(year: int, count: int) -> list[str]:
     SerialCounter.objects.get_or_create(year=year)  # a savepoint: a racing creator is harmless
     locked_update(SerialCounter.objects.filter(year=year), last=F("last") + count)  # the UPDATE takes the row lock
     last = SerialCounter.objects.values_list("last", flat=True).get(year=year)
-    return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+    return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]  # SERIAL_RE reads them
 
 
 def certificate_rule(session: TrainingSession, institution_id: int) -> str:
