@@ -11,6 +11,7 @@ from certificates.services.attendance import AttendanceRecorded, attendance_reco
 from certificates.services.issuing import (
     CODE_LENGTH,
     SERIAL_RE,
+    CertificatesSynced,
     certificate_rerender,
     certificate_revoke,
     certificate_rule,
@@ -31,6 +32,7 @@ __all__ = [
     "CODE_LENGTH",
     "SERIAL_RE",
     "AttendanceRecorded",
+    "CertificatesSynced",
     "attendance_record",
     "attendance_sheet_record",
     "certificate_render",

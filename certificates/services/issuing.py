@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -140,18 +141,28 @@ def _issue_all(
 
 
 @service
+@dataclass(frozen=True)
+class CertificatesSynced:
+    """What ``certificates_sync`` changed."""
+
+    issued: list[Certificate] = field(default_factory=list)
+    """The new certificates; their PDFs are queued after commit."""
+    revoked: list[Certificate] = field(default_factory=list)
+    """The live certificates revoked because their mark is no longer eligible (attendance corrected)."""
+
+
 def certificates_sync(
     *, session: TrainingSession, marks: Iterable[tuple[Participant, str]], by: User | None = None
-) -> list[Certificate]:
+) -> CertificatesSynced:
     """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
     (participant, status). An eligible mark without a live certificate issues one; a live
     certificate whose mark is no longer eligible is revoked (reason: attendance corrected).
     Call inside the attendance transaction, under the session lock; locks the session's live
-    certificates of these people, then the serial counter. Answers the new ones; their PDFs are
-    queued after commit."""
+    certificates of these people, then the serial counter. Answers the certificates it issued (their
+    PDFs are queued after commit) and those it revoked."""
     marks = list(marks)
     if not marks:
-        return []
+        return CertificatesSynced()
     live = {  # locked: staff may be revoking one of them at this moment
         c.participant_id: c
         for c in lock(
@@ -162,6 +173,7 @@ def certificates_sync(
     names = dict(Institution.objects.filter(pk__in={p.institution_id for p, _s in marks}).values_list("pk", "name"))
     now = timezone.now()
     to_issue = []
+    revoked = []
     for participant, status in marks:
         if participant.institution_id not in rules:
             rules[participant.institution_id] = certificate_rule(session, participant.institution_id)
@@ -171,12 +183,13 @@ def certificates_sync(
             to_issue.append(participant)
         elif not wanted and current is not None:
             _revoke(current, reason=CORRECTED, by=by, now=now)
+            revoked.append(current)
     if not to_issue:
-        return []
+        return CertificatesSynced(revoked=revoked)
     serials = serials_take(session.program.year, len(to_issue))
     issued = _issue_all(session, to_issue, now, names, serials, by)
     render_later_many([c.pk for c in issued])
-    return issued
+    return CertificatesSynced(issued=issued, revoked=revoked)
 
 
 _LIVE = (CertificateStatus.PENDING, CertificateStatus.READY, CertificateStatus.FAILED)
