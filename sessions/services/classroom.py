@@ -444,8 +444,10 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
 @service(durable=True)
 def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> Reservation:
     """Cancel a live reservation until the session starts; a freed seat goes at once to the first
-    on the waiting list, in the same transaction. Locks the entitlement row, the session row, then
-    the reservation."""
+    on the waiting list, in the same transaction. Answers the cancelled reservation, with
+    ``cancelled_from``: the status it was cancelled from (confirmed or waitlisted), read from the
+    locked row (the reservation passed in may be stale: a promotion may have confirmed it since).
+    Locks the entitlement row, the session row, then the reservation."""
     reservation = Reservation.objects.select_related("session").get(pk=reservation.pk)
     entitlement = entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
     session = session_lock(reservation.session)
@@ -462,6 +464,7 @@ def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> R
         )
     if not reservation_cancellable(reservation, now):
         raise RuleViolation(Code.SESSION_NOT_OPEN, _("The session has started: its reservations can no longer change."))
+    reservation.cancelled_from = reservation.status
     was_confirmed = reservation.status == ReservationStatus.CONFIRMED
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = now

@@ -178,16 +178,19 @@ def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions/reservation_cancel.html",
             {"reservation": reservation, "can_cancel": reservation_cancellable(reservation, now)},
         )
-    was_waiting = reservation.status == ReservationStatus.WAITLISTED
     try:
-        reservation_cancel(reservation=reservation, by=request.user)
+        cancelled = reservation_cancel(reservation=reservation, by=request.user)
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
-        names = {"name": reservation.participant.full_name, "course": reservation.session.course.title}
-        if was_waiting:
-            text = _("The reservation of %(name)s is cancelled: their waiting place on %(course)s is released.")
-        else:
-            text = _("The reservation of %(name)s is cancelled: their seat on %(course)s is released.")
-        messages.success(request, text % names)
+        messages.success(request, _cancelled_message(cancelled))
     return redirect("sessions_portal:reservations")
+
+
+def _cancelled_message(cancelled: Reservation) -> str:
+    """What was released, from the status the service cancelled (its locked row, not the page's
+    earlier read: a promotion may have given the person a seat meanwhile)."""
+    names = {"name": cancelled.participant.full_name, "course": cancelled.session.course.title}
+    if cancelled.cancelled_from == ReservationStatus.WAITLISTED:
+        return _("The reservation of %(name)s is cancelled: their waiting place on %(course)s is released.") % names
+    return _("The reservation of %(name)s is cancelled: their seat on %(course)s is released.") % names
