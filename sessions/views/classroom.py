@@ -100,7 +100,7 @@ def _made_message(made: list[Reservation]) -> str:
 def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick participants and apply; the page says beforehand how many will be confirmed. When the
     application cannot succeed (session not open, no classroom right, quota used up) the page says
-    why instead of offering the form."""
+    why instead of offering the form (a closed program too: the service would refuse it)."""
     institution = official_institution_or_404(request)
     now = timezone.now()
     session = session_list(user=request.user, now=now).filter(pk=pk).first()
@@ -127,7 +127,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     free = session.seats_free
     usage = usage_for(institution=institution, program=program, now=now)
     is_open = session_open_for_reservations(session, now)
-    is_entitled = usage.seat_quota > 0
+    is_entitled = program.is_open and usage.seat_quota > 0
     return render(
         request,
         "sessions/reserve.html",
@@ -140,6 +140,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             "remaining": usage.seats_available,
             "split_text": _split_text(free=free),
             "is_open": is_open,
+            "program": program,
             "is_entitled": is_entitled,
             "can_apply": is_open and is_entitled and usage.seats_available > 0,
             "already": len(live_here),
