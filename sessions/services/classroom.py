@@ -280,6 +280,21 @@ def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation
     )
 
 
+def _held_session(reservation: Reservation) -> str:
+    """The session where a person holds their seat, as messages name it: course and start."""
+    session = reservation.session
+    return f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})"
+
+
+def seat_held_reason(reservation: Reservation) -> str:
+    """Why a person cannot apply for another session of the program: the live ``reservation`` they
+    hold on one (the reserve page shows it beside them; select its ``session__course``)."""
+    names = {"session": _held_session(reservation)}
+    if reservation.status == ReservationStatus.CONFIRMED:
+        return _("holds a confirmed seat on %(session)s") % names
+    return _("is on the waiting list of %(session)s") % names
+
+
 def _seat_held_elsewhere(reservation_ids: Sequence[int]) -> RuleViolation:
     """``duplicate_participant`` for people who already hold a live seat on another session of the
     program, each named with that session (course and start)."""
@@ -287,11 +302,7 @@ def _seat_held_elsewhere(reservation_ids: Sequence[int]) -> RuleViolation:
     sentences = []
     for pk in reservation_ids:
         reservation = held[pk]
-        session = reservation.session
-        names = {
-            "name": reservation.participant.full_name,
-            "session": f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})",
-        }
+        names = {"name": reservation.participant.full_name, "session": _held_session(reservation)}
         if reservation.status == ReservationStatus.CONFIRMED:
             sentences.append(_("%(name)s already holds a confirmed seat on %(session)s.") % names)
         else:

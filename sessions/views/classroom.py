@@ -29,7 +29,7 @@ from sessions.selectors import (
     usage_for,
     usage_of,
 )
-from sessions.services import reservation_cancel, reservation_cancellable, reservation_create
+from sessions.services import reservation_cancel, reservation_cancellable, reservation_create, seat_held_reason
 from sessions.views.shared import no_institution_page, official_institution_or_404
 
 
@@ -113,7 +113,18 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("participant_id", flat=True)
     )
     participants = [p for p in participant_list(user=request.user, now=now) if p.pk not in live_here]
-    form = ReservationForm(request.POST if request.method == "POST" else None, participants=participants)
+    # The six are six people: who holds a live place on another session of the program cannot apply
+    # (shown disabled, with why; the service still refuses them, under its locks).
+    held_elsewhere = (
+        Reservation.objects.live(now)
+        .filter(institution=institution, session__program_id=session.program_id)
+        .exclude(session=session)
+        .select_related("session__course")
+    )
+    unavailable = {r.participant_id: seat_held_reason(r) for r in held_elsewhere}
+    form = ReservationForm(
+        request.POST if request.method == "POST" else None, participants=participants, unavailable=unavailable
+    )
     if form.is_bound and form.is_valid():
         try:
             made = reservation_create(session=session, participants=form.chosen(), by=request.user)
@@ -144,6 +155,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             "is_entitled": is_entitled,
             "can_apply": is_open and is_entitled and usage.seats_available > 0,
             "already": len(live_here),
+            "selectable": form.selectable,
         },
     )
 
