@@ -140,7 +140,6 @@ def _issue_all(
     return issued
 
 
-@service
 @dataclass(frozen=True)
 class CertificatesSynced:
     """What ``certificates_sync`` changed."""
@@ -151,6 +150,7 @@ class CertificatesSynced:
     """The live certificates revoked because their mark is no longer eligible (attendance corrected)."""
 
 
+@service
 def certificates_sync(
     *, session: TrainingSession, marks: Iterable[tuple[Participant, str]], by: User | None = None
 ) -> CertificatesSynced:
