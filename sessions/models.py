@@ -595,6 +595,9 @@ class Reservation(models.Model):
     position: int | None
     """Not a column: the waiting-list rank (from 1, ``None`` on a seat), annotated by the selectors'
     lists and set by ``reservation_create`` on the reservations it answers."""
+    cancelled_from: str
+    """Not a column: set by ``reservation_cancel`` on the reservation it answers, the status it
+    cancelled (confirmed or waitlisted), read from the locked row."""
 
     class Meta:
         ordering = ["session", "applied_at", "pk"]

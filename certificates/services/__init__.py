@@ -10,6 +10,8 @@ Callers import from here: ``from certificates.services import certificate_revoke
 from certificates.services.attendance import AttendanceRecorded, attendance_record, attendance_sheet_record
 from certificates.services.issuing import (
     CODE_LENGTH,
+    SERIAL_RE,
+    CertificatesSynced,
     certificate_rerender,
     certificate_revoke,
     certificate_rule,
@@ -28,7 +30,9 @@ from certificates.services.pdfs import (
 
 __all__ = [
     "CODE_LENGTH",
+    "SERIAL_RE",
     "AttendanceRecorded",
+    "CertificatesSynced",
     "attendance_record",
     "attendance_sheet_record",
     "certificate_render",

@@ -1,13 +1,13 @@
 """Recording attendance: the marks (``sessions``) and the certificates that follow them, in one
 transaction. Every face that records attendance (the portal's attendance sheet, the API's
 ``POST /sessions/{id}/attendance/``) calls ``attendance_record``; the sheet calls
-``attendance_sheet_record``, which also answers the certificates it issued, to say so.
+``attendance_sheet_record``, which also answers the certificates it issued and revoked, to say so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 
@@ -27,6 +27,8 @@ class AttendanceRecorded:
     issued: list[Certificate]
     """The certificates it issued (none for a mark sent again): their PDFs are rendered after the
     commit, in the background, and each participant is e-mailed when theirs is ready."""
+    revoked: list[Certificate] = field(default_factory=list)
+    """The certificates it revoked: a correction made their marks ineligible (attendance corrected)."""
 
 
 @service
@@ -52,7 +54,8 @@ def attendance_sheet_record(
     marks: Sequence[tuple[Participant | int, str]],
     by: User | None = None,
 ) -> AttendanceRecorded:
-    """``attendance_record``, answering also the certificates it issued (the sheet says how many)."""
+    """``attendance_record``, answering also the certificates it issued and revoked (the sheet says
+    how many)."""
     return _record(session, marks, by)
 
 
@@ -63,5 +66,5 @@ def _record(
     # Only the marks this call recorded or corrected: a mark sent again changes nothing, so it never
     # issues again a certificate that staff revoked, and a sheet sent twice issues once.
     changed = [(row.participant, row.status) for row in rows if row.changed]
-    issued = certificates_sync(session=rows[0].session, marks=changed, by=by)
-    return AttendanceRecorded(rows=rows, issued=issued)
+    synced = certificates_sync(session=rows[0].session, marks=changed, by=by)
+    return AttendanceRecorded(rows=rows, issued=synced.issued, revoked=synced.revoked)

@@ -10,8 +10,10 @@ counter row, in the same transaction (a rolled-back attendance gives its number 
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -34,6 +36,9 @@ CODE_LENGTH = 16  # 80 bits
 ATTENDED = ("full", "partial")
 CORRECTED = "attendance corrected"
 _READ_AS_DIGITS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+SERIAL_RE = re.compile(r"KSM-?(\d{4})-?(\d{6})")
+"""A serial number as ``serials_take`` makes it (``KSM-2012-000001``), or as ``code_normalise``
+leaves it (``KSM2012000001``: 13 characters, never a code's 16)."""
 
 
 def code_new() -> str:
@@ -54,7 +59,7 @@ def serials_take(year: int, count: int) -> list[str]:
     SerialCounter.objects.get_or_create(year=year)  # a savepoint: a racing creator is harmless
     locked_update(SerialCounter.objects.filter(year=year), last=F("last") + count)  # the UPDATE takes the row lock
     last = SerialCounter.objects.values_list("last", flat=True).get(year=year)
-    return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+    return [f"KSM-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]  # SERIAL_RE reads them
 
 
 def certificate_rule(session: TrainingSession, institution_id: int) -> str:
@@ -135,19 +140,29 @@ def _issue_all(
     return issued
 
 
+@dataclass(frozen=True)
+class CertificatesSynced:
+    """What ``certificates_sync`` changed."""
+
+    issued: list[Certificate] = field(default_factory=list)
+    """The new certificates; their PDFs are queued after commit."""
+    revoked: list[Certificate] = field(default_factory=list)
+    """The live certificates revoked because their mark is no longer eligible (attendance corrected)."""
+
+
 @service
 def certificates_sync(
     *, session: TrainingSession, marks: Iterable[tuple[Participant, str]], by: User | None = None
-) -> list[Certificate]:
+) -> CertificatesSynced:
     """Make the certificates of ``session`` follow the attendance just recorded: ``marks`` are
     (participant, status). An eligible mark without a live certificate issues one; a live
     certificate whose mark is no longer eligible is revoked (reason: attendance corrected).
     Call inside the attendance transaction, under the session lock; locks the session's live
-    certificates of these people, then the serial counter. Answers the new ones; their PDFs are
-    queued after commit."""
+    certificates of these people, then the serial counter. Answers the certificates it issued (their
+    PDFs are queued after commit) and those it revoked."""
     marks = list(marks)
     if not marks:
-        return []
+        return CertificatesSynced()
     live = {  # locked: staff may be revoking one of them at this moment
         c.participant_id: c
         for c in lock(
@@ -158,6 +173,7 @@ def certificates_sync(
     names = dict(Institution.objects.filter(pk__in={p.institution_id for p, _s in marks}).values_list("pk", "name"))
     now = timezone.now()
     to_issue = []
+    revoked = []
     for participant, status in marks:
         if participant.institution_id not in rules:
             rules[participant.institution_id] = certificate_rule(session, participant.institution_id)
@@ -167,12 +183,13 @@ def certificates_sync(
             to_issue.append(participant)
         elif not wanted and current is not None:
             _revoke(current, reason=CORRECTED, by=by, now=now)
+            revoked.append(current)
     if not to_issue:
-        return []
+        return CertificatesSynced(revoked=revoked)
     serials = serials_take(session.program.year, len(to_issue))
     issued = _issue_all(session, to_issue, now, names, serials, by)
     render_later_many([c.pk for c in issued])
-    return issued
+    return CertificatesSynced(issued=issued, revoked=revoked)
 
 
 _LIVE = (CertificateStatus.PENDING, CertificateStatus.READY, CertificateStatus.FAILED)

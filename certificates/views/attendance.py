@@ -60,7 +60,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except RuleViolation as exc:  # its fields carry participant ids, not messages: the sentence on top
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _saved_message(len(recorded.issued)))
+            messages.success(request, _saved_message(len(recorded.issued), len(recorded.revoked)))
             return redirect("certificates:attendance", pk=session.pk)
     return render(
         request,
@@ -78,11 +78,22 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _saved_message(issued: int) -> str:
-    if not issued:
+def _saved_message(issued: int, revoked: int = 0) -> str:
+    """What the save did to the certificates: issued, revoked by a correction, or neither."""
+    if issued:
+        text = ngettext(
+            "Attendance is recorded. %(count)d certificate is issued; its PDF follows, prepared in the background.",
+            "Attendance is recorded. %(count)d certificates are issued; their PDFs follow, prepared in the background.",
+            issued,
+        ) % {"count": issued}
+    elif revoked:
+        text = _("Attendance is recorded.")
+    else:
         return _("Attendance is recorded. No new certificate is issued.")
-    return ngettext(
-        "Attendance is recorded. %(count)d certificate is issued; its PDF follows, prepared in the background.",
-        "Attendance is recorded. %(count)d certificates are issued; their PDFs follow, prepared in the background.",
-        issued,
-    ) % {"count": issued}
+    if revoked:
+        text += " " + ngettext(
+            "%(n)s certificate is revoked (attendance corrected).",
+            "%(n)s certificates are revoked (attendance corrected).",
+            revoked,
+        ) % {"n": revoked}
+    return text

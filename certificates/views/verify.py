@@ -7,8 +7,6 @@ Also the per-address rate limit of verification, which the API (``certificates.a
 
 from __future__ import annotations
 
-import re
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -18,7 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from certificates.selectors import certificate_by_code, certificate_public_facts
-from certificates.services import code_normalise
+from certificates.services import SERIAL_RE, code_normalise
 from certificates.views.certificates import pdf_response
 from kamusm_portal.sign_in import client_address
 
@@ -60,13 +58,10 @@ def verify_wait(request: HttpRequest) -> int | None:
 
 # --- Public verification ----------------------------------------------------------------------
 
-_SERIAL = re.compile(r"KSM\d{10}")
-"""A serial number (``KSM-2012-000001``) once normalised as a code: 13 characters, never a code's 16."""
-
 
 def typed_a_serial(text: str) -> bool:
     """Whether someone typed the certificate's serial number where its verification code goes."""
-    return _SERIAL.fullmatch(code_normalise(text)) is not None
+    return SERIAL_RE.fullmatch(code_normalise(text)) is not None
 
 
 def _lookup_page(request: HttpRequest, typed: str, *, status: int = 200, **context) -> HttpResponse:

@@ -280,6 +280,21 @@ def _not_entitled(*, program_id: int, institution: Institution) -> RuleViolation
     )
 
 
+def _held_session(reservation: Reservation) -> str:
+    """The session where a person holds their seat, as messages name it: course and start."""
+    session = reservation.session
+    return f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})"
+
+
+def seat_held_reason(reservation: Reservation) -> str:
+    """Why a person cannot apply for another session of the program: the live ``reservation`` they
+    hold on one (the reserve page shows it beside them; select its ``session__course``)."""
+    names = {"session": _held_session(reservation)}
+    if reservation.status == ReservationStatus.CONFIRMED:
+        return _("holds a confirmed seat on %(session)s") % names
+    return _("is on the waiting list of %(session)s") % names
+
+
 def _seat_held_elsewhere(reservation_ids: Sequence[int]) -> RuleViolation:
     """``duplicate_participant`` for people who already hold a live seat on another session of the
     program, each named with that session (course and start)."""
@@ -287,11 +302,7 @@ def _seat_held_elsewhere(reservation_ids: Sequence[int]) -> RuleViolation:
     sentences = []
     for pk in reservation_ids:
         reservation = held[pk]
-        session = reservation.session
-        names = {
-            "name": reservation.participant.full_name,
-            "session": f"{session.course.code} {session.course.title} ({local_datetime(session.starts_at)})",
-        }
+        names = {"name": reservation.participant.full_name, "session": _held_session(reservation)}
         if reservation.status == ReservationStatus.CONFIRMED:
             sentences.append(_("%(name)s already holds a confirmed seat on %(session)s.") % names)
         else:
@@ -444,8 +455,10 @@ def _waitlist_promote(*, session: TrainingSession, free: int, now: datetime) -> 
 @service(durable=True)
 def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> Reservation:
     """Cancel a live reservation until the session starts; a freed seat goes at once to the first
-    on the waiting list, in the same transaction. Locks the entitlement row, the session row, then
-    the reservation."""
+    on the waiting list, in the same transaction. Answers the cancelled reservation, with
+    ``cancelled_from``: the status it was cancelled from (confirmed or waitlisted), read from the
+    locked row (the reservation passed in may be stale: a promotion may have confirmed it since).
+    Locks the entitlement row, the session row, then the reservation."""
     reservation = Reservation.objects.select_related("session").get(pk=reservation.pk)
     entitlement = entitlement_lock(program_id=reservation.session.program_id, institution_id=reservation.institution_id)
     session = session_lock(reservation.session)
@@ -462,6 +475,7 @@ def reservation_cancel(*, reservation: Reservation, by: User | None = None) -> R
         )
     if not reservation_cancellable(reservation, now):
         raise RuleViolation(Code.SESSION_NOT_OPEN, _("The session has started: its reservations can no longer change."))
+    reservation.cancelled_from = reservation.status
     was_confirmed = reservation.status == ReservationStatus.CONFIRMED
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_at = now

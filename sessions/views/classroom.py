@@ -29,7 +29,7 @@ from sessions.selectors import (
     usage_for,
     usage_of,
 )
-from sessions.services import reservation_cancel, reservation_cancellable, reservation_create
+from sessions.services import reservation_cancel, reservation_cancellable, reservation_create, seat_held_reason
 from sessions.views.shared import no_institution_page, official_institution_or_404
 
 
@@ -100,7 +100,7 @@ def _made_message(made: list[Reservation]) -> str:
 def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     """Tick participants and apply; the page says beforehand how many will be confirmed. When the
     application cannot succeed (session not open, no classroom right, quota used up) the page says
-    why instead of offering the form."""
+    why instead of offering the form (a closed program too: the service would refuse it)."""
     institution = official_institution_or_404(request)
     now = timezone.now()
     session = session_list(user=request.user, now=now).filter(pk=pk).first()
@@ -113,7 +113,18 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("participant_id", flat=True)
     )
     participants = [p for p in participant_list(user=request.user, now=now) if p.pk not in live_here]
-    form = ReservationForm(request.POST if request.method == "POST" else None, participants=participants)
+    # The six are six people: who holds a live place on another session of the program cannot apply
+    # (shown disabled, with why; the service still refuses them, under its locks).
+    held_elsewhere = (
+        Reservation.objects.live(now)
+        .filter(institution=institution, session__program_id=session.program_id)
+        .exclude(session=session)
+        .select_related("session__course")
+    )
+    unavailable = {r.participant_id: seat_held_reason(r) for r in held_elsewhere}
+    form = ReservationForm(
+        request.POST if request.method == "POST" else None, participants=participants, unavailable=unavailable
+    )
     if form.is_bound and form.is_valid():
         try:
             made = reservation_create(session=session, participants=form.chosen(), by=request.user)
@@ -127,7 +138,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
     free = session.seats_free
     usage = usage_for(institution=institution, program=program, now=now)
     is_open = session_open_for_reservations(session, now)
-    is_entitled = usage.seat_quota > 0
+    is_entitled = program.is_open and usage.seat_quota > 0
     return render(
         request,
         "sessions/reserve.html",
@@ -140,9 +151,11 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
             "remaining": usage.seats_available,
             "split_text": _split_text(free=free),
             "is_open": is_open,
+            "program": program,
             "is_entitled": is_entitled,
             "can_apply": is_open and is_entitled and usage.seats_available > 0,
             "already": len(live_here),
+            "selectable": form.selectable,
         },
     )
 
@@ -178,16 +191,19 @@ def reservation_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             "sessions/reservation_cancel.html",
             {"reservation": reservation, "can_cancel": reservation_cancellable(reservation, now)},
         )
-    was_waiting = reservation.status == ReservationStatus.WAITLISTED
     try:
-        reservation_cancel(reservation=reservation, by=request.user)
+        cancelled = reservation_cancel(reservation=reservation, by=request.user)
     except RuleViolation as exc:
         messages.error(request, exc.message)
     else:
-        names = {"name": reservation.participant.full_name, "course": reservation.session.course.title}
-        if was_waiting:
-            text = _("The reservation of %(name)s is cancelled: their waiting place on %(course)s is released.")
-        else:
-            text = _("The reservation of %(name)s is cancelled: their seat on %(course)s is released.")
-        messages.success(request, text % names)
+        messages.success(request, _cancelled_message(cancelled))
     return redirect("sessions_portal:reservations")
+
+
+def _cancelled_message(cancelled: Reservation) -> str:
+    """What was released, from the status the service cancelled (its locked row, not the page's
+    earlier read: a promotion may have given the person a seat meanwhile)."""
+    names = {"name": cancelled.participant.full_name, "course": cancelled.session.course.title}
+    if cancelled.cancelled_from == ReservationStatus.WAITLISTED:
+        return _("The reservation of %(name)s is cancelled: their waiting place on %(course)s is released.") % names
+    return _("The reservation of %(name)s is cancelled: their seat on %(course)s is released.") % names

@@ -148,3 +148,29 @@ def test_a_session_not_yet_over_has_no_everyone_buttons():
     assert 'data-testid="not-yet"' in html
     assert 'name="fill"' not in html
     assert 'id="attendance-save"' not in html
+
+
+def test_a_correction_that_revokes_certificates_says_how_many(sheet):
+    client, url, session, (first, second, third) = sheet
+    english(client).post(url, {f"mark_{first.pk}": "full", f"mark_{second.pk}": "full"}, follow=True)
+
+    # on site only full attendance earns the certificate: absent and partial revoke the two
+    response = client.post(
+        url, {f"mark_{first.pk}": "absent", f"mark_{second.pk}": "partial", f"mark_{third.pk}": "full"}, follow=True
+    )
+
+    assert Certificate.objects.filter(session=session, status="revoked").count() == 2
+    assert message_of(response) == (
+        "Attendance is recorded. 1 certificate is issued; its PDF follows, prepared in the background. "
+        "2 certificates are revoked (attendance corrected)."
+    )
+
+
+def test_a_correction_that_only_revokes_says_so_in_turkish(sheet):
+    client, url, _session, (first, _second, _third) = sheet
+    client.post(url, {f"mark_{first.pk}": "full"}, follow=True)
+
+    response = client.post(url, {f"mark_{first.pk}": "absent"}, follow=True)
+
+    assert message_of(response) == "Katılım kaydedildi. 1 sertifika iptal edildi (katılım düzeltildi)."
+    assert "Yeni sertifika düzenlenmedi" not in message_of(response)

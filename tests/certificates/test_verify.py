@@ -14,7 +14,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from certificates.models import Certificate, CertificateStatus
-from certificates.services import certificate_revoke
+from certificates.services import SERIAL_RE, certificate_revoke, serials_take
+from certificates.views.verify import typed_a_serial
 from sessions.models import Participant
 from tests.certificates.factories import FAKE_PDF, issued, make_ready
 from tests.entitlements.factories import client_for, official_of
@@ -270,3 +271,11 @@ def test_an_unknown_code_stays_in_the_field(client, certificate):
     html = _page(client, unknown).content.decode()
     assert "No certificate has the code" in html
     assert f'value="{unknown}"' in html
+
+
+def test_the_serials_the_issuing_code_makes_are_the_ones_the_verify_page_recognises():
+    """One definition of a serial number: ``SERIAL_RE``, beside ``serials_take`` that makes them."""
+    (serial,) = serials_take(2031, 1)
+    assert SERIAL_RE.fullmatch(serial)
+    assert typed_a_serial(serial) and typed_a_serial(serial.lower()) and typed_a_serial(serial.replace("-", " "))
+    assert not typed_a_serial("ABCD-EFGH-JKMN-PQRS") and not typed_a_serial(f"{serial}-1")

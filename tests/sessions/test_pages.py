@@ -620,3 +620,19 @@ def test_the_lists_stack_into_cards_on_a_phone_each_cell_named(client_en, sessio
         assert tag and "table-stack" in tag.group(1).split(), url
         for name in names:
             assert f'<td data-label="{name}"' in html or f'data-label="{name}"' in html, (url, name)
+
+
+def test_a_session_of_a_closed_program_offers_no_form_and_says_the_program_is_closed(client, people):
+    session = SessionFactory()
+    program = session.program
+    program.is_open = False
+    program.save(update_fields=["is_open"])
+    client.force_login(official_of(people[0].institution))
+
+    response = client.get(reverse("sessions_portal:reserve", args=[session.pk]))  # Turkish, the default
+
+    assert response.context["can_apply"] is False and response.context["is_entitled"] is False
+    html = response.content.decode()
+    assert 'data-testid="program-closed"' in html
+    assert f"{escape(str(program))} programı kapalıdır." in html
+    assert 'id="reservation-form"' not in html and 'data-testid="remaining-quota"' not in html

@@ -19,6 +19,7 @@ from sessions.services import (
     waitlists_expire,
 )
 from sessions.services.shared import local_datetime
+from sessions.views.classroom import _cancelled_message
 from tests.entitlements.factories import OfficialFactory, UserFactory
 from tests.sessions.factories import (
     ParticipantFactory,
@@ -355,3 +356,22 @@ def test_other_people_of_the_institution_apply_as_before(session):
     reservation_create(session=session, participants=[holder])
     made = reservation_create(session=_later_session(), participants=others)
     assert [r.status for r in made] == [ReservationStatus.CONFIRMED] * 2
+
+
+def test_cancelling_reports_the_status_of_the_locked_row_not_of_a_stale_copy(db):
+    """The page reads the reservation before the service locks it: a promotion in between gave the
+    person a seat, so the cancellation releases a seat, and says so."""
+    session = SessionFactory(capacity=1)
+    first = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
+    waiting = reservation_create(session=session, participants=_people(standard_institution(), 1))[0]
+    stale = Reservation.objects.select_related("participant", "session__course").get(pk=waiting.pk)
+    assert stale.status == ReservationStatus.WAITLISTED
+    reservation_cancel(reservation=first)  # promotes the waiting one meanwhile
+
+    cancelled = reservation_cancel(reservation=stale)
+
+    assert cancelled.cancelled_from == ReservationStatus.CONFIRMED
+    assert cancelled.status == ReservationStatus.CANCELLED
+    with translation.override("en"):
+        message = _cancelled_message(cancelled)
+    assert "their seat on" in message and "waiting place" not in message
