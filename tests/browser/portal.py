@@ -120,6 +120,7 @@ PAGES = [
     Page("onsite-onsite-session-past", "onsite", "/onsite/{finished_session}/"),
     # A trainer: the work plan, the attendance sheets (after the session, and before its end).
     Page("trainer-schedule", "trainer", "/trainers/schedule/"),
+    Page("trainer-catalog", "trainer", "/catalog/"),
     Page("trainer-attendance", "trainer", "/sessions/{finished_session}/attendance/"),
     Page("trainer-attendance-upcoming", "trainer", "/sessions/{onsite_session}/attendance/"),
     # A user who is no institution's official.
