@@ -51,16 +51,26 @@ class BrowserThread:
         width: int = 1280,
         height: int = 900,
         storage_state: dict | None = None,
+        java_script_enabled: bool = True,
     ) -> Any:
         """Run ``steps(page)`` in a fresh context of a Turkish official's browser; re-raise what fails.
         ``width`` x ``height``: the viewport (a phone: 390 x 844); ``storage_state``: the cookies of a
-        context that logged in before (``page.context.storage_state()``), to start logged in."""
-        return self._executor.submit(self._in_context, steps, width, height, storage_state).result(
+        context that logged in before (``page.context.storage_state()``), to start logged in;
+        ``java_script_enabled=False``: a browser without JavaScript (the pages must still work)."""
+        return self._executor.submit(self._in_context, steps, width, height, storage_state, java_script_enabled).result(
             timeout=RUN_TIMEOUT_S
         )
 
-    def _in_context(self, steps: Callable[[Any], Any], width: int, height: int, storage_state: dict | None) -> Any:
+    def _in_context(
+        self,
+        steps: Callable[[Any], Any],
+        width: int,
+        height: int,
+        storage_state: dict | None,
+        java_script_enabled: bool,
+    ) -> Any:
         context = self._browser.new_context(
+            java_script_enabled=java_script_enabled,
             locale="tr-TR",
             timezone_id="Europe/Istanbul",
             viewport={"width": width, "height": height},

@@ -4,8 +4,9 @@ Visiting some forty pages in one test each, each on its own transactional test d
 rebuild the migrations' data forty times; instead ``live_portal`` migrates one SQLite file (as
 tests/sessions/live.py does for the races), fills it through the factories and services with what
 every page needs (``build``: a Standard institution's official, a category 3 institution's
-official with requests, an on-site session and certificates, a trainer, staff, a user with no
-role), and serves it, static files included, from a live server of its own. The suite's test
+official with requests, an on-site session and certificates, the refused states (a Standard
+institution whose quota is used up, a category 1 institution with no hours left), a trainer,
+staff, a user with no role), and serves it, static files included, from a live server of its own. The suite's test
 database is left alone; on PostgreSQL too the portal is served from a SQLite file (``sqlite_file``).
 
 ``PAGES`` names every page of the portal a person reaches in a browser (kamusm_portal/urls.py and
@@ -62,12 +63,16 @@ class Page:
     path: str  # with ``{key}``s of what ``build`` answers
     status: int = 200  # what the page answers (a certificate not found is a 404 page)
     lands: str | None = None  # where the browser ends up, when the page redirects (else ``path``)
+    shows: tuple[str, ...] = ()  # selectors of the state the page is listed for: each must be on it
+    hides: tuple[str, ...] = ()  # selectors that state leaves out (a form that cannot succeed)
 
 
 # Who logs in: the usernames ``build`` gives them (all with the factories' ``PASSWORD``).
 ROLES = {
     "classroom": "standard.official",  # an official of a Standard institution (classroom seats)
     "onsite": "onsite.official",  # an official of a category 3 institution (on-site hours)
+    "classroom_full": "standard.full",  # an official of a Standard institution whose quota is used up
+    "onsite_no_hours": "onsite.nohours",  # an official of a category 1 institution with no hours left
     "trainer": "trainer",  # a trainer (staff, not programme staff)
     "norole": "norole",  # a user who is no institution's official
 }
@@ -91,6 +96,7 @@ PAGES = [
     Page("verify", None, "/verify/"),
     Page("verify-result", None, "/verify/{certificate_code}/"),
     Page("verify-not-found", None, "/verify/KSM2012000001/", status=404),
+    Page("verify-serial-typed", None, "/verify/?code=KSM-2012-000001", shows=("[data-testid=serial-typed]",)),
     # An official of a Standard institution (classroom seats).
     Page("classroom-dashboard", "classroom", "/dashboard/"),
     Page("classroom-institution", "classroom", "/institutions/{classroom_institution}/"),
@@ -107,6 +113,37 @@ PAGES = [
     Page("classroom-requests", "classroom", "/requests/"),
     Page("classroom-request-new", "classroom", "/requests/new/"),  # "your right is classroom seats"
     Page("classroom-onsite-sessions", "classroom", "/onsite/"),
+    # An official of a Standard institution whose quota is used up: nothing to reserve, and why.
+    Page(
+        "classroom-full-sessions",
+        "classroom_full",
+        "/sessions/",
+        shows=("[data-testid=quota-used]", "button[data-testid^=reserve-disabled-][disabled]"),
+        hides=("a[href$='/reserve/']",),
+    ),
+    Page(
+        "classroom-full-reserve",
+        "classroom_full",
+        "/sessions/{session}/reserve/",
+        shows=("[data-testid=quota-used]",),
+        hides=("#reservation-form",),
+    ),
+    Page("classroom-full-reservations", "classroom_full", "/reservations/"),
+    Page(
+        "classroom-full-waiting-cancel",
+        "classroom_full",
+        "/reservations/{waiting_reservation}/cancel/",
+        shows=("[data-testid=status]:has-text('sıra:')", "[data-testid=cancel-question]"),
+    ),
+    # An official of a category 1 institution whose hours are all held: no request form, and why.
+    Page("onsite-no-hours-requests", "onsite_no_hours", "/requests/", shows=("[data-testid=no-hours-left]",)),
+    Page(
+        "onsite-no-hours-request-new",
+        "onsite_no_hours",
+        "/requests/new/",
+        shows=("[data-testid=no-hours-left]",),
+        hides=("#request-form",),
+    ),
     # An official of a category 3 institution (on-site hours).
     Page("onsite-dashboard", "onsite", "/dashboard/"),
     Page("onsite-institution", "onsite", "/institutions/{onsite_institution}/"),
@@ -120,6 +157,7 @@ PAGES = [
     Page("onsite-onsite-session-past", "onsite", "/onsite/{finished_session}/"),
     # A trainer: the work plan, the attendance sheets (after the session, and before its end).
     Page("trainer-schedule", "trainer", "/trainers/schedule/"),
+    Page("trainer-catalog", "trainer", "/catalog/"),
     Page("trainer-attendance", "trainer", "/sessions/{finished_session}/attendance/"),
     Page("trainer-attendance-upcoming", "trainer", "/sessions/{onsite_session}/attendance/"),
     # A user who is no institution's official.
@@ -150,12 +188,26 @@ def build() -> dict[str, object]:
         for first, last in [("İsmail", "Işıkgöz"), ("Şükriye", "Ağaoğlu"), ("Ilgın", "Doğruöz")]
     ]
     session = SessionFactory(starts_at=at(30, 9, 30), ends_at=at(30, 13, 30))
-    SessionFactory(starts_at=at(45, 9, 30), ends_at=at(45, 13, 30), capacity=2)
+    small_session = SessionFactory(starts_at=at(45, 9, 30), ends_at=at(45, 13, 30), capacity=2)
     reservation_create(session=session, participants=people[:2])
     reservation = Reservation.objects.filter(session=session).order_by("pk").first()
     assert reservation is not None
     video_material(Course.objects.get(code="EIMZA-101"))
     reset_user = official_of(classroom)  # never logs in: its reset link stays valid
+
+    # A second Standard institution whose quota (6 live reservations) is used up: two seats on the
+    # session of two seats, four places on its waiting list.
+    full = standard_institution(name="Şırnak İl Müdürlüğü")
+    official_of_full = official_of(full)
+    official_of_full.username = ROLES["classroom_full"]
+    official_of_full.save()
+    applied = reservation_create(
+        session=small_session,
+        participants=[
+            ParticipantFactory(institution=full, first_name="Çiğdem", last_name=f"Öztürk {n}") for n in range(6)
+        ],
+    )
+    waiting = applied[-1]
 
     # A category 3 institution: 20,000 users, 16 hours; a finished session with certificates (one
     # ready, one pending), an upcoming one with the same two people, an open request: 2 hours left.
@@ -175,6 +227,13 @@ def build() -> dict[str, object]:
         submitted_request(onsite, {"EIMZA-202": 2}, expected=12)
     unavailability_create(trainer=trainer, starts_at=at(40, 9), ends_at=at(40, 9) + timedelta(hours=8), reason="İzin")
 
+    # A category 1 institution (8 hours) whose open request holds all 8.
+    no_hours = onsite_institution(users=500, name="Ağrı İl Özel İdaresi")
+    official_of_no_hours = official_of(no_hours)
+    official_of_no_hours.username = ROLES["onsite_no_hours"]
+    official_of_no_hours.save()
+    submitted_request(no_hours, {"EIMZA-101": 8})
+
     UserFactory(username=ROLES["norole"])
     ProgrammeStaffFactory(username="staff.enrolling")  # the second factor: enrols at login
     enrolled = ProgrammeStaffFactory(username="staff.enrolled")  # proves a code at login
@@ -186,6 +245,7 @@ def build() -> dict[str, object]:
         "session": session.pk,
         "participant": people[2].pk,
         "reservation": reservation.pk,
+        "waiting_reservation": waiting.pk,
         "onsite_session": upcoming.pk,
         "finished_session": finished.pk,
         "certificate_code": certificate.code_display,

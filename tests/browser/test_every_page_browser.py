@@ -63,14 +63,22 @@ def _open(page: Any, portal: LivePortal, where: Page, language: str) -> dict:
     if language != "tr":
         page.context.add_cookies([{"name": "django_language", "value": language, "url": portal.url}])
     response = page.goto(portal.path(where))
-    return {"status": response.status, "url": page.url, "lang": page.evaluate("document.documentElement.lang")}
+    return {
+        "status": response.status,
+        "url": page.url,
+        "lang": page.evaluate("document.documentElement.lang"),
+        "missing": [selector for selector in where.shows if not page.locator(selector).count()],
+        "offered": [selector for selector in where.hides if page.locator(selector).count()],
+    }
 
 
 def _check_opened(portal: LivePortal, where: Page, opened: dict, language: str) -> None:
-    """The page itself, not a redirect elsewhere (a login page, another role's home), in ``language``."""
+    """The page itself, not a redirect elsewhere (a login page, another role's home), in ``language``,
+    in the state it is listed for (``Page.shows`` and ``Page.hides``)."""
     assert opened["url"] == portal.landing(where), f"{where.name} led to {opened['url']}"
     assert opened["status"] == where.status, f"{where.name} answered {opened['status']}"
     assert opened["lang"] == language
+    assert (opened["missing"], opened["offered"]) == ([], []), f"{where.name} is not in its state"
 
 
 @pytest.mark.parametrize(

@@ -95,10 +95,10 @@ def test_the_navigation_fits_one_line_at_1280_px_with_the_menu_of_each_band(live
 
     seen = browser.run(steps)
     assert {"/sessions/", "/reservations/"} <= set(seen["standard"]["links"])
-    assert "#" not in seen["standard"]["links"]  # no on-site menu
+    assert "/requests/" not in seen["standard"]["links"]  # no on-site menu (its toggle opens the requests)
     for name in ("category1", "category5"):
-        assert "#" in seen[name]["links"] and "/sessions/" not in seen[name]["links"]  # the on-site menu only
-    assert "/sessions/" not in seen["no_band"]["links"] and "#" not in seen["no_band"]["links"]
+        assert "/requests/" in seen[name]["links"] and "/sessions/" not in seen[name]["links"]  # the on-site menu only
+    assert "/sessions/" not in seen["no_band"]["links"] and "/requests/" not in seen["no_band"]["links"]
     assert "/participants/" in seen["no_band"]["links"]
 
 
@@ -182,9 +182,36 @@ def test_the_official_pages_do_not_scroll_sideways_at_390_px(live_server, browse
             _log_in(page, base, username)
             for url in urls:
                 page.goto(f"{base}{url}")
-                widths[url] = page.evaluate("document.documentElement.scrollWidth")
+                widths[(username, url)] = page.evaluate("document.documentElement.scrollWidth")
         return widths
 
     widths = browser.run(steps)
-    assert widths == {url: 390 for url in widths}, widths
+    assert len(widths) == sum(len(urls) for urls in pages.values())  # each official's pages, none overwritten
+    assert widths == dict.fromkeys(widths, 390), widths
     assert Reservation.objects.filter(pk=reserved.pk, status=ReservationStatus.CONFIRMED).exists()
+
+
+def test_without_javascript_an_on_site_official_reaches_the_on_site_pages_from_the_navigation(live_server, browser):
+    """The on-site menu's toggle is a link to the requests page, and its items show on focus (1280 px)
+    or in the expanded menu (390 px, where the menu button cannot work without JavaScript)."""
+    username = _official(onsite_institution(users=500), "betiksiz.yetkili")
+    base = live_server.url
+
+    def steps(page) -> dict:
+        _log_in(page, base, username)
+        page.click("#onsite-menu")
+        page.wait_for_url(f"{base}/requests/")
+        seen = {"heading": page.locator("main h1").inner_text()}
+        page.focus("#onsite-menu")
+        seen["items_on_focus"] = page.locator("#portal-nav .dropdown-item").evaluate_all(
+            "(items) => items.map((item) => item.checkVisibility())"
+        )
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}/dashboard/")
+        page.locator("#portal-nav").get_by_role("link", name="Yeni talep", exact=True).click()
+        page.wait_for_url(f"{base}/requests/new/")
+        return seen
+
+    seen = browser.run(steps, java_script_enabled=False)
+    assert seen["items_on_focus"] == [True, True, True], seen
+    assert seen["heading"]

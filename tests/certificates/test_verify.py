@@ -248,6 +248,7 @@ def test_a_typed_serial_number_is_answered_with_where_the_code_is_and_stays_in_t
     assert 'data-testid="serial-typed"' in html
     assert f"{certificate.serial} is the certificate's serial number, not its verification code." in html
     assert "printed at the bottom of the certificate" in html and "next to the QR code" in html
+    assert "“Verification code:”" in html and "“Doğrulama kodu:”" in html  # the label in either language
     assert "No certificate has the code" not in html
     assert f'value="{certificate.serial}"' in html
     assert 'aria-invalid="true"' in html
@@ -263,7 +264,7 @@ def test_a_serial_number_in_the_address_gets_the_same_answer(client, certificate
 def test_the_serial_answer_is_in_turkish_for_a_turkish_reader(client, certificate):
     html = client.get(reverse("certificates:verify_lookup"), {"code": "KSM-2012-000001"}).content.decode()
     assert "KSM-2012-000001 sertifikanın seri numarasıdır, doğrulama kodu değildir." in html
-    assert "Doğrulama kodu:" in html
+    assert "“Doğrulama kodu:”" in html and "“Verification code:”" in html  # the label in either language
 
 
 def test_an_unknown_code_stays_in_the_field(client, certificate):

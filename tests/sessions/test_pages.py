@@ -20,7 +20,13 @@ from entitlements.models import Province, UnitLevel
 from sessions.models import CourseMaterial, Participant, Reservation, ReservationStatus
 from sessions.services import reservation_create
 from tests.entitlements.factories import InstitutionFactory, OfficialFactory, UnitFactory, UserFactory, official_of
-from tests.sessions.factories import ParticipantFactory, SessionFactory, onsite_institution, standard_institution
+from tests.sessions.factories import (
+    ParticipantFactory,
+    SessionFactory,
+    TrainerFactory,
+    onsite_institution,
+    standard_institution,
+)
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VALID_KIMLIK_NO = "10000000146"
@@ -588,12 +594,50 @@ def test_the_public_navigation_offers_certificate_verification(client, program):
     assert client.get(reverse("certificates:verify_lookup")).status_code == 200
 
 
-def test_the_current_page_is_marked_for_screen_readers_not_by_colour_alone(client_en):
-    nav = _nav(client_en)  # the dashboard
+def _current(nav: str) -> str:
+    """The one link of the navigation marked as the current page."""
     assert nav.count('aria-current="page"') == 1
     marked = nav.index('aria-current="page"')
-    current = nav[nav.rindex("<a ", 0, marked) : nav.index("</a>", marked)]
+    return nav[nav.rindex("<a ", 0, marked) : nav.index("</a>", marked)]
+
+
+def test_the_current_page_is_marked_for_screen_readers_not_by_colour_alone(client_en):
+    current = _current(_nav(client_en))  # the dashboard
     assert 'href="/dashboard/"' in current and "active" in current
+
+
+@pytest.mark.parametrize(
+    ("url", "marked"),
+    [("/requests/", "/requests/"), ("/requests/new/", "/requests/new/"), ("/onsite/", "/onsite/")],
+)
+def test_the_current_on_site_page_is_marked_in_the_on_site_menu(client, program, url, marked):
+    client.force_login(official_of(onsite_institution(users=5000)))
+    html = _english(client).get(url).content.decode()
+    current = _current(html[html.index('id="portal-nav"') : html.index("</nav>")])
+    assert f'href="{marked}"' in current and "dropdown-item active" in current
+
+
+def test_the_on_site_menu_opens_the_requests_page_without_javascript(client, program):
+    client.force_login(official_of(onsite_institution(users=5000)))
+    nav = _nav(_english(client))
+    toggle = nav[nav.rindex("<a ", 0, nav.index('id="onsite-menu"')) : nav.index("</a>", nav.index('id="onsite-menu"'))]
+    assert 'href="/requests/"' in toggle and 'href="#"' not in toggle
+    assert "<noscript><style>" in _english(client).get(reverse("portal:dashboard")).content.decode()
+
+
+def test_a_trainer_is_offered_the_work_plan_first_and_no_dashboard(client, program):
+    trainer = TrainerFactory()
+    client.force_login(trainer.user)
+    html = _english(client).get(reverse("sessions_portal:trainer_schedule")).content.decode()
+    nav = html[html.index('id="portal-nav"') : html.index("</nav>")]
+    assert 'href="/dashboard/"' not in nav
+    links = re.findall(r'class="nav-link[^"]*"[^>]*href="([^"]+)"', nav)
+    assert links[0] == reverse("sessions_portal:trainer_schedule")
+
+
+def test_an_official_is_offered_the_dashboard_first(client_en):
+    links = re.findall(r'class="nav-link[^"]*"[^>]*href="([^"]+)"', _nav(client_en))
+    assert links[0] == reverse("portal:dashboard")
 
 
 def test_the_navigation_reads_the_band_with_the_views_official_query(client_en, django_assert_num_queries):
