@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from entitlements.selectors import official_bands
+from entitlements.navigation import official_bands_of
 
 
 def official_navigation(request: HttpRequest) -> dict[str, SimpleLazyObject]:
-    return {"nav_bands": SimpleLazyObject(lambda: official_bands(request))}
+    return {"nav_bands": SimpleLazyObject(lambda: official_bands_of(request))}

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
 
 from entitlements.models import (
     Delivery,
@@ -53,24 +52,20 @@ def _open_band(delivery: str) -> Exists:
     )
 
 
-def official_bands(request: HttpRequest) -> OfficialBands:
-    """``official_institution`` of the request's user with the deliveries of its open bands, in one
-    query, read once per request (the views and the navigation share it)."""
-    cached: OfficialBands | None = getattr(request, "_official_bands", None)
-    if cached is not None:
-        return cached
-    bands = OfficialBands()
-    if request.user.is_authenticated:
-        official = (
-            Official.objects.filter(user=request.user)
-            .select_related("institution")
-            .annotate(classroom=_open_band(Delivery.CLASSROOM), onsite=_open_band(Delivery.ONSITE))
-            .first()
-        )
-        if official is not None:
-            bands = OfficialBands(official.institution, classroom=official.classroom, onsite=official.onsite)
-    request._official_bands = bands  # type: ignore[attr-defined]
-    return bands
+def official_bands(user: User | AnonymousUser) -> OfficialBands:
+    """``official_institution`` of the user with the deliveries of its open bands, in one query.
+    The portal's pages read it once a request through ``entitlements.navigation.official_bands_of``."""
+    if not user.is_authenticated:
+        return OfficialBands()
+    official = (
+        Official.objects.filter(user=user)
+        .select_related("institution")
+        .annotate(classroom=_open_band(Delivery.CLASSROOM), onsite=_open_band(Delivery.ONSITE))
+        .first()
+    )
+    if official is None:
+        return OfficialBands()
+    return OfficialBands(official.institution, classroom=official.classroom, onsite=official.onsite)
 
 
 def institutions_visible(user: User | AnonymousUser) -> QuerySet[Institution]:

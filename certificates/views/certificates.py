@@ -31,7 +31,7 @@ from certificates.selectors import (
     certificate_list,
     certificates_visible,
 )
-from entitlements.selectors import official_bands
+from entitlements.navigation import official_bands_of
 from kamusm_portal.roles import is_programme_staff
 from kamusm_portal.text import tr_fold
 
@@ -127,7 +127,7 @@ def certificates(request: HttpRequest) -> HttpResponse:
     """An official's institution's certificates (programme staff: all), newest sessions first,
     with each ready PDF and one ZIP per session and per program."""
     user = request.user
-    if not is_programme_staff(user) and official_bands(request).institution is None:  # shared with the navigation
+    if not is_programme_staff(user) and official_bands_of(request).institution is None:  # shared with the navigation
         return render(request, "portal/no_institution.html")
     status = request.GET.get("status", "")
     status = status if status in CertificateStatus.values else ""

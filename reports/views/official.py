@@ -16,7 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from entitlements.selectors import institution_page, official_bands
+from entitlements.navigation import official_bands_of
+from entitlements.selectors import institution_page
 from reports.selectors.official import OfficialProgram, official_programs
 from sessions.selectors import Usage
 
@@ -98,7 +99,7 @@ def _panel(figures: OfficialProgram) -> ProgramPanel:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The official's own institution: units and user counts, and per open program the band, the
     right and its usage, the institution's people and next sessions, and the action that fits."""
-    institution = official_bands(request).institution  # read once a request, shared with the navigation
+    institution = official_bands_of(request).institution  # read once a request, shared with the navigation
     if institution is None:
         # Staff, trainers or a user not (yet) linked to an institution: a page that says so.
         return render(request, "portal/no_institution.html")

@@ -15,7 +15,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from entitlements.models import Delivery, Institution, Program
-from entitlements.selectors import entitlement_list, official_bands
+from entitlements.navigation import official_bands_of
+from entitlements.selectors import entitlement_list
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms.classroom import ReservationForm
 from sessions.models import Reservation, ReservationStatus, SessionStatus, live_reservation_q
@@ -49,7 +50,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     """Announced classroom sessions, upcoming first (soonest first), then those already started.
     The institution's quota is shown above them; with the quota used up, no session offers to
     reserve (the button is disabled and says why)."""
-    institution = official_bands(request).institution
+    institution = official_bands_of(request).institution
     if institution is None:
         return no_institution_page(request)
     now = timezone.now()
@@ -164,7 +165,7 @@ def reserve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reservations(request: HttpRequest) -> HttpResponse:
     """The institution's reservations, newest session first, with waiting-list positions."""
-    if official_bands(request).institution is None:
+    if official_bands_of(request).institution is None:
         return no_institution_page(request)
     now = timezone.now()
     rows = list(reservation_list(user=request.user))

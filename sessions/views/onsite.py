@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from entitlements.models import Delivery, Entitlement, Institution
-from entitlements.selectors import entitlement_list, official_bands
+from entitlements.navigation import official_bands_of
+from entitlements.selectors import entitlement_list
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms.attendance import EnrolmentForm
 from sessions.forms.onsite import DateWindowFormSet, TrainingRequestForm, TrainingRequestItemFormSet
@@ -103,7 +104,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
     """The request form of a category 1-5 institution: courses with hours, province, windows,
     expected participants; the institution's hours above it. A Standard institution is told its
     right is classroom seats instead."""
-    institution = official_bands(request).institution
+    institution = official_bands_of(request).institution
     if institution is None:
         return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
@@ -167,7 +168,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def requests(request: HttpRequest) -> HttpResponse:
     """The institution's requests, open ones first: status, courses with hours asked and
     scheduled, province, windows; a cancel button while nothing of it is scheduled."""
-    institution = official_bands(request).institution
+    institution = official_bands_of(request).institution
     if institution is None:
         return no_institution_page(request)
     entitlement, classroom = _onsite_entitlement(institution)
@@ -210,7 +211,7 @@ def request_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def onsite_sessions(request: HttpRequest) -> HttpResponse:
     """The institution's on-site sessions: those not over yet first (soonest first), then past ones."""
-    institution = official_bands(request).institution
+    institution = official_bands_of(request).institution
     if institution is None:
         return no_institution_page(request)
     now = timezone.now()

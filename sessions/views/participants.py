@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from entitlements.models import Institution, Unit, UnitLevel
-from entitlements.selectors import institution_list, official_bands
+from entitlements.navigation import official_bands_of
+from entitlements.selectors import institution_list
 from kamusm_portal.errors import RuleViolation, add_rule_error
 from sessions.forms.participants import ParticipantForm
 from sessions.models import Participant
@@ -26,7 +27,7 @@ _PARTICIPANT_FIELDS = ("first_name", "last_name", "email", "unit", "role", "kiml
 @require_GET
 @login_required
 def participants(request: HttpRequest) -> HttpResponse:
-    if official_bands(request).institution is None:
+    if official_bands_of(request).institution is None:
         return no_institution_page(request)
     return render(request, "sessions/participants.html", {"participants": list(participant_list(user=request.user))})
 

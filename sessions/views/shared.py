@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from entitlements.models import Institution
-from entitlements.selectors import official_bands
+from entitlements.navigation import official_bands_of
 from sessions.models import SessionKind, TrainingSession
 from sessions.selectors import sessions_visible
 
@@ -18,7 +18,7 @@ def no_institution_page(request: HttpRequest) -> HttpResponse:
 
 
 def official_institution_or_404(request: HttpRequest) -> Institution:
-    institution = official_bands(request).institution  # read once a request, shared with the navigation
+    institution = official_bands_of(request).institution  # read once a request, shared with the navigation
     if institution is None:
         raise Http404
     return institution
