@@ -7,7 +7,7 @@ every page needs (``build``: a Standard institution's official, a category 3 ins
 official with requests, an on-site session and certificates, the refused states (a Standard
 institution whose quota is used up, a category 1 institution with no hours left), a trainer,
 staff, a user with no role), and serves it, static files included, from a live server of its own. The suite's test
-database is left alone; on PostgreSQL too the portal is served from a SQLite file (``sqlite_file``).
+database is left alone; on PostgreSQL too the portal is served from a SQLite file (``PORTAL_SQLITE``).
 
 ``PAGES`` names every page of the portal a person reaches in a browser (kamusm_portal/urls.py and
 the apps' URLconfs): who looks at it (``role``: ``None`` for anyone) and its path, where ``{key}``
@@ -23,10 +23,7 @@ from pathlib import Path
 from unittest import mock
 
 from django.contrib.auth.tokens import default_token_generator
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.management import call_command
-from django.db import connections
 from django.test import override_settings
 from django.test.testcases import LiveServerThread
 from django.utils.encoding import force_bytes
@@ -50,7 +47,7 @@ from tests.sessions.factories import (
     submitted_request,
     video_material,
 )
-from tests.sessions.live import in_thread
+from tests.sessions.live import file_database, in_thread
 from tests.timing import at
 
 PASSWORD = "secret-pass-123"  # the factories' password
@@ -266,29 +263,14 @@ class LivePortal:
         return self.url + (page.lands or page.path).format(**self.keys)
 
 
-@contextmanager
-def sqlite_file(path: Path) -> Iterator[None]:
-    """Point every *new* thread's default connection at a fresh SQLite file, migrated, whatever the
-    suite's database (on PostgreSQL too: the pages are the same on both, and these checks are about
-    what people see). The calling thread's connection (the suite's test database) is left alone.
-    As ``tests.sessions.live.file_database``, which keeps the suite's engine."""
-    original = connections.settings
-    patched = {alias: dict(values) for alias, values in original.items()}
-    patched["default"].update(
-        ENGINE="django.db.backends.sqlite3",
-        NAME=str(path),
-        OPTIONS={"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
-        CONN_MAX_AGE=0,
-        CONN_HEALTH_CHECKS=False,
-    )
-    connections.__dict__["settings"] = patched
-    ContentType.objects.clear_cache()
-    try:
-        in_thread(lambda: call_command("migrate", verbosity=0, interactive=False))
-        yield
-    finally:
-        connections.__dict__["settings"] = original
-        ContentType.objects.clear_cache()
+# Whatever the suite's database (on PostgreSQL too: the pages are the same on both, and these
+# checks are about what people see), the portal is served from a SQLite file with its own settings.
+PORTAL_SQLITE = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+    "CONN_MAX_AGE": 0,
+    "CONN_HEALTH_CHECKS": False,
+}
 
 
 @contextmanager
@@ -308,7 +290,7 @@ def live_portal(folder: Path) -> Iterator[LivePortal]:
             DEBUG_PROPAGATE_EXCEPTIONS=False,
             MEDIA_ROOT=str(folder / "media"),
         ),
-        sqlite_file(folder / "portal.sqlite3"),
+        file_database(folder / "portal.sqlite3", **PORTAL_SQLITE),
     ):
         keys = in_thread(build)
         server = LiveServerThread("127.0.0.1", StaticFilesHandler)  # static files too, as live_server

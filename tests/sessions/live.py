@@ -30,13 +30,14 @@ class _ServerThread(LiveServerThread):
 
 
 @contextmanager
-def file_database(path):
+def file_database(path, **overrides):
     """Point every *new* thread's default connection at a fresh SQLite file (the portal's own
     settings: ``BEGIN IMMEDIATE``, timeout 20 s, WAL), migrated. The calling thread's connection
-    (the in-memory test database) is left alone, so the rest of the suite is untouched."""
+    (the in-memory test database) is left alone, so the rest of the suite is untouched.
+    ``overrides`` replace more of the connection's settings (the engine, on a PostgreSQL run)."""
     original = connections.settings
     patched = {alias: dict(values) for alias, values in original.items()}
-    patched["default"]["NAME"] = str(path)
+    patched["default"].update(NAME=str(path), **overrides)
     connections.__dict__["settings"] = patched
     ContentType.objects.clear_cache()
     try:
